@@ -1,0 +1,83 @@
+/**
+ * The contract between `drivers/` and `core/`: a synchronous handle on one open SQLite
+ * connection, identical in behaviour on both drivers. Everything driver-specific (URI mode,
+ * value mapping, statement reset/finalize, error codes) is resolved below this interface.
+ */
+import type { DsnConfig } from '../dsn/types.js';
+
+/** A concrete SQLite binding. */
+export type DriverName = 'native' | 'wasm';
+
+/** Where the driver decision came from, in precedence order. */
+export type DriverSource = 'code' | 'dsn' | 'env' | 'auto';
+
+/** Which driver was chosen and why (shown by `dual-sqlite inspect` and kept on the backend). */
+export interface DriverSelection {
+  readonly driver: DriverName;
+  readonly source: DriverSource;
+  /** One sentence for people, e.g. "auto: better-sqlite3 failed to load (...), using wasm". */
+  readonly reason: string;
+}
+
+/**
+ * How this connection locks the file against other processes.
+ * - `posix`: fcntl byte-range locks (native default VFS).
+ * - `dotfile`: `mkdir <db>.lock` (wasm always; native with `vfs=unix-dotfile`).
+ * - `none`: memory/temp databases, `nolock=1`, `immutable=1`.
+ */
+export type LockProtocol = 'posix' | 'dotfile' | 'none';
+
+/** One result row: column name to value (number | bigint | string | Uint8Array | null). */
+export type Row = Record<string, unknown>;
+
+/** The outcome of running one statement. */
+export interface StatementResult {
+  /** True when the statement returns rows (SELECT, RETURNING, row-returning PRAGMA). */
+  readonly reader: boolean;
+  /** Rows for readers, `[]` otherwise. */
+  readonly rows: Row[];
+  /** Rows changed by this statement (0 for statements that are not INSERT/UPDATE/DELETE). */
+  readonly changes: number;
+  /** `last_insert_rowid()` after the statement. */
+  readonly lastInsertRowid: number | bigint;
+}
+
+/** Options for {@link Backend} creation that do not come from the DSN. */
+export interface OpenBackendOptions {
+  /** Driver chosen in code; beats the DSN's `_driver` and `SQLITE_DRIVER`. */
+  readonly driver?: 'native' | 'wasm' | 'auto';
+  /** Environment to read `SQLITE_DRIVER` from (default `process.env`). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * SQLite's own (blocking) busy timeout in ms. `core/` sets it low and waits asynchronously
+   * on top; default: the config's `busyTimeout`.
+   */
+  readonly sqliteBusyTimeout?: number;
+}
+
+/** A synchronous handle on one open connection. Not thread-safe; one per file per process. */
+export interface Backend {
+  readonly selection: DriverSelection;
+  readonly config: DsnConfig;
+  /** Real path (symlinks resolved) of the database file, `null` for memory and temp databases. */
+  readonly filename: string | null;
+  readonly lockProtocol: LockProtocol;
+  /** Every applied setting as read back from SQLite after opening, keyed by pragma name. */
+  readonly settings: Readonly<Record<string, string | number>>;
+  /** True between a successful BEGIN and the end of that transaction (SQLite's autocommit off). */
+  readonly inTransaction: boolean;
+  /** True once `close()` has run. */
+  readonly closed: boolean;
+  /**
+   * Runs exactly one statement. Multi-statement SQL is rejected. Throws `SqliteError`
+   * (with `code` such as `SQLITE_BUSY`) on failure.
+   */
+  execute(sql: string, params: readonly unknown[]): StatementResult;
+  /**
+   * Iterates rows one by one. Stopping early (`return()`, `break`, `throw`) resets the statement
+   * so it holds no lock.
+   */
+  iterate(sql: string, params: readonly unknown[]): IterableIterator<Row>;
+  /** Finalizes every cached statement and closes the connection. Idempotent. */
+  close(): void;
+}

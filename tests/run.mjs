@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+// Runs every tests/**/*.test.ts file in its own child process (native addon state such as
+// SQLITE_USE_URI and the per-process connection registry must not leak between files), a few at
+// a time, and ends with the plain line "N passed, N failed" that CI reads.
+import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const testsDir = join(root, 'tests');
+const jobs = Number(process.env.TEST_JOBS ?? Math.max(1, Math.min(2, availableParallelism())));
+const fileTimeoutMs = Number(process.env.TEST_FILE_TIMEOUT_MS ?? 300_000);
+const filters = process.argv.slice(2);
+
+function findTests(dir) {
+  const out = [];
+  for (const name of readdirSync(dir).sort()) {
+    const full = join(dir, name);
+    if (statSync(full).isDirectory()) out.push(...findTests(full));
+    else if (name.endsWith('.test.ts')) out.push(full);
+  }
+  return out;
+}
+
+const files = findTests(testsDir).filter(
+  (f) => filters.length === 0 || filters.some((p) => relative(root, f).includes(p)),
+);
+
+const stripAnsi = (s) => s.replace(/\u001b\[[0-9;]*m/g, '');
+const count = (text, label) => {
+  const m = new RegExp(`^\\s*${label}:\\s+(\\d+)`, 'm').exec(text);
+  return m ? Number(m[1]) : undefined;
+};
+
+function runFile(file) {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const child = spawn(process.execPath, ['--import', 'tsx', file], {
+      cwd: root,
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    const timer = setTimeout(() => {
+      output += `\n[run.mjs] timed out after ${fileTimeoutMs} ms, killing\n`;
+      child.kill('SIGKILL');
+    }, fileTimeoutMs);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const text = stripAnsi(output);
+      const total = count(text, 'Total');
+      const passed = count(text, 'Passed');
+      const skipped = count(text, 'Skipped') ?? 0;
+      let failed;
+      if (total === undefined || passed === undefined) failed = 1; // crashed before reporting
+      else failed = total - passed - skipped;
+      if (code !== 0 && failed === 0) failed = 1; // non-zero exit is a failure however it counted
+      resolve({ file, passed: passed ?? 0, failed, skipped, code, signal, text, ms: Date.now() - started });
+    });
+  });
+}
+
+const results = [];
+let next = 0;
+async function worker() {
+  while (next < files.length) {
+    const file = files[next++];
+    const r = await runFile(file);
+    results.push(r);
+    const tag = r.failed > 0 ? 'FAIL' : 'ok  ';
+    process.stdout.write(
+      `${tag} ${relative(root, file)}  (${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped, ${(r.ms / 1000).toFixed(1)} s)\n`,
+    );
+    if (r.failed > 0) process.stdout.write(r.text.replace(/^/gm, '    | ') + '\n');
+  }
+}
+
+const t0 = Date.now();
+await Promise.all(Array.from({ length: jobs }, worker));
+const sum = (k) => results.reduce((a, r) => a + r[k], 0);
+const passed = sum('passed');
+const failed = sum('failed');
+const skipped = sum('skipped');
+console.log(`\n${files.length} test files in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+if (files.length === 0 || passed === 0) {
+  console.log('no tests ran');
+  process.exitCode = 1;
+}
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+if (failed > 0) process.exitCode = 1;
