@@ -1,1 +1,18 @@
+/**
+ * The DSN layer: pure parsing, validation and canonical formatting of SQLite connection strings.
+ * No I/O, nothing about drivers.
+ */
 export type * from './types.js';
+export { DsnError, DSN_ERROR_CODES, type DsnErrorCode } from './errors.js';
+export { parseDsn, formatDsn, normalizeDsn, type ParseDsnOptions } from './parse.js';
+export {
+  DSN_OPTIONS,
+  DSN_UNSUPPORTED_KEYS,
+  DSN_ACCEPTED_KEYS,
+  DSN_ACCEPTED_PRAGMAS,
+  type DsnOption,
+  type DsnTarget,
+  type DsnEquivalents,
+  type UnsupportedKey,
+} from './registry.js';
+export type { ValueType } from './values.js';
