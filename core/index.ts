@@ -1,1 +1,16 @@
-export {};
+/** The core layer: the Kysely dialect, the per-file connection registry and the async handle. */
+export { DualSqliteDialect } from './dialect.js';
+export { DualSqliteAdapter } from './adapter.js';
+export { DualSqliteDriver } from './driver.js';
+export { DualSqliteConnection } from './connection.js';
+export { createKysely, type CreateKyselyOptions } from './create-kysely.js';
+export { openDatabase, DualSqliteDatabase } from './database.js';
+export { registryKey, registeredUsers } from './registry.js';
+export type { DualSqliteDialectConfig, DualSqliteOpenOptions, DualSqliteLogEvent, DualSqliteLogger } from './dialect-config.js';
+export {
+  TransactionMisuseError,
+  AcquireTimeoutError,
+  RegistryConflictError,
+  ReadOnlyTransactionError,
+  DatabaseClosedError,
+} from './errors.js';

@@ -1,0 +1,95 @@
+/**
+ * Asynchronous waiting for SQLite's locks. SQLite's own busy handler blocks the thread (native)
+ * or spins a core (wasm), so the backend runs with a near-zero SQLite busy timeout and this module
+ * retries on the event loop, with jittered exponential backoff, until the configured timeout is
+ * spent.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SqliteError } from '../drivers/errors.js';
+import type { DriverName } from '../drivers/types.js';
+
+/** First pause after SQLITE_BUSY, in ms. */
+const FIRST_DELAY_MS = 1;
+/** Longest pause between two attempts: bounds the latency added after the lock is released. */
+const MAX_DELAY_MS = 25;
+
+/** True for SQLITE_BUSY and its extended codes. */
+export function isBusyError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_'));
+}
+
+const RETRY_SAFE_IN_TRANSACTION = /^\s*(?:begin|commit|end)\b/i;
+
+/**
+ * SQLite guarantees that retrying after SQLITE_BUSY is harmless only for BEGIN, COMMIT and
+ * statements run in autocommit mode; inside a transaction any other busy statement means the
+ * transaction has to be rolled back, so retrying it would hide a lost transaction.
+ */
+export function isRetrySafe(sql: string, inTransactionBefore: boolean): boolean {
+  return !inTransactionBefore || RETRY_SAFE_IN_TRANSACTION.test(sql);
+}
+
+/** What {@link retryOnBusy} needs besides the attempt itself. */
+export interface BusyRetryOptions {
+  /** Total time to keep retrying, in ms (the DSN's `_busy_timeout`). */
+  readonly timeoutMs: number;
+  /** Whether a retry is safe for this statement (see {@link isRetrySafe}). */
+  readonly retrySafe: boolean;
+  /** Used for the error after the timeout. */
+  readonly driver: DriverName;
+  readonly sql: string;
+  /** Called before each pause, e.g. to let the cross-process guard clear a stale lock. */
+  readonly onWait?: () => void;
+}
+
+/**
+ * Runs `attempt` until it does not fail with SQLITE_BUSY or the timeout is spent. The first
+ * attempt is synchronous; pauses are timers, so the event loop keeps running while waiting.
+ */
+export async function retryOnBusy<T>(attempt: () => T, options: BusyRetryOptions): Promise<T> {
+  try {
+    return attempt();
+  } catch (error) {
+    if (!options.retrySafe || !isBusyError(error)) throw error;
+    return await retryLoop(attempt, options, error);
+  }
+}
+
+async function retryLoop<T>(attempt: () => T, options: BusyRetryOptions, first: unknown): Promise<T> {
+  const started = performance.now();
+  const deadline = started + options.timeoutMs;
+  let last = first;
+  let delay = FIRST_DELAY_MS;
+  for (;;) {
+    const remaining = deadline - performance.now();
+    if (remaining <= 0) throw busyTimeout(options, last, performance.now() - started);
+    options.onWait?.();
+    await sleep(Math.min(remaining, jitter(delay)));
+    delay = Math.min(delay * 2, MAX_DELAY_MS);
+    try {
+      return attempt();
+    } catch (error) {
+      if (!isBusyError(error)) throw error;
+      last = error;
+    }
+  }
+}
+
+/** Spreads retries of several waiters (and processes) so they do not collide in lockstep. */
+function jitter(ms: number): number {
+  return ms * (0.5 + Math.random());
+}
+
+function busyTimeout(options: BusyRetryOptions, last: unknown, waitedMs: number): SqliteError {
+  const code = (last as { code?: string }).code ?? 'SQLITE_BUSY';
+  return new SqliteError(
+    code,
+    `database is locked: another connection held the lock for the whole busy timeout ` +
+      `(waited ${Math.round(waitedMs)} ms, _busy_timeout=${options.timeoutMs}); ` +
+      'shorten the other transaction or raise _busy_timeout in the DSN',
+    options.driver,
+    options.sql,
+    last,
+  );
+}

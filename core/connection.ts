@@ -1,0 +1,146 @@
+/**
+ * The Kysely connection of one dialect instance over a shared database. It carries the lease
+ * (the FIFO lock of the file) while Kysely holds it, and the transaction state of that lease.
+ */
+import type { CompiledQuery, DatabaseConnection, QueryResult, TransactionSettings } from 'kysely';
+import type { TxLock } from '../dsn/types.js';
+import { ReadOnlyTransactionError } from './errors.js';
+import type { Unlock } from './fifo-lock.js';
+import type { Holding } from './misuse.js';
+import type { SharedDatabase } from './shared-database.js';
+import type { DualSqliteLogger } from './dialect-config.js';
+
+const DEFAULT_CHUNK_SIZE = 100;
+
+export class DualSqliteConnection implements DatabaseConnection {
+  readonly #db: SharedDatabase;
+  readonly #busyTimeoutMs: number;
+  readonly #log: DualSqliteLogger;
+  #unlock: Unlock | undefined;
+  #holding: Holding | undefined;
+  /** `query_only` value to restore when a read-only transaction ends; undefined outside one. */
+  #restoreQueryOnly: number | undefined;
+
+  constructor(db: SharedDatabase, busyTimeoutMs: number, log: DualSqliteLogger) {
+    this.#db = db;
+    this.#busyTimeoutMs = busyTimeoutMs;
+    this.#log = log;
+  }
+
+  async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    const { sql, parameters } = compiledQuery;
+    const result = await this.#run(sql, parameters);
+    if (result.reader) return { rows: result.rows as R[] };
+    return {
+      numAffectedRows: BigInt(result.changes),
+      insertId: BigInt(result.lastInsertRowid),
+      rows: [],
+    };
+  }
+
+  async *streamQuery<R>(compiledQuery: CompiledQuery, chunkSize = DEFAULT_CHUNK_SIZE): AsyncIterableIterator<QueryResult<R>> {
+    const size = Number.isInteger(chunkSize) && chunkSize > 0 ? chunkSize : DEFAULT_CHUNK_SIZE;
+    const { sql, parameters } = compiledQuery;
+    for await (const rows of this.#db.iterate(sql, parameters, this.#busyTimeoutMs, size)) {
+      yield { rows: rows as R[] };
+    }
+  }
+
+  /** Records the lease granted by the file's FIFO lock. */
+  lease(unlock: Unlock): void {
+    this.#unlock = unlock;
+  }
+
+  /**
+   * BEGINs with the DSN's `_txlock`; a read-only transaction begins DEFERRED (it never needs the
+   * write lock) and turns on `PRAGMA query_only` until it ends, so a write inside it fails.
+   * Isolation levels need nothing: SQLite transactions are always serializable.
+   */
+  async begin(settings: TransactionSettings, txlock: TxLock, holding: Holding): Promise<void> {
+    this.#holding = holding;
+    const readOnly = settings.accessMode === 'read only';
+    await this.#run(`begin ${readOnly ? 'deferred' : txlock}`, []);
+    if (!readOnly) return;
+    try {
+      const current = await this.#run('pragma query_only', []);
+      this.#restoreQueryOnly = Number(Object.values(current.rows[0] ?? {})[0] ?? 0);
+      await this.#run('pragma query_only = 1', []);
+    } catch (error) {
+      this.#endQuietly('rollback');
+      throw error;
+    }
+  }
+
+  async commit(): Promise<void> {
+    await this.#run('commit', []);
+    this.#leaveReadOnly();
+  }
+
+  /**
+   * Rolls back unless SQLite already did so by itself (after SQLITE_FULL, SQLITE_IOERR, a busy
+   * statement...): a ROLLBACK then would fail with "no transaction is active" and replace the
+   * error that caused the rollback.
+   */
+  async rollback(): Promise<void> {
+    try {
+      if (this.#db.inTransaction) await this.#run('rollback', []);
+    } finally {
+      this.#leaveReadOnly();
+    }
+  }
+
+  /**
+   * Hands the connection back. Never throws (a throw here would keep the FIFO lock forever): a
+   * transaction left open is rolled back, read-only mode is undone, then the lock moves on.
+   */
+  release(): void {
+    try {
+      if (this.#holding) this.#holding.active = false;
+      this.#holding = undefined;
+      if (!this.#db.closed && this.#db.inTransaction) {
+        this.#log({ level: 'warn', event: 'open-transaction-released', message: `connection to ${this.#db.label} released inside an open transaction; rolled it back` });
+        this.#endQuietly('rollback');
+      }
+      this.#leaveReadOnly();
+    } catch (error) {
+      this.#log({ level: 'error', event: 'release-failed', message: `cleanup on release of ${this.#db.label} failed`, error });
+    } finally {
+      const unlock = this.#unlock;
+      this.#unlock = undefined;
+      unlock?.();
+    }
+  }
+
+  async #run(sql: string, parameters: readonly unknown[]) {
+    try {
+      return await this.#db.run(sql, parameters, this.#busyTimeoutMs);
+    } catch (error) {
+      if (this.#restoreQueryOnly !== undefined && isReadOnlyError(error)) throw new ReadOnlyTransactionError(sql, error);
+      throw error;
+    }
+  }
+
+  #leaveReadOnly(): void {
+    const restore = this.#restoreQueryOnly;
+    if (restore === undefined || this.#db.closed) return;
+    this.#restoreQueryOnly = undefined;
+    try {
+      this.#db.runNow(`pragma query_only = ${restore ? 1 : 0}`);
+    } catch (error) {
+      this.#log({ level: 'error', event: 'query-only-restore-failed', message: `could not turn query_only back to ${restore} on ${this.#db.label}`, error });
+    }
+  }
+
+  #endQuietly(sql: 'rollback'): void {
+    try {
+      if (this.#db.inTransaction) this.#db.runNow(sql);
+    } catch (error) {
+      this.#log({ level: 'error', event: 'rollback-failed', message: `${sql} on ${this.#db.label} failed`, error });
+    }
+  }
+}
+
+function isReadOnlyError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_READONLY');
+}

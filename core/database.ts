@@ -1,0 +1,122 @@
+/**
+ * `openDatabase`: a plain async handle on the shared connection of one database, for code that
+ * wants SQL without Kysely. It queues on the same FIFO lock as every dialect on the file.
+ */
+import type { DriverSelection, Row, StatementResult } from '../drivers/types.js';
+import { parseDsn } from '../dsn/index.js';
+import type { DsnConfig } from '../dsn/types.js';
+import { defaultLogger, type DualSqliteOpenOptions } from './dialect-config.js';
+import { DatabaseClosedError } from './errors.js';
+import type { Unlock } from './fifo-lock.js';
+import { retainDatabase, type SharedRef } from './registry.js';
+
+/**
+ * An open database. Statements wait for the process's connection in FIFO order, then wait
+ * asynchronously for SQLite's lock (`_busy_timeout`). A handle that BEGINs a transaction keeps
+ * the connection until that transaction ends, so nobody else's statement lands inside it; use one
+ * handle per concurrent task (they share the connection) or the Kysely dialect.
+ */
+export class DualSqliteDatabase {
+  readonly #ref: SharedRef;
+  readonly #config: DsnConfig;
+  readonly #options: DualSqliteOpenOptions;
+  /** The lease kept while this handle's transaction is open. */
+  #held: Unlock | undefined;
+  #closed = false;
+
+  /** Use {@link openDatabase}. */
+  constructor(ref: SharedRef, config: DsnConfig, options: DualSqliteOpenOptions) {
+    this.#ref = ref;
+    this.#config = config;
+    this.#options = Object.freeze({ ...options });
+  }
+
+  /** Real path of the file, `null` for memory and temp databases. */
+  get filename(): string | null {
+    return this.#ref.database.backend.filename;
+  }
+
+  /** The driver in use and why it was chosen. */
+  get selection(): DriverSelection {
+    return this.#ref.database.backend.selection;
+  }
+
+  /** The config this handle was opened with (its `_txlock`/`_busy_timeout` apply to it). */
+  get config(): DsnConfig {
+    return this.#config;
+  }
+
+  /** True while this handle's own transaction is open. */
+  get inTransaction(): boolean {
+    return this.#held !== undefined && this.#ref.database.inTransaction;
+  }
+
+  /** Runs one statement; SQLITE_BUSY is waited out asynchronously where a retry is safe. */
+  async execute(sql: string, params: readonly unknown[] = []): Promise<StatementResult> {
+    const unlock = await this.#lease();
+    try {
+      return await this.#ref.database.run(sql, params, this.#config.busyTimeout);
+    } finally {
+      this.#settle(unlock);
+    }
+  }
+
+  /** Iterates rows; the connection is this handle's until the loop ends or stops early. */
+  async *iterate(sql: string, params: readonly unknown[] = []): AsyncGenerator<Row> {
+    const unlock = await this.#lease();
+    try {
+      for await (const rows of this.#ref.database.iterate(sql, params, this.#config.busyTimeout, 1)) yield* rows;
+    } finally {
+      this.#settle(unlock);
+    }
+  }
+
+  /**
+   * Rolls back this handle's open transaction, if any, and drops its reference; the connection
+   * closes when its last user is gone. Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const held = this.#held;
+    this.#held = undefined;
+    if (held) {
+      try {
+        if (this.#ref.database.inTransaction) this.#ref.database.runNow('rollback');
+      } catch (error) {
+        (this.#options.log ?? defaultLogger)({ level: 'error', event: 'rollback-failed', message: 'rollback on close failed', error });
+      } finally {
+        held();
+      }
+    }
+    await this.#ref.release();
+  }
+
+  async #lease(): Promise<Unlock> {
+    if (this.#closed) throw new DatabaseClosedError(this.#ref.database.label);
+    if (this.#held) return () => {};
+    return this.#ref.database.acquire(this.#options.acquireTimeout);
+  }
+
+  /** Keeps the lease while a transaction begun through this handle is open, else hands it on. */
+  #settle(unlock: Unlock): void {
+    if (this.#ref.database.inTransaction && !this.#ref.database.closed) {
+      this.#held ??= unlock;
+      return;
+    }
+    const held = this.#held;
+    this.#held = undefined;
+    unlock();
+    held?.();
+  }
+}
+
+/**
+ * Opens (or joins, when this process already has it open) the database a DSN names.
+ * Private `:memory:` and temp databases are private to the returned handle.
+ */
+export async function openDatabase(dsnOrConfig: string | DsnConfig, options: DualSqliteOpenOptions = {}): Promise<DualSqliteDatabase> {
+  const config = typeof dsnOrConfig === 'string' ? parseDsn(dsnOrConfig) : dsnOrConfig;
+  const ref = await retainDatabase(config, { driver: options.driver, env: options.env });
+  return new DualSqliteDatabase(ref, config, options);
+}

@@ -1,0 +1,40 @@
+/** Configuration of {@link DualSqliteDialect} and {@link openDatabase}. */
+import type { DsnConfig } from '../dsn/types.js';
+
+/** Something worth knowing that the dialect handled by itself (it never throws from these paths). */
+export interface DualSqliteLogEvent {
+  readonly level: 'warn' | 'error';
+  /** Stable identifier, e.g. `open-transaction-released`, `release-failed`. */
+  readonly event: string;
+  readonly message: string;
+  readonly error?: unknown;
+}
+
+/** Receives {@link DualSqliteLogEvent}s. */
+export type DualSqliteLogger = (event: DualSqliteLogEvent) => void;
+
+/** Options shared by the dialect and the plain database handle. */
+export interface DualSqliteOpenOptions {
+  /** Driver chosen in code; beats the DSN's `_driver` and the `SQLITE_DRIVER` environment variable. */
+  readonly driver?: 'native' | 'wasm' | 'auto';
+  /** Environment to read `SQLITE_DRIVER` from (default `process.env`). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Receives events the library handled by itself. Default: `console.warn` for warnings and errors. */
+  readonly log?: DualSqliteLogger;
+  /**
+   * Longest wait, in ms, for this process's connection to the database (held by another query or
+   * transaction of this process) before failing with code `ACQUIRE_TIMEOUT`. Default: wait forever.
+   */
+  readonly acquireTimeout?: number;
+}
+
+/** Configuration of {@link DualSqliteDialect}. */
+export interface DualSqliteDialectConfig extends DualSqliteOpenOptions {
+  /** A DSN string (`file:app.db?_txlock=immediate`, `:memory:`, ...) or an already parsed config. */
+  readonly dsn: string | DsnConfig;
+}
+
+/** The default logger: the library's warnings must not vanish, but must not throw either. */
+export const defaultLogger: DualSqliteLogger = (event) => {
+  console.warn(`[kysely-dual-sqlite] ${event.event}: ${event.message}`, event.error ?? '');
+};

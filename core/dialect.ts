@@ -1,0 +1,55 @@
+/**
+ * The Kysely dialect. Everything SQL-shaped is Kysely's own SQLite support (query compiler,
+ * adapter, introspector); what this dialect adds is below Kysely's `Driver` interface.
+ */
+import { SqliteIntrospector, SqliteQueryCompiler, type DatabaseIntrospector, type Dialect, type DialectAdapter, type Driver, type Kysely, type QueryCompiler } from 'kysely';
+import { parseDsn } from '../dsn/index.js';
+import type { DsnConfig } from '../dsn/types.js';
+import { DualSqliteAdapter } from './adapter.js';
+import type { DualSqliteDialectConfig } from './dialect-config.js';
+import { DualSqliteDriver } from './driver.js';
+
+/**
+ * SQLite dialect for Kysely on better-sqlite3 or node-sqlite3-wasm, configured by a DSN.
+ *
+ * ```ts
+ * const db = new Kysely<DB>({ dialect: new DualSqliteDialect({ dsn: process.env.DATABASE_URL! }) })
+ * ```
+ *
+ * Every dialect (and every Kysely instance) on one file in this process shares one connection and
+ * one FIFO queue; transactions begin with the DSN's `_txlock` (default IMMEDIATE); lock waits are
+ * asynchronous; using the outer `db` inside its own transaction callback throws
+ * `TransactionMisuseError`. The DSN is parsed here, so a bad DSN fails at construction.
+ */
+export class DualSqliteDialect implements Dialect {
+  readonly #config: DualSqliteDialectConfig;
+  readonly #dsn: DsnConfig;
+
+  constructor(config: DualSqliteDialectConfig) {
+    this.#config = Object.freeze({ ...config });
+    this.#dsn = typeof config.dsn === 'string' ? parseDsn(config.dsn) : config.dsn;
+  }
+
+  /** The parsed DSN this dialect opens. */
+  get dsn(): DsnConfig {
+    return this.#dsn;
+  }
+
+  createDriver(): Driver {
+    // The dialect itself owns private memory databases, so two Kysely instances built on the
+    // same dialect object see the same `:memory:` database.
+    return new DualSqliteDriver(this.#config, this.#dsn, this);
+  }
+
+  createQueryCompiler(): QueryCompiler {
+    return new SqliteQueryCompiler();
+  }
+
+  createAdapter(): DialectAdapter {
+    return new DualSqliteAdapter();
+  }
+
+  createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+    return new SqliteIntrospector(db);
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * Kysely `Driver` over the shared database of one file: acquiring a connection queues on the
+ * file's FIFO lock (shared with every other dialect on the file in this process).
+ */
+import type { CompiledQuery, DatabaseConnection, Driver, QueryCompiler, TransactionSettings } from 'kysely';
+import { createQueryId, IdentifierNode, RawNode } from 'kysely';
+import type { DsnConfig } from '../dsn/types.js';
+import { DualSqliteConnection } from './connection.js';
+import { defaultLogger, type DualSqliteDialectConfig } from './dialect-config.js';
+import { TransactionMisuseError, DatabaseClosedError } from './errors.js';
+import { holdsHere, markHolding } from './misuse.js';
+import { retainDatabase, type SharedRef } from './registry.js';
+
+export class DualSqliteDriver implements Driver {
+  readonly #config: DualSqliteDialectConfig;
+  readonly #dsn: DsnConfig;
+  readonly #owner: object;
+  #ref: SharedRef | undefined;
+  #connection: DualSqliteConnection | undefined;
+  #destroyed = false;
+
+  /** `owner` scopes private memory databases: drivers of one dialect share one. */
+  constructor(config: DualSqliteDialectConfig, dsn: DsnConfig, owner: object) {
+    this.#config = config;
+    this.#dsn = dsn;
+    this.#owner = owner;
+  }
+
+  async init(): Promise<void> {
+    const { driver, env } = this.#config;
+    this.#ref = await retainDatabase(this.#dsn, { driver, env }, this.#owner);
+    this.#connection = new DualSqliteConnection(this.#ref.database, this.#dsn.busyTimeout, this.#config.log ?? defaultLogger);
+  }
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    const ref = this.#ref;
+    if (!ref || this.#destroyed) throw new DatabaseClosedError(ref?.database.label ?? 'the database');
+    if (holdsHere(ref.database)) throw new TransactionMisuseError(ref.database.label);
+    const unlock = await ref.database.acquire(this.#config.acquireTimeout);
+    this.#connection!.lease(unlock);
+    return this.#connection!;
+  }
+
+  beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    // Synchronously, before any await: the mark must land in the context that Kysely then runs
+    // the transaction callback in (see misuse.ts).
+    const holding = markHolding(this.#ref!.database);
+    return (connection as DualSqliteConnection).begin(settings, this.#dsn.txlock, holding);
+  }
+
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    await (connection as DualSqliteConnection).commit();
+  }
+
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    await (connection as DualSqliteConnection).rollback();
+  }
+
+  async savepoint(connection: DatabaseConnection, name: string, compileQuery: QueryCompiler['compileQuery']): Promise<void> {
+    await connection.executeQuery(savepointCommand('savepoint', name, compileQuery));
+  }
+
+  async rollbackToSavepoint(connection: DatabaseConnection, name: string, compileQuery: QueryCompiler['compileQuery']): Promise<void> {
+    await connection.executeQuery(savepointCommand('rollback to', name, compileQuery));
+  }
+
+  async releaseSavepoint(connection: DatabaseConnection, name: string, compileQuery: QueryCompiler['compileQuery']): Promise<void> {
+    await connection.executeQuery(savepointCommand('release', name, compileQuery));
+  }
+
+  async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    (connection as DualSqliteConnection).release();
+  }
+
+  async destroy(): Promise<void> {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    await this.#ref?.release();
+  }
+}
+
+/** Same statement Kysely's own SQLite driver builds (`savepoint "name"`), quoted by the compiler. */
+function savepointCommand(command: string, name: string, compileQuery: QueryCompiler['compileQuery']): CompiledQuery {
+  const node = RawNode.createWithChildren([RawNode.createWithSql(`${command} `), IdentifierNode.create(name)]);
+  return compileQuery(node, createQueryId());
+}

@@ -1,0 +1,93 @@
+/**
+ * Errors thrown by `core/`. Each extends {@link DualSqliteError} with a stable `code`; the message
+ * names what went wrong, the value involved and the fix.
+ */
+import { DualSqliteError } from '../dsn/base-error.js';
+
+/**
+ * The outer `db` was used inside its own transaction callback. It would wait for the connection
+ * that this very callback holds, forever. Code `TRANSACTION_MISUSE`.
+ */
+export class TransactionMisuseError extends DualSqliteError {
+  /** The database (real path, or a memory label) whose connection is held. */
+  readonly database: string;
+
+  constructor(database: string) {
+    super(
+      'TRANSACTION_MISUSE',
+      `the outer Kysely instance was used inside its own transaction callback on ${database}: ` +
+        'this async context already holds the connection to this database, so the query would wait forever. ' +
+        'Use the `trx` argument of the callback instead of `db` (and do not start a second transaction inside it).',
+    );
+    this.database = database;
+  }
+}
+
+/** Waiting for this process's connection took longer than `acquireTimeout`. Code `ACQUIRE_TIMEOUT`. */
+export class AcquireTimeoutError extends DualSqliteError {
+  readonly database: string;
+  readonly timeoutMs: number;
+
+  constructor(database: string, timeoutMs: number) {
+    super(
+      'ACQUIRE_TIMEOUT',
+      `waited ${timeoutMs} ms (acquireTimeout=${timeoutMs}) for the connection to ${database}, which another ` +
+        'query or transaction of this process still holds; finish or shorten that transaction (a controlled ' +
+        'transaction from startTransaction() holds it until commit/rollback) or raise acquireTimeout.',
+    );
+    this.database = database;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * Two users of one database file in this process asked for connection-level settings that one
+ * shared connection cannot honor at once. Code `REGISTRY_CONFLICT`.
+ */
+export class RegistryConflictError extends DualSqliteError {
+  readonly database: string;
+  /** Each conflicting setting with the value in force and the value asked for. */
+  readonly conflicts: readonly { setting: string; existing: unknown; requested: unknown }[];
+
+  constructor(database: string, conflicts: RegistryConflictError['conflicts']) {
+    const list = conflicts
+      .map((c) => `${c.setting}: open with ${show(c.existing)}, this one asks for ${show(c.requested)}`)
+      .join('; ');
+    super(
+      'REGISTRY_CONFLICT',
+      `${database} is already open in this process with different connection settings (${list}). ` +
+        'Every dialect on one file shares one connection: use the same values in every DSN for this file ' +
+        '(only _txlock, _busy_timeout and acquireTimeout may differ per dialect).',
+    );
+    this.database = database;
+    this.conflicts = conflicts;
+  }
+}
+
+/** A write was attempted inside a transaction begun with `setAccessMode('read only')`. Code `READ_ONLY_TRANSACTION`. */
+export class ReadOnlyTransactionError extends DualSqliteError {
+  constructor(sql: string, cause: unknown) {
+    super(
+      'READ_ONLY_TRANSACTION',
+      `cannot write inside a read-only transaction (setAccessMode('read only')): ${clip(sql)}; ` +
+        "start the transaction without setAccessMode('read only') to write.",
+      { cause },
+    );
+  }
+}
+
+/** The database handle or dialect was already closed/destroyed. Code `DATABASE_CLOSED`. */
+export class DatabaseClosedError extends DualSqliteError {
+  constructor(database: string) {
+    super('DATABASE_CLOSED', `${database} was already closed in this handle; open a new one (or create a new Kysely instance).`);
+  }
+}
+
+function show(v: unknown): string {
+  return typeof v === 'string' ? `"${v}"` : v === undefined ? '(unset)' : JSON.stringify(v);
+}
+
+function clip(sql: string): string {
+  const one = sql.replace(/\s+/g, ' ').trim();
+  return one.length > 120 ? `${one.slice(0, 120)}...` : one;
+}

@@ -1,0 +1,69 @@
+/**
+ * A first-in-first-out lock: the one connection of a database is handed to waiters strictly in
+ * arrival order, so a burst of autocommit queries cannot starve a waiting transaction.
+ */
+
+/** Called by the holder to hand the lock on. Idempotent: a second call does nothing. */
+export type Unlock = () => void;
+
+interface Waiter {
+  readonly grant: (unlock: Unlock) => void;
+  timer: NodeJS.Timeout | undefined;
+}
+
+export class FifoLock {
+  #locked = false;
+  readonly #waiters: Waiter[] = [];
+
+  /** True while someone holds the lock. */
+  get locked(): boolean {
+    return this.#locked;
+  }
+
+  /** Number of callers waiting behind the holder. */
+  get waiting(): number {
+    return this.#waiters.length;
+  }
+
+  /**
+   * Resolves with an unlock function once the lock is ours. With `timeoutMs`, rejects with the
+   * error from `onTimeout` and leaves the queue if the lock did not come in time.
+   */
+  acquire(timeoutMs?: number, onTimeout?: () => Error): Promise<Unlock> {
+    if (!this.#locked) {
+      this.#locked = true;
+      return Promise.resolve(this.#unlocker());
+    }
+    return new Promise<Unlock>((resolve, reject) => {
+      const waiter: Waiter = { grant: resolve, timer: undefined };
+      if (timeoutMs !== undefined && Number.isFinite(timeoutMs)) {
+        waiter.timer = setTimeout(() => {
+          const i = this.#waiters.indexOf(waiter);
+          if (i >= 0) this.#waiters.splice(i, 1);
+          reject(onTimeout ? onTimeout() : new Error(`lock not acquired within ${timeoutMs} ms`));
+        }, timeoutMs);
+      }
+      this.#waiters.push(waiter);
+    });
+  }
+
+  #unlocker(): Unlock {
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.#handOn();
+    };
+  }
+
+  #handOn(): void {
+    const next = this.#waiters.shift();
+    if (!next) {
+      this.#locked = false;
+      return;
+    }
+    // The lock passes straight to the next waiter, never unlocked in between: no barging.
+    if (next.timer) clearTimeout(next.timer);
+    next.grant(this.#unlocker());
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * The process-wide registry: one {@link SharedDatabase} per database file (keyed by its real path)
+ * or per named shared-memory database, refcounted. Private memory and temp databases are never
+ * shared: each owner gets its own.
+ *
+ * Settings split in two:
+ * - connection-level (must match between users of one file, else {@link RegistryConflictError}):
+ *   the driver, `mode`, `vfs`, `immutable`, `nolock`, `psow`, `modeof`, `_stmt_cache_size` and
+ *   every pragma;
+ * - per user: `_txlock`, `_busy_timeout` (the async wait runs per statement) and `acquireTimeout`.
+ */
+import { existsSync, realpathSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { OpenBackendOptions } from '../drivers/types.js';
+import type { DsnConfig } from '../dsn/types.js';
+import { RegistryConflictError } from './errors.js';
+import { SharedDatabase } from './shared-database.js';
+
+type OpenOptions = Omit<OpenBackendOptions, 'sqliteBusyTimeout'>;
+
+interface Entry {
+  readonly key: string;
+  readonly config: DsnConfig;
+  readonly opening: Promise<SharedDatabase>;
+  refs: number;
+}
+
+const entries = new Map<string, Entry>();
+
+/** A counted reference to a shared database; `release()` drops it (idempotent). */
+export interface SharedRef {
+  readonly database: SharedDatabase;
+  release(): Promise<void>;
+}
+
+/**
+ * Returns a reference to the database `config` names, opening it if this process has not yet.
+ * `owner` scopes private memory/temp databases: users passing the same owner share one, users
+ * passing none get their own.
+ * Rejects with {@link RegistryConflictError} when it is open with other connection settings.
+ */
+export async function retainDatabase(config: DsnConfig, options: OpenOptions = {}, owner?: object): Promise<SharedRef> {
+  const key = registryKey(config) ?? privateKey(owner);
+  if (key === undefined) return privateRef(await SharedDatabase.open(config, options));
+  let entry = entries.get(key);
+  if (entry) {
+    const conflicts = configConflicts(entry.config, config);
+    if (conflicts.length > 0) throw new RegistryConflictError(key, conflicts);
+  } else {
+    entry = { key, config, opening: SharedDatabase.open(config, options), refs: 0 };
+    const created = entry;
+    entries.set(key, created);
+    created.opening.catch(() => {
+      if (entries.get(key) === created) entries.delete(key);
+    });
+  }
+  entry.refs++;
+  let database: SharedDatabase;
+  try {
+    database = await entry.opening;
+  } catch (error) {
+    entry.refs--;
+    throw error;
+  }
+  const driverConflict = checkDriver(database, config, options);
+  if (driverConflict) {
+    await sharedRef(entry, database).release();
+    throw new RegistryConflictError(key, [driverConflict]);
+  }
+  return sharedRef(entry, database);
+}
+
+/** Number of users of the shared database on `key` (a real path or `memory:NAME`); 0 when not open. */
+export function registeredUsers(key: string): number {
+  return entries.get(key)?.refs ?? 0;
+}
+
+/**
+ * The registry key: the canonical real path for files (the file may not exist yet, so its folder
+ * is resolved), `memory:NAME` for named shared memory, `undefined` for private databases.
+ */
+export function registryKey(config: DsnConfig): string | undefined {
+  const loc = config.location;
+  if (loc.kind === 'file') return realPathOf(loc.path);
+  if (loc.kind === 'shared-memory') return `memory:${loc.name}`;
+  return undefined;
+}
+
+const privateKeys = new WeakMap<object, string>();
+let privateCount = 0;
+
+/** Private memory/temp databases are shared only by users with the same owner (one dialect). */
+function privateKey(owner: object | undefined): string | undefined {
+  if (owner === undefined) return undefined;
+  let key = privateKeys.get(owner);
+  if (key === undefined) privateKeys.set(owner, (key = `private:${++privateCount}`));
+  return key;
+}
+
+function realPathOf(path: string): string {
+  if (existsSync(path)) return realpathSync(path);
+  try {
+    return join(realpathSync(dirname(path)), basename(path));
+  } catch {
+    return path; // the folder is missing too: opening will fail with the driver's clear error
+  }
+}
+
+function sharedRef(entry: Entry, database: SharedDatabase): SharedRef {
+  let released = false;
+  return {
+    database,
+    async release() {
+      if (released) return;
+      released = true;
+      entry.refs--;
+      if (entry.refs > 0) return;
+      if (entries.get(entry.key) === entry) entries.delete(entry.key);
+      await closeWhenIdle(database);
+    },
+  };
+}
+
+function privateRef(database: SharedDatabase): SharedRef {
+  let released = false;
+  return {
+    database,
+    async release() {
+      if (released) return;
+      released = true;
+      await closeWhenIdle(database);
+    },
+  };
+}
+
+/** Lets every queued query finish first (FIFO), so destroy never pulls the connection from under one. */
+async function closeWhenIdle(database: SharedDatabase): Promise<void> {
+  const unlock = await database.acquire();
+  try {
+    database.close();
+  } finally {
+    unlock();
+  }
+}
+
+/** DSN spelling of every connection-level setting, used to name conflicts. */
+function connectionSettings(config: DsnConfig): Map<string, unknown> {
+  const out = new Map<string, unknown>([
+    ['mode', config.mode],
+    ['vfs', config.vfs],
+    ['immutable', config.immutable],
+    ['nolock', config.nolock],
+    ['psow', config.psow],
+    ['modeof', config.modeof],
+    ['_stmt_cache_size', config.stmtCacheSize],
+  ]);
+  for (const [name, value] of Object.entries(config.pragmas)) out.set(`_${name}`, value);
+  return out;
+}
+
+function configConflicts(existing: DsnConfig, requested: DsnConfig): RegistryConflictError['conflicts'] {
+  const a = connectionSettings(existing);
+  const b = connectionSettings(requested);
+  const names = new Set([...a.keys(), ...b.keys()]);
+  const conflicts: { setting: string; existing: unknown; requested: unknown }[] = [];
+  for (const setting of names) {
+    if (a.get(setting) !== b.get(setting)) conflicts.push({ setting, existing: a.get(setting), requested: b.get(setting) });
+  }
+  return conflicts;
+}
+
+/** An explicit driver choice (code > DSN > env) must match the driver the shared connection runs on. */
+function checkDriver(database: SharedDatabase, config: DsnConfig, options: OpenOptions) {
+  const env = options.env ?? process.env;
+  const requested = options.driver ?? config.driver ?? (env.SQLITE_DRIVER?.trim().toLowerCase() || 'auto');
+  const actual = database.backend.selection.driver;
+  if (requested === 'auto' || requested === actual) return undefined;
+  return { setting: '_driver', existing: actual, requested };
+}
