@@ -1,0 +1,255 @@
+/**
+ * The six contenders, each behind one small {@link Session} interface so a workload is written
+ * once. This file (with the contention worker) is the only code outside `drivers/` that imports
+ * the raw drivers: the benchmark measures them.
+ *
+ * Every contender runs with its own defaults (busy timeout, BEGIN mode, journal mode), because
+ * that is what a user of it gets.
+ */
+import { createRequire } from 'node:module';
+import { CompiledQuery, Kysely, SqliteDialect, type Dialect } from 'kysely';
+import type { BenchDB } from './schema.js';
+
+const require = createRequire(import.meta.url);
+
+/** One open contender on one database file. Ops may return a value or a promise. */
+export interface Session {
+  /** Point SELECT by primary key through the query builder (Kysely contenders only). */
+  readonly selectQB?: (id: number) => unknown;
+  /** Point SELECT by primary key, compiled once (raw: a reused prepared statement). */
+  readonly selectCompiled: (id: number) => unknown;
+  /** One-row INSERT in autocommit. */
+  readonly insertOne: (n: number) => unknown;
+  /** `count` one-row INSERTs inside one transaction. */
+  readonly insertBatch: (n: number, count: number) => unknown;
+  /** One-row UPDATE by primary key in autocommit. */
+  readonly update: (id: number, n: number) => unknown;
+  /** A read-then-write transaction: read the counter, increment it, append an event. */
+  readonly writeTx: (n: number) => unknown;
+  close(): unknown;
+}
+
+/** Which family a contender belongs to; `ours` is the baseline of every ratio on its driver. */
+export type ContenderKind = 'raw' | 'kysely' | 'ours';
+
+/** A benchmark contender. */
+export interface Contender {
+  readonly id: string;
+  readonly label: string;
+  readonly driver: 'native' | 'wasm';
+  readonly kind: ContenderKind;
+  /** True when the ops return plain values (no promise): the loop then skips `await`. */
+  readonly sync: boolean;
+  open(file: string): Promise<Session>;
+}
+
+const SELECT_SQL = 'select * from items where id = ?';
+const INSERT_SQL = 'insert into events (item_id, kind, at) values (?, ?, ?)';
+const UPDATE_SQL = 'update items set qty = ? where id = ?';
+const COUNTER_SQL = 'select n from counters where id = 1';
+const BUMP_SQL = 'update counters set n = ? where id = 1';
+
+/** Ops through a Kysely instance, the same for every Kysely-based contender. */
+function kyselySession(db: Kysely<BenchDB>): Session {
+  const compiled = db.selectFrom('items').selectAll().where('id', '=', 0).compile();
+  const insertRow = (k: Kysely<BenchDB>, n: number) =>
+    k.insertInto('events').values({ item_id: n, kind: 'bench', at: n }).execute();
+  return {
+    selectQB: (id) => db.selectFrom('items').selectAll().where('id', '=', id).executeTakeFirst(),
+    // A CompiledQuery reused with new parameters: how an app skips the builder on a hot path.
+    selectCompiled: (id) => db.executeQuery({ ...compiled, parameters: [id] } as CompiledQuery),
+    insertOne: (n) => insertRow(db, n),
+    insertBatch: (n, count) =>
+      db.transaction().execute(async (trx) => {
+        for (let i = 0; i < count; i++) await insertRow(trx, n + i);
+      }),
+    update: (id, n) => db.updateTable('items').set({ qty: n }).where('id', '=', id).execute(),
+    writeTx: (n) =>
+      db.transaction().execute(async (trx) => {
+        const row = await trx.selectFrom('counters').select('n').where('id', '=', 1).executeTakeFirstOrThrow();
+        await trx.updateTable('counters').set({ n: row.n + 1 }).where('id', '=', 1).execute();
+        await insertRow(trx, n);
+      }),
+    close: () => db.destroy(),
+  };
+}
+
+/** better-sqlite3 with reused prepared statements: the native limit. */
+const rawNative: Contender = {
+  id: 'raw-native',
+  label: 'better-sqlite3 (raw, reused stmts)',
+  driver: 'native',
+  kind: 'raw',
+  sync: true,
+  async open(file) {
+    const Database = require('better-sqlite3');
+    const db = new Database(file);
+    const sel = db.prepare(SELECT_SQL);
+    const ins = db.prepare(INSERT_SQL);
+    const upd = db.prepare(UPDATE_SQL);
+    const counter = db.prepare(COUNTER_SQL);
+    const bump = db.prepare(BUMP_SQL);
+    const batch = db.transaction((n: number, count: number) => {
+      for (let i = 0; i < count; i++) ins.run(n + i, 'bench', n + i);
+    });
+    const tx = db.transaction((n: number) => {
+      const row = counter.get() as { n: number };
+      bump.run(row.n + 1);
+      ins.run(n, 'bench', n);
+    });
+    return {
+      selectCompiled: (id) => sel.get(id),
+      insertOne: (n) => ins.run(n, 'bench', n),
+      insertBatch: (n, count) => batch(n, count),
+      update: (id, n) => upd.run(n, id),
+      writeTx: (n) => tx(n),
+      close: () => db.close(),
+    };
+  },
+};
+
+/** Kysely's built-in SqliteDialect on better-sqlite3: what Kysely users have today. */
+const kyselyNative: Contender = {
+  id: 'kysely-native',
+  label: 'Kysely SqliteDialect (better-sqlite3)',
+  driver: 'native',
+  kind: 'kysely',
+  sync: false,
+  async open(file) {
+    const Database = require('better-sqlite3');
+    return kyselySession(new Kysely<BenchDB>({ dialect: new SqliteDialect({ database: new Database(file) }) }));
+  },
+};
+
+/**
+ * Minimal structural view of node-sqlite3-wasm (its typings declare an ambient module that
+ * NodeNext resolution does not pick up from `require`).
+ */
+interface WasmStatement {
+  run(values?: unknown[]): { changes: number; lastInsertRowid: number | bigint };
+  all(values?: unknown[]): Record<string, unknown>[];
+  get(values?: unknown[]): Record<string, unknown> | null;
+  finalize(): void;
+}
+interface WasmDatabase {
+  readonly inTransaction: boolean;
+  exec(sql: string): void;
+  prepare(sql: string): WasmStatement;
+  close(): void;
+}
+type WasmDatabaseCtor = new (file: string) => WasmDatabase;
+
+/** Runs `body` in BEGIN/COMMIT on a raw wasm connection, rolling back on failure. */
+function wasmTx<A extends unknown[]>(db: WasmDatabase, body: (...args: A) => void): (...args: A) => void {
+  return (...args) => {
+    db.exec('BEGIN');
+    try {
+      body(...args);
+      db.exec('COMMIT');
+    } catch (error) {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      throw error;
+    }
+  };
+}
+
+/** node-sqlite3-wasm with reused prepared statements: the wasm limit. */
+const rawWasm: Contender = {
+  id: 'raw-wasm',
+  label: 'node-sqlite3-wasm (raw, reused stmts)',
+  driver: 'wasm',
+  kind: 'raw',
+  sync: true,
+  async open(file) {
+    const { Database } = require('node-sqlite3-wasm') as { Database: WasmDatabaseCtor };
+    const db = new Database(file);
+    const sel = db.prepare(SELECT_SQL);
+    const ins = db.prepare(INSERT_SQL);
+    const upd = db.prepare(UPDATE_SQL);
+    const counter = db.prepare(COUNTER_SQL);
+    const bump = db.prepare(BUMP_SQL);
+    const stmts = [sel, ins, upd, counter, bump];
+    return {
+      // all() rather than get(): get() leaves the statement un-reset and the lock held (FACTS),
+      // which would be faster only by being unsafe for every other process.
+      selectCompiled: (id) => sel.all([id])[0],
+      insertOne: (n) => ins.run([n, 'bench', n]),
+      insertBatch: wasmTx(db, (n: number, count: number) => {
+        for (let i = 0; i < count; i++) ins.run([n + i, 'bench', n + i]);
+      }),
+      update: (id, n) => upd.run([n, id]),
+      writeTx: wasmTx(db, (n: number) => {
+        const row = counter.all()[0] as { n: number };
+        bump.run([row.n + 1]);
+        ins.run([n, 'bench', n]);
+      }),
+      close: () => {
+        // finalize() rethrows the statement's last step error (e.g. SQLITE_BUSY): not a close failure.
+        for (const s of stmts) {
+          try {
+            s.finalize();
+          } catch {}
+        }
+        db.close();
+      },
+    };
+  },
+};
+
+/**
+ * kysely-wasm's NodeWasmDialect. 1.2.1 is the last release whose peer range accepts kysely 0.28;
+ * 2.x requires kysely 0.29, which needs Node 22.
+ */
+const kyselyWasm: Contender = {
+  id: 'kysely-wasm',
+  label: 'kysely-wasm 1.2.1 NodeWasmDialect',
+  driver: 'wasm',
+  kind: 'kysely',
+  sync: false,
+  async open(file) {
+    const { Database } = require('node-sqlite3-wasm') as { Database: WasmDatabaseCtor };
+    const { NodeWasmDialect } = (await import('kysely-wasm')) as unknown as {
+      NodeWasmDialect: new (config: { database: WasmDatabase }) => Dialect;
+    };
+    return kyselySession(new Kysely<BenchDB>({ dialect: new NodeWasmDialect({ database: new Database(file) }) }));
+  },
+};
+
+/** Loads our dialect lazily so the harness runs (and says why) before `core/` has landed. */
+async function loadOurDialect(): Promise<new (config: { dsn: string; driver?: 'native' | 'wasm' }) => Dialect> {
+  const core = (await import('../core/index.js')) as Record<string, unknown>;
+  const ctor = core.DualSqliteDialect;
+  if (typeof ctor !== 'function') throw new Error('core/ does not export DualSqliteDialect yet');
+  return ctor as new (config: { dsn: string; driver?: 'native' | 'wasm' }) => Dialect;
+}
+
+function ours(driver: 'native' | 'wasm'): Contender {
+  return {
+    id: `ours-${driver}`,
+    label: `kysely-dual-sqlite (${driver})`,
+    driver,
+    kind: 'ours',
+    sync: false,
+    async open(file) {
+      const Dialect = await loadOurDialect();
+      return kyselySession(new Kysely<BenchDB>({ dialect: new Dialect({ dsn: file, driver }) }));
+    },
+  };
+}
+
+/** Every contender, in table order: per driver, the limit, the alternative, ours. */
+export const CONTENDERS: readonly Contender[] = [
+  rawNative,
+  kyselyNative,
+  ours('native'),
+  rawWasm,
+  kyselyWasm,
+  ours('wasm'),
+];
+
+/** Looks a contender up by id. */
+export function contenderById(id: string): Contender {
+  const c = CONTENDERS.find((x) => x.id === id);
+  if (!c) throw new Error(`unknown contender "${id}"; known: ${CONTENDERS.map((x) => x.id).join(', ')}`);
+  return c;
+}

@@ -1,0 +1,178 @@
+/**
+ * `npm run bench [-- --quick] [-- --filter REGEX] [-- --json]`
+ *
+ * Runs every workload on every contender in one process, rounds alternating the contenders, and
+ * prints one table per workload (throughput as the median over rounds, median latency, p25-p75
+ * spread over rounds, and how many times faster our dialect is than each contender on the same
+ * driver), then the multi-process contention table.
+ */
+import { mkdirSync, mkdtempSync, rmSync, realpathSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { CONTENDERS, type Contender, type Session } from './contenders.js';
+import { runContention, type ContentionResult } from './contention.js';
+import { collectGarbage } from './harness.js';
+import { contentionTable, workloadTable, type Row } from './report.js';
+import { copyTemplate, createTemplate } from './schema.js';
+import { summarize } from './stats.js';
+import { WORKLOADS } from './workloads.js';
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    filter: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    rounds: { type: 'string' },
+    'slice-ms': { type: 'string' },
+    'contention-ms': { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+
+if (args.help) {
+  console.log(`usage: npm run bench -- [--quick] [--filter REGEX] [--json] [--rounds N] [--slice-ms MS] [--contention-ms MS]
+  --quick          3 rounds of 120 ms slices, 1.5 s contention: under a minute
+  --filter REGEX   run only "workload/contender" pairs matching, e.g. "select" or "ours-|kysely-"
+  --json           print the results as JSON on stdout (tables go to stderr)
+workloads: ${WORKLOADS.map((w) => w.id).join(', ')}, contention
+contenders: ${CONTENDERS.map((c) => c.id).join(', ')}`);
+  process.exit(0);
+}
+
+const ROUNDS = Number(args.rounds ?? (args.quick ? 3 : 7));
+const SLICE_MS = Number(args['slice-ms'] ?? (args.quick ? 120 : 500));
+const CONTENTION_MS = Number(args['contention-ms'] ?? (args.quick ? 1500 : 4000));
+const filter = args.filter ? new RegExp(args.filter) : undefined;
+const selected = (workload: string, contender: string) => !filter || filter.test(`${workload}/${contender}`);
+const out = args.json ? console.error : console.log;
+const progress = (msg: string) => process.stderr.write(`${msg}\n`);
+
+const dir = realpathSync(mkdtempSync(join(tmpdir(), 'kds-bench-')));
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+const template = join(dir, 'template.db');
+createTemplate(template);
+
+/** Opens every contender once on its own copy of the template; failures become table notes. */
+async function openAll(): Promise<Map<string, Session | Error>> {
+  const sessions = new Map<string, Session | Error>();
+  mkdirSync(join(dir, 'inproc'));
+  for (const c of CONTENDERS) {
+    if (!WORKLOADS.some((w) => w.applies(c) && selected(w.id, c.id))) continue;
+    try {
+      sessions.set(c.id, await c.open(copyTemplate(template, join(dir, 'inproc', `${c.id}.db`))));
+    } catch (error) {
+      sessions.set(c.id, error as Error);
+      progress(`  ${c.id}: cannot open: ${(error as Error).message}`);
+    }
+  }
+  return sessions;
+}
+
+interface WorkloadResult {
+  readonly workload: string;
+  readonly title: string;
+  readonly rows: Row[];
+}
+
+async function runWorkloads(sessions: Map<string, Session | Error>): Promise<WorkloadResult[]> {
+  const results: WorkloadResult[] = [];
+  for (const w of WORKLOADS) {
+    const runnable = CONTENDERS.filter((c) => w.applies(c) && selected(w.id, c.id) && !(sessions.get(c.id) instanceof Error) && sessions.has(c.id));
+    if (runnable.length === 0) continue;
+    progress(`${w.id}: ${runnable.map((c) => c.id).join(', ')}`);
+    const samples = new Map<string, { rate: number[]; lat: number[] }>(runnable.map((c) => [c.id, { rate: [], lat: [] }]));
+    const failed = new Map<string, string>();
+    const cursor = new Map<string, number>(runnable.map((c) => [c.id, 0]));
+    // Round 0 warms up (JIT, statement caches, page cache) and is not recorded.
+    for (let round = 0; round <= ROUNDS; round++) {
+      for (let i = 0; i < runnable.length; i++) {
+        const c = runnable[(i + round) % runnable.length]!;
+        if (failed.has(c.id)) continue;
+        collectGarbage();
+        try {
+          const r = await w.slice(sessions.get(c.id) as Session, c, cursor.get(c.id)!, { sliceMs: round === 0 ? SLICE_MS / 2 : SLICE_MS });
+          cursor.set(c.id, cursor.get(c.id)! + r.ops);
+          if (round > 0) {
+            samples.get(c.id)!.rate.push(r.ops / r.seconds);
+            samples.get(c.id)!.lat.push(...r.latencyUs);
+          }
+        } catch (error) {
+          failed.set(c.id, `failed: ${(error as Error).message}`.slice(0, 60));
+          progress(`  ${c.id}: ${(error as Error).stack}`);
+        }
+      }
+    }
+    results.push({ workload: w.id, title: w.title, rows: buildRows(w.id, samples, failed, (c) => w.applies(c)) });
+  }
+  return results;
+}
+
+function buildRows(
+  workload: string,
+  samples: Map<string, { rate: number[]; lat: number[] }>,
+  failed: Map<string, string>,
+  applies: (c: Contender) => boolean,
+): Row[] {
+  const summaries = new Map([...samples].filter(([id]) => !failed.has(id)).map(([id, s]) => [id, summarize(s.rate, s.lat)]));
+  return CONTENDERS.filter((c) => selected(workload, c.id) || !filter).map((c) => {
+    const summary = summaries.get(c.id);
+    const ours = summaries.get(`ours-${c.driver}`);
+    const note = failed.get(c.id) ?? (!applies(c) ? 'n/a (no query builder)' : !summary ? 'not run' : undefined);
+    return {
+      contender: c.id,
+      label: c.label,
+      driver: c.driver,
+      summary,
+      note,
+      oursOverThis: summary && ours ? ours.opsPerSec / summary.opsPerSec : undefined,
+    };
+  });
+}
+
+async function runAllContention(): Promise<(ContentionResult | { contender: string; label: string; note: string })[]> {
+  const results: (ContentionResult | { contender: string; label: string; note: string })[] = [];
+  mkdirSync(join(dir, 'contention'));
+  for (const c of CONTENDERS) {
+    if (!selected('contention', c.id)) continue;
+    progress(`contention: ${c.id}`);
+    try {
+      results.push(await runContention(c, copyTemplate(template, join(dir, 'contention', `${c.id}.db`)), CONTENTION_MS));
+    } catch (error) {
+      results.push({ contender: c.id, label: c.label, note: `failed: ${(error as Error).message}`.slice(0, 80) });
+    }
+  }
+  return results;
+}
+
+function machine() {
+  return {
+    node: process.version,
+    nproc: availableParallelism(),
+    cpu: cpus()[0]?.model ?? 'unknown',
+    platform: `${process.platform} ${process.arch}`,
+    date: new Date().toISOString(),
+  };
+}
+
+const started = performance.now();
+const sessions = await openAll();
+const workloads = await runWorkloads(sessions);
+for (const s of sessions.values()) if (!(s instanceof Error)) await s.close();
+const contention = await runAllContention();
+const seconds = (performance.now() - started) / 1000;
+
+const m = machine();
+out(`\nkysely-dual-sqlite benchmark: ${ROUNDS} rounds x ${SLICE_MS} ms per contender per workload, contention ${PROCESSES_NOTE()} for ${CONTENTION_MS} ms`);
+out(`machine: ${m.cpu}, ${m.nproc} cpus, node ${m.node}, ${m.platform}, ${m.date}; took ${seconds.toFixed(1)} s\n`);
+out('"ours ÷ this" = our dialect\'s throughput divided by this contender\'s, on the same driver (above 1 = ours is faster).\n');
+for (const w of workloads) out(`${workloadTable(w.title, WORKLOADS.find((x) => x.id === w.workload)!.unit, w.rows)}\n`);
+if (contention.length > 0) {
+  const labels = Object.fromEntries(CONTENDERS.map((c) => [c.id, c.label]));
+  out(`### contention: 4 processes, read-then-write transactions, ${CONTENTION_MS} ms\n\n${contentionTable(contention, labels)}\n`);
+}
+if (args.json) console.log(JSON.stringify({ machine: m, rounds: ROUNDS, sliceMs: SLICE_MS, contentionMs: CONTENTION_MS, seconds, workloads, contention }, null, 2));
+
+function PROCESSES_NOTE() {
+  return '4 processes';
+}
