@@ -1,0 +1,112 @@
+/**
+ * Lazy loading of the two bindings. Each is `require`d only when a connection asks for it, so a
+ * wasm-only install never touches better-sqlite3 and a native-only install never touches
+ * node-sqlite3-wasm. Results (including failures) are cached for the life of the process, since
+ * Node caches modules anyway and a failed native addon cannot be retried.
+ */
+import { createRequire } from 'node:module';
+import { DriverUnavailableError } from './errors.js';
+import type { DriverName } from './types.js';
+
+const require = createRequire(import.meta.url);
+
+/** The parts of better-sqlite3's `Database` constructor this layer uses. */
+export interface NativeModule {
+  new (filename: string, options?: { readonly?: boolean; fileMustExist?: boolean; timeout?: number }): NativeDatabase;
+}
+/** The parts of a better-sqlite3 `Database` this layer uses. */
+export interface NativeDatabase {
+  readonly inTransaction: boolean;
+  readonly open: boolean;
+  prepare(sql: string): NativeStatement;
+  close(): void;
+}
+/** The parts of a better-sqlite3 `Statement` this layer uses. */
+export interface NativeStatement {
+  readonly reader: boolean;
+  safeIntegers(on: boolean): NativeStatement;
+  run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint };
+  all(...params: unknown[]): Record<string, unknown>[];
+  iterate(...params: unknown[]): IterableIterator<Record<string, unknown>>;
+}
+
+/** The parts of node-sqlite3-wasm this layer uses, including the emscripten exports it reaches through. */
+export interface WasmModule {
+  Database: new (filename: string, options?: { fileMustExist?: boolean; readOnly?: boolean }) => WasmDatabase;
+  SQLite3Error: new (message: string) => Error;
+  cwrap(name: string, ret: string | null, args: string[]): (...a: unknown[]) => unknown;
+}
+/** A node-sqlite3-wasm `Database`; `_ptr` is its `sqlite3*`, needed for the calls the class does not offer. */
+export interface WasmDatabase {
+  readonly _ptr: number | null;
+  readonly inTransaction: boolean;
+  readonly isOpen: boolean;
+  prepare(sql: string): WasmStatement;
+  close(): void;
+}
+/** A node-sqlite3-wasm `Statement`; `_ptr` is its `sqlite3_stmt*`. */
+export interface WasmStatement {
+  readonly _ptr: number | null;
+  readonly isFinalized: boolean;
+  run(values?: unknown[]): { changes: number; lastInsertRowid: number | bigint };
+  all(values?: unknown[]): Record<string, unknown>[];
+  iterate(values?: unknown[]): IterableIterator<Record<string, unknown>>;
+  finalize(): void;
+}
+
+type Loaded<T> = { ok: true; value: T } | { ok: false; error: unknown };
+let native: Loaded<NativeModule> | undefined;
+let wasm: Loaded<WasmModule> | undefined;
+let uriEnvSetByUs = false;
+
+/**
+ * Loads better-sqlite3 and proves its addon works by opening `:memory:` once (requiring the JS
+ * package alone does not load the addon). `SQLITE_USE_URI=1` is set first unless the user set
+ * it: the addon reads it once, when it loads, and only URI mode lets a later connection in this
+ * process use `vfs=`, `immutable=`, `nolock=` and friends.
+ */
+export function loadNative(): NativeModule {
+  native ??= attempt(() => {
+    if (process.env.SQLITE_USE_URI === undefined) {
+      process.env.SQLITE_USE_URI = '1';
+      uriEnvSetByUs = true;
+    }
+    const Database = require('better-sqlite3') as NativeModule;
+    new Database(':memory:').close();
+    return Database;
+  });
+  if (!native.ok) throw new DriverUnavailableError('native', native.error);
+  return native.value;
+}
+
+/** Loads node-sqlite3-wasm and checks the internals this layer relies on are where it expects. */
+export function loadWasm(): WasmModule {
+  wasm ??= attempt(() => {
+    const mod = require('node-sqlite3-wasm') as WasmModule;
+    if (typeof mod.cwrap !== 'function' || typeof mod.Database !== 'function') {
+      throw new Error('node-sqlite3-wasm does not export cwrap/Database as version 0.8 did');
+    }
+    return mod;
+  });
+  if (!wasm.ok) throw new DriverUnavailableError('wasm', wasm.error);
+  return wasm.value;
+}
+
+/** Loads the named driver (throws `DriverUnavailableError`). */
+export function loadDriver(driver: DriverName): void {
+  if (driver === 'native') loadNative();
+  else loadWasm();
+}
+
+/** True when this module set `SQLITE_USE_URI` itself (for error messages). */
+export function uriEnvWasSetByUs(): boolean {
+  return uriEnvSetByUs;
+}
+
+function attempt<T>(fn: () => T): Loaded<T> {
+  try {
+    return { ok: true, value: fn() };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}

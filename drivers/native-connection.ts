@@ -1,0 +1,96 @@
+/** better-sqlite3 adapted to {@link DriverConnection}. */
+import type { DriverConnection, PreparedStatement } from './connection.js';
+import { SqliteError } from './errors.js';
+import type { NativeDatabase, NativeStatement } from './load.js';
+import type { Row } from './types.js';
+import { normalizeInteger, normalizeNativeRow, type BindValue } from './values.js';
+
+/** A better-sqlite3 connection. Every statement runs with safe integers (see `values.ts`). */
+export class NativeConnection implements DriverConnection {
+  readonly driver = 'native' as const;
+  readonly #db: NativeDatabase;
+  #counters: NativeStatement | undefined;
+
+  constructor(db: NativeDatabase) {
+    this.#db = db;
+  }
+
+  get inTransaction(): boolean {
+    return this.#db.inTransaction;
+  }
+
+  prepare(sql: string): PreparedStatement {
+    return new NativePrepared(guard(() => this.#db.prepare(sql), sql).safeIntegers(true), sql);
+  }
+
+  counters(): { changes: number; lastInsertRowid: number | bigint } {
+    // better-sqlite3 only reports these from run(); readers (RETURNING) need them too
+    this.#counters ??= this.#db.prepare('select changes() as c, last_insert_rowid() as r').safeIntegers(true);
+    const row = this.#counters.all()[0] as { c: bigint; r: bigint };
+    return { changes: Number(row.c), lastInsertRowid: normalizeInteger(row.r) };
+  }
+
+  close(): void {
+    if (this.#db.open) this.#db.close();
+  }
+}
+
+class NativePrepared implements PreparedStatement {
+  readonly reader: boolean;
+  readonly #stmt: NativeStatement;
+  readonly #sql: string;
+
+  constructor(stmt: NativeStatement, sql: string) {
+    this.#stmt = stmt;
+    this.reader = stmt.reader;
+    this.#sql = sql;
+  }
+
+  all(params: readonly BindValue[]): Row[] {
+    const rows = guard(() => this.#stmt.all(...params), this.#sql);
+    for (const row of rows) normalizeNativeRow(row);
+    return rows;
+  }
+
+  run(params: readonly BindValue[]): { changes: number; lastInsertRowid: number | bigint } {
+    const r = guard(() => this.#stmt.run(...params), this.#sql);
+    return { changes: r.changes, lastInsertRowid: normalizeInteger(r.lastInsertRowid) };
+  }
+
+  iterate(params: readonly BindValue[]): Iterator<Row, undefined> {
+    const it = guard(() => this.#stmt.iterate(...params), this.#sql);
+    const sql = this.#sql;
+    return {
+      next(): IteratorResult<Row, undefined> {
+        const r = guard(() => it.next(), sql);
+        return r.done ? { done: true, value: undefined } : { done: false, value: normalizeNativeRow(r.value) };
+      },
+      return(): IteratorResult<Row, undefined> {
+        it.return?.();
+        return { done: true, value: undefined };
+      },
+    };
+  }
+
+  finalize(): void {
+    // better-sqlite3 has no finalize: statements are freed by GC or db.close(), and a statement
+    // that is not running holds no lock, so dropping the reference is enough
+  }
+}
+
+/** Runs `fn`, turning better-sqlite3's `SqliteError` (which has extended codes) into ours. */
+function guard<T>(fn: () => T, sql: string): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw toSqliteError(e, sql);
+  }
+}
+
+/** better-sqlite3 error -> {@link SqliteError}; other errors (TypeError, RangeError) pass through. */
+export function toSqliteError(e: unknown, sql: string | undefined): unknown {
+  if (e instanceof Error && typeof (e as { code?: unknown }).code === 'string' && e.name === 'SqliteError') {
+    return new SqliteError((e as Error & { code: string }).code, e.message, 'native', sql, e);
+  }
+  return e;
+}

@@ -1,0 +1,81 @@
+/**
+ * Value mapping shared by both drivers, so parameters bind and rows read back identically:
+ * - parameters: `boolean` -> 1/0, `Date` -> ISO-8601 string, `bigint` within int64, numbers,
+ *   strings, `null`, `Uint8Array` (a `Buffer` is one); `undefined` and anything else is refused
+ *   with `INVALID_PARAMETER` naming the index (better-sqlite3 would bind `undefined` as NULL,
+ *   node-sqlite3-wasm throws, so neither native behaviour can stand for both);
+ * - results: integers within +-2^53 as `number`, beyond as `bigint`; blobs as a plain
+ *   `Uint8Array` (never `Buffer`), text as string, NULL as null.
+ */
+import { StatementError } from './errors.js';
+import type { Row } from './types.js';
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const SAFE_MIN = BigInt(Number.MIN_SAFE_INTEGER);
+const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** A value either driver binds the same way. */
+export type BindValue = number | bigint | string | Uint8Array | null;
+
+/** Maps and validates positional parameters; returns the input array itself when nothing changes. */
+export function toBindValues(params: readonly unknown[], sql: string): BindValue[] {
+  let out: BindValue[] | undefined;
+  for (let i = 0; i < params.length; i++) {
+    const v = params[i];
+    const mapped = toBindValue(v, i, sql);
+    if (mapped !== v && out === undefined) out = params.slice(0, i) as BindValue[];
+    if (out !== undefined) out.push(mapped);
+  }
+  return out ?? (params as BindValue[]);
+}
+
+function toBindValue(v: unknown, i: number, sql: string): BindValue {
+  switch (typeof v) {
+    case 'number':
+    case 'string':
+      return v;
+    case 'boolean':
+      return v ? 1 : 0;
+    case 'bigint':
+      if (v < INT64_MIN || v > INT64_MAX) throw invalid(i, `${v}n is outside SQLite's 64-bit integer range`, 'store it as text', sql);
+      return v;
+    case 'undefined':
+      throw invalid(i, 'is undefined', 'pass null for SQL NULL', sql);
+    case 'object':
+      if (v === null || v instanceof Uint8Array) return v;
+      if (v instanceof Date) {
+        if (Number.isNaN(v.getTime())) throw invalid(i, 'is an invalid Date', 'pass a valid Date or null', sql);
+        return v.toISOString();
+      }
+      throw invalid(i, `is an object (${v.constructor?.name ?? 'Object'})`, 'pass a number, bigint, string, Uint8Array, boolean, Date or null', sql);
+    default:
+      throw invalid(i, `is a ${typeof v}`, 'pass a number, bigint, string, Uint8Array, boolean, Date or null', sql);
+  }
+}
+
+function invalid(i: number, what: string, fix: string, sql: string): StatementError {
+  return new StatementError('INVALID_PARAMETER', `parameter ${i + 1} (index ${i}) ${what}; ${fix}`, sql);
+}
+
+/**
+ * Normalizes a row read with better-sqlite3's safe integers: every integer arrives as `bigint`
+ * (the only way to see values beyond 2^53 unrounded), so the safe ones become numbers; blobs
+ * arrive as `Buffer` and become plain `Uint8Array` views of the same bytes.
+ */
+export function normalizeNativeRow(row: Row): Row {
+  for (const k in row) {
+    const v = row[k];
+    if (typeof v === 'bigint') {
+      if (v >= SAFE_MIN && v <= SAFE_MAX) row[k] = Number(v);
+    } else if (v instanceof Uint8Array) {
+      row[k] = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+    }
+  }
+  return row;
+}
+
+/** `bigint` rowids within +-2^53 as numbers (both drivers report rowids through this). */
+export function normalizeInteger(v: number | bigint): number | bigint {
+  return typeof v === 'bigint' && v >= SAFE_MIN && v <= SAFE_MAX ? Number(v) : v;
+}

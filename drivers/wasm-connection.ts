@@ -1,0 +1,177 @@
+/**
+ * node-sqlite3-wasm adapted to {@link DriverConnection}. The package's classes do the binding and
+ * row reading; a few raw SQLite calls (reached through the module's `cwrap` and the classes'
+ * `_ptr` handles) fill what they lack: resetting a statement right after use (its `get()` and
+ * abandoned iterators keep the statement, and so the `<db>.lock` directory, alive), the result
+ * code of a failed step, the reader flag, and fresh `changes()`.
+ */
+import { constraintCode, PRIMARY_CODES, primaryFromMessage } from './error-codes.js';
+import type { DriverConnection, PreparedStatement } from './connection.js';
+import { SqliteError } from './errors.js';
+import type { WasmDatabase, WasmModule, WasmStatement } from './load.js';
+import type { Row } from './types.js';
+import { normalizeInteger, type BindValue } from './values.js';
+
+/** Raw SQLite entry points not wrapped by the package's classes. */
+interface RawApi {
+  reset(stmt: number): number;
+  columnCount(stmt: number): number;
+  changes(db: number): number;
+  lastInsertRowid(db: number): number | bigint;
+}
+
+const apis = new WeakMap<WasmModule, RawApi>();
+
+function rawApi(mod: WasmModule): RawApi {
+  let api = apis.get(mod);
+  if (!api) {
+    api = {
+      reset: mod.cwrap('sqlite3_reset', 'number', ['number']) as RawApi['reset'],
+      columnCount: mod.cwrap('sqlite3_column_count', 'number', ['number']) as RawApi['columnCount'],
+      changes: mod.cwrap('sqlite3_changes', 'number', ['number']) as RawApi['changes'],
+      lastInsertRowid: mod.cwrap('sqlite3_last_insert_rowid', 'number', ['number']) as RawApi['lastInsertRowid'],
+    };
+    apis.set(mod, api);
+  }
+  return api;
+}
+
+/** A node-sqlite3-wasm connection. */
+export class WasmConnection implements DriverConnection {
+  readonly driver = 'wasm' as const;
+  readonly #db: WasmDatabase;
+  readonly #api: RawApi;
+
+  constructor(mod: WasmModule, db: WasmDatabase) {
+    this.#db = db;
+    this.#api = rawApi(mod);
+  }
+
+  get inTransaction(): boolean {
+    return this.#db.inTransaction;
+  }
+
+  prepare(sql: string): PreparedStatement {
+    let stmt: WasmStatement;
+    try {
+      stmt = this.#db.prepare(sql);
+    } catch (e) {
+      // prepare's return code does not reach JavaScript: SQLite's fixed message texts name it
+      throw this.#error(e, primaryFromMessage(messageOf(e)), sql);
+    }
+    return new WasmPrepared(this, stmt, this.#api.columnCount(stmt._ptr!) > 0, sql);
+  }
+
+  counters(): { changes: number; lastInsertRowid: number | bigint } {
+    const db = this.#db._ptr!;
+    return { changes: this.#api.changes(db), lastInsertRowid: normalizeInteger(this.#api.lastInsertRowid(db)) };
+  }
+
+  close(): void {
+    if (this.#db.isOpen) this.#db.close();
+  }
+
+  /** Resets `stmt`, returning the result code of its last step (non-zero after a failed step). */
+  reset(stmt: WasmStatement): number {
+    return stmt.isFinalized ? 0 : this.#api.reset(stmt._ptr!);
+  }
+
+  /** Builds the {@link SqliteError} for a failure whose primary code name is `primary`. */
+  #error(e: unknown, primary: string, sql: string): SqliteError {
+    const message = messageOf(e);
+    const code = primary === 'SQLITE_CONSTRAINT' ? constraintCode(message, (f) => this.#isPrimaryKey(f.table, f.columns)) : primary;
+    return new SqliteError(code, message, 'wasm', sql, e);
+  }
+
+  /** Error of a failed step: the code comes from resetting the statement, which also frees it for a retry. */
+  stepError(e: unknown, stmt: WasmStatement, sql: string): SqliteError {
+    const rc = this.reset(stmt) & 0xff;
+    const primary = rc !== 0 ? PRIMARY_CODES[rc] ?? 'SQLITE_ERROR' : primaryFromMessage(messageOf(e));
+    return this.#error(e, primary, sql);
+  }
+
+  #isPrimaryKey(table: string, columns: readonly string[]): boolean {
+    let stmt: WasmStatement | undefined;
+    try {
+      stmt = this.#db.prepare('select name from pragma_table_info(?) where pk > 0 order by pk');
+      const pk = stmt.all([table]).map((r) => r.name as string);
+      return pk.length === columns.length && pk.every((c) => columns.includes(c));
+    } catch {
+      return false;
+    } finally {
+      stmt?.finalize();
+    }
+  }
+}
+
+class WasmPrepared implements PreparedStatement {
+  readonly reader: boolean;
+  readonly #conn: WasmConnection;
+  readonly #stmt: WasmStatement;
+  readonly #sql: string;
+
+  constructor(conn: WasmConnection, stmt: WasmStatement, reader: boolean, sql: string) {
+    this.#conn = conn;
+    this.#stmt = stmt;
+    this.reader = reader;
+    this.#sql = sql;
+  }
+
+  all(params: readonly BindValue[]): Row[] {
+    try {
+      const rows = this.#stmt.all(params as BindValue[]);
+      this.#conn.reset(this.#stmt);
+      return rows;
+    } catch (e) {
+      throw this.#conn.stepError(e, this.#stmt, this.#sql);
+    }
+  }
+
+  run(params: readonly BindValue[]): { changes: number; lastInsertRowid: number | bigint } {
+    try {
+      const r = this.#stmt.run(params as BindValue[]);
+      this.#conn.reset(this.#stmt);
+      return { changes: r.changes, lastInsertRowid: normalizeInteger(r.lastInsertRowid) };
+    } catch (e) {
+      throw this.#conn.stepError(e, this.#stmt, this.#sql);
+    }
+  }
+
+  iterate(params: readonly BindValue[]): Iterator<Row, undefined> {
+    const self = { conn: this.#conn, stmt: this.#stmt, sql: this.#sql };
+    let it: Iterator<Row> | undefined;
+    let done = false;
+    return {
+      next(): IteratorResult<Row, undefined> {
+        if (done) return { done: true, value: undefined };
+        try {
+          it ??= self.stmt.iterate(params as BindValue[]);
+          const r = it.next();
+          if (!r.done) return { done: false, value: r.value };
+        } catch (e) {
+          done = true;
+          throw self.conn.stepError(e, self.stmt, self.sql);
+        }
+        done = true;
+        self.conn.reset(self.stmt);
+        return { done: true, value: undefined };
+      },
+      return(): IteratorResult<Row, undefined> {
+        // the package's generator has no finally: without this reset the lock outlives the loop
+        if (!done) self.conn.reset(self.stmt);
+        done = true;
+        return { done: true, value: undefined };
+      },
+    };
+  }
+
+  finalize(): void {
+    if (this.#stmt.isFinalized) return;
+    this.#conn.reset(this.#stmt);
+    this.#stmt.finalize();
+  }
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
