@@ -1,0 +1,283 @@
+/**
+ * `dual-sqlite demo`: the main job. Worker PROCESSES, each running many async tasks, write one
+ * SQLite file through the dialect at the same time; at the end the parent checks that SQLite
+ * never refused a caller with SQLITE_BUSY, that the file passes `integrity_check`, and that every
+ * commit an agent saw acknowledged is in the database, and nothing else.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { dirname, extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Kysely, sql } from 'kysely';
+import { DualSqliteDialect } from '../../core/index.js';
+import { selectDriver } from '../../drivers/index.js';
+import { formatDsn, parseDsn } from '../../dsn/index.js';
+import { driverFlag, EXIT, parse, positiveInt, positiveNumber, UsageError, type DriverFlag } from '../args.js';
+import { println, type CliIo } from '../io.js';
+import { ProgressLine } from '../progress.js';
+import type { AgentCounters, AgentMessage, AgentSpec } from './protocol.js';
+import { WAIT_THRESHOLD_MS } from './protocol.js';
+import { createSchema, type DemoDatabase } from './schema.js';
+
+/** Where the demo writes when no `--dsn` is given: an embedded file, nothing to set up. */
+export const DEFAULT_DSN = './data/demo.db';
+
+/** Help text of `dual-sqlite demo`. */
+export const HELP = `dual-sqlite demo: many sub-agents write one SQLite database through the dialect
+
+Usage: dual-sqlite demo [--dsn <dsn>] [--driver native|wasm|auto] [--agents N] [--tasks N] [--seconds S]
+
+  --dsn      database to write (default ${DEFAULT_DSN}, created if missing; the demo only
+             adds rows tagged with its own run id and never deletes anything)
+  --driver   native, wasm or auto (default: the DSN's _driver, then SQLITE_DRIVER, then auto)
+  --agents   worker processes (default 4)
+  --tasks    async tasks per worker process (default 8)
+  --seconds  how long the agents write (default 8)
+
+Exit code 0 when no caller saw SQLITE_BUSY or another error, integrity_check is ok and every
+acknowledged commit is in the database; 1 otherwise; 2 for bad arguments.`;
+
+interface DemoOptions {
+  readonly dsn: string;
+  readonly driver: DriverFlag | undefined;
+  readonly agents: number;
+  readonly tasks: number;
+  readonly seconds: number;
+}
+
+/** Runs the demo; returns the exit code. */
+export async function run(args: readonly string[], io: CliIo): Promise<number> {
+  const { values } = parse('demo', args, {
+    dsn: { type: 'string' },
+    driver: { type: 'string' },
+    agents: { type: 'string' },
+    tasks: { type: 'string' },
+    seconds: { type: 'string' },
+  }, 0);
+  const options: DemoOptions = {
+    dsn: values.dsn ?? DEFAULT_DSN,
+    driver: driverFlag('demo', values.driver),
+    agents: positiveInt('demo', 'agents', values.agents, 4, 64),
+    tasks: positiveInt('demo', 'tasks', values.tasks, 8, 1000),
+    seconds: positiveNumber('demo', 'seconds', values.seconds, 8, 24 * 3600),
+  };
+  const config = parseDsn(options.dsn, { cwd: io.cwd });
+  if (config.location.kind !== 'file') {
+    throw new UsageError(`demo: --dsn "${options.dsn}" is not a file database; worker processes can only share a file (e.g. --dsn ./data/demo.db).`);
+  }
+  mkdirSync(dirname(config.location.path), { recursive: true });
+  // Agents get the canonical DSN: an absolute path, so every process names the same file.
+  const dsn = formatDsn(config);
+  const runId = `${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${process.pid}`;
+  const selection = selectDriver(config, { ...(options.driver ? { driver: options.driver } : {}), env: io.env });
+  await prepare(dsn, options, runId, selection.driver);
+
+  println(io.stdout, `demo: ${options.agents * options.tasks} sub-agents (${options.agents} worker processes x ${options.tasks} async tasks) writing for ${options.seconds} s`);
+  println(io.stdout, `  database ${config.location.path}`);
+  println(io.stdout, `  driver   ${selection.driver} (${selection.source}: ${selection.reason})`);
+  println(io.stdout, `  run id   ${runId}`);
+
+  const results = await runAgents(dsn, options, runId, io);
+  const check = await verify(dsn, options.driver, runId, results);
+  return report(options, results, check, io);
+}
+
+async function open(dsn: string, driver: DriverFlag | undefined): Promise<Kysely<DemoDatabase>> {
+  return new Kysely<DemoDatabase>({ dialect: new DualSqliteDialect({ dsn, ...(driver ? { driver } : {}) }) });
+}
+
+async function prepare(dsn: string, options: DemoOptions, runId: string, driver: string): Promise<void> {
+  const db = await open(dsn, options.driver);
+  try {
+    await createSchema(db);
+    await db
+      .insertInto('demo_runs')
+      .values({ run_id: runId, started_at: Date.now(), driver, agents: options.agents, tasks: options.tasks, seconds: options.seconds, commits_reported: null })
+      .execute();
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** What the parent collected from one agent process. */
+interface AgentResult {
+  counters: AgentCounters;
+  committed: number[] | null;
+  waits: number[];
+  errorSamples: string[];
+  fatal: string | null;
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+interface RunResults {
+  readonly agents: AgentResult[];
+  readonly elapsedMs: number;
+}
+
+const zero = (): AgentCounters => ({ commits: 0, busy: 0, errors: 0, waited: 0, waitTotalMs: 0, waitMaxMs: 0, maxStallMs: 0 });
+
+/** The agent module next to this one: `.ts` under tsx, `.js` in `dist/`. */
+function agentFile(): string {
+  const self = fileURLToPath(import.meta.url);
+  return fileURLToPath(new URL(`./agent${extname(self)}`, import.meta.url));
+}
+
+async function runAgents(dsn: string, options: DemoOptions, runId: string, io: CliIo): Promise<RunResults> {
+  const results: AgentResult[] = Array.from({ length: options.agents }, () => ({
+    counters: zero(), committed: null, waits: [], errorSamples: [], fatal: null, exitCode: null, signal: null,
+  }));
+  const children: ChildProcess[] = [];
+  const exited: Promise<void>[] = [];
+  let ready = 0;
+  let onReady = (): void => {};
+  const allReady = new Promise<void>((resolve) => (onReady = resolve));
+
+  for (let agent = 0; agent < options.agents; agent++) {
+    const spec: AgentSpec = { dsn, agent, tasks: options.tasks, runId, ...(options.driver ? { driver: options.driver } : {}) };
+    // fork() inherits execArgv, so under `node --import tsx` the agent's .ts runs the same way.
+    const child = fork(agentFile(), [JSON.stringify(spec)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: io.env });
+    children.push(child);
+    const r = results[agent]!;
+    child.on('message', (raw) => {
+      const m = raw as AgentMessage;
+      if (m.type === 'ready' && ++ready === options.agents) onReady();
+      else if (m.type === 'progress') r.counters = m.counters;
+      else if (m.type === 'done') Object.assign(r, { counters: m.counters, committed: m.committed, waits: m.waits, errorSamples: m.errorSamples });
+      else if (m.type === 'fatal') r.fatal = m.message;
+    });
+    exited.push(new Promise((resolve) => child.on('exit', (code, signal) => {
+      Object.assign(r, { exitCode: code, signal });
+      if (r.committed === null && ready < options.agents) onReady(); // a dead agent must not stall the start
+      resolve();
+    })));
+  }
+
+  const startTimeout = setTimeout(() => onReady(), 120_000);
+  await allReady;
+  clearTimeout(startTimeout);
+  const started = Date.now();
+  const endAt = started + options.seconds * 1000;
+  for (const child of children) if (child.connected) child.send({ type: 'go', endAt });
+
+  const line = new ProgressLine(io.stderr, { plainIntervalMs: 1000 });
+  const tick = setInterval(() => line.update(progressText(results, started, options)), 200);
+  // An agent that hangs past the deadline (it should not) is killed so the demo always ends.
+  const watchdog = setTimeout(() => {
+    for (const c of children) if (c.exitCode === null && c.pid !== undefined) c.kill('SIGKILL');
+  }, options.seconds * 1000 + 60_000);
+  await Promise.all(exited);
+  clearTimeout(watchdog);
+  clearInterval(tick);
+  const elapsedMs = Date.now() - started;
+  line.done(progressText(results, started, options));
+  return { agents: results, elapsedMs };
+}
+
+function total(results: readonly AgentResult[], key: keyof AgentCounters): number {
+  return results.reduce((a, r) => a + r.counters[key], 0);
+}
+
+function progressText(results: readonly AgentResult[], started: number, options: DemoOptions): string {
+  const t = Math.max(0.001, (Date.now() - started) / 1000);
+  const commits = total(results, 'commits');
+  const running = results.filter((r) => r.exitCode === null && r.signal === null).length;
+  return (
+    `demo ${Math.min(t, options.seconds).toFixed(1)}/${options.seconds} s  commits ${fmt(commits)} (${fmt(Math.round(commits / Math.min(t, options.seconds)))}/s)` +
+    `  waited ${fmt(total(results, 'waited'))}  SQLITE_BUSY ${total(results, 'busy')}  errors ${total(results, 'errors')}  agents running ${running}/${options.agents}`
+  );
+}
+
+interface Verification {
+  readonly integrity: string[];
+  readonly expected: number;
+  readonly verified: number;
+  readonly missing: number;
+  readonly unexpected: number;
+  readonly problems: string[];
+}
+
+/** Re-opens the database, runs integrity_check and checks every acknowledged commit row by row. */
+async function verify(dsn: string, driver: DriverFlag | undefined, runId: string, run: RunResults): Promise<Verification> {
+  const db = await open(dsn, driver);
+  try {
+    const integrity = (await sql<Record<string, string>>`pragma integrity_check`.execute(db)).rows.map((r) => String(Object.values(r)[0]));
+    const groups = await db
+      .selectFrom('demo_rows')
+      .select((eb) => ['agent', 'task', eb.fn.countAll<number>().as('n'), eb.fn.min<number>('seq').as('lo'), eb.fn.max<number>('seq').as('hi')])
+      .where('run_id', '=', runId)
+      .groupBy(['agent', 'task'])
+      .execute();
+    const found = new Map(groups.map((g) => [`${g.agent}/${g.task}`, g]));
+    let expected = 0, verified = 0, missing = 0, unexpected = 0;
+    const problems: string[] = [];
+    run.agents.forEach((r, agent) => {
+      if (r.committed === null) {
+        problems.push(`agent ${agent} did not report its commits (${r.fatal ?? `exit code ${r.exitCode}, signal ${r.signal}`})`);
+        return;
+      }
+      r.committed.forEach((n, task) => {
+        expected += n;
+        const g = found.get(`${agent}/${task}`);
+        found.delete(`${agent}/${task}`);
+        const have = g ? Number(g.n) : 0;
+        // seq is a primary-key part, so count n with min 0 and max n-1 means exactly rows 0..n-1.
+        const exact = n === 0 ? have === 0 : have === n && Number(g!.lo) === 0 && Number(g!.hi) === n - 1;
+        if (exact) verified += n;
+        else {
+          verified += Math.min(have, n);
+          missing += Math.max(0, n - have);
+          unexpected += Math.max(0, have - n);
+          problems.push(`agent ${agent} task ${task}: acknowledged ${n} commits, database has ${have} rows (seq ${g?.lo ?? '-'}..${g?.hi ?? '-'})`);
+        }
+      });
+    });
+    for (const g of found.values()) {
+      unexpected += Number(g.n);
+      problems.push(`agent ${g.agent} task ${g.task}: ${g.n} rows that no agent acknowledged`);
+    }
+    await db.updateTable('demo_runs').set({ commits_reported: expected }).where('run_id', '=', runId).execute();
+    return { integrity, expected, verified, missing, unexpected, problems };
+  } finally {
+    await db.destroy();
+  }
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+function report(options: DemoOptions, run: RunResults, check: Verification, io: CliIo): number {
+  const out = (s = ''): void => println(io.stdout, s);
+  const commits = total(run.agents, 'commits');
+  const busy = total(run.agents, 'busy');
+  const errors = total(run.agents, 'errors');
+  const waits = run.agents.flatMap((r) => r.waits).sort((a, b) => a - b);
+  const stall = Math.max(0, ...run.agents.map((r) => r.counters.maxStallMs));
+  const integrityOk = check.integrity.length === 1 && check.integrity[0] === 'ok';
+  const rowsOk = check.problems.length === 0 && check.verified === commits && check.expected === commits;
+  const ok = busy === 0 && errors === 0 && integrityOk && rowsOk;
+
+  out();
+  out(`results after ${(run.elapsedMs / 1000).toFixed(1)} s:`);
+  out(`  throughput          ${fmt(commits)} transactions committed, ${fmt(Math.round(commits / (options.seconds)))} per second`);
+  out(`  lock waits          ${fmt(total(run.agents, 'waited'))} of ${fmt(waits.length)} transactions waited >= ${WAIT_THRESHOLD_MS} ms to start;` +
+      ` p50 ${percentile(waits, 50).toFixed(2)} ms, p99 ${percentile(waits, 99).toFixed(2)} ms, max ${(waits.at(-1) ?? 0).toFixed(1)} ms`);
+  out(`                      (time from asking for a transaction to its callback running: this process's queue plus the cross-process write lock)`);
+  out(`  SQLITE_BUSY seen    ${busy} (expected 0: the dialect waits for locks instead of failing)`);
+  out(`  other errors        ${errors}`);
+  for (const r of run.agents) for (const s of r.errorSamples) out(`                      ${s}`);
+  out(`  event-loop stall    max ${stall.toFixed(1)} ms in the worst agent process`);
+  out(`  integrity_check     ${integrityOk ? 'ok' : check.integrity.slice(0, 5).join('; ')}`);
+  out(`  rows verified       ${fmt(check.verified)} of ${fmt(check.expected)} acknowledged commits found row by row; ${check.missing} missing, ${check.unexpected} unexpected`);
+  for (const p of check.problems.slice(0, 10)) out(`                      ${p}`);
+  for (const r of run.agents) if (r.fatal) out(`  agent failed        ${r.fatal}`);
+  out();
+  out(ok ? 'verdict: PASS' : 'verdict: FAIL');
+  return ok ? EXIT.OK : EXIT.PROBLEM;
+}
+
+function fmt(n: number): string {
+  return n.toLocaleString('en-US');
+}

@@ -1,0 +1,66 @@
+/**
+ * What each driver does with each setting, for `dual-sqlite inspect`. These sentences describe
+ * the behaviour of `drivers/` (see docs/drivers.md); tests/cli/inspect.test.ts checks that every
+ * registry target has a note, so a new option cannot appear in `inspect` unexplained.
+ */
+import type { DsnConfig } from '../dsn/types.js';
+import type { DsnTarget } from '../dsn/index.js';
+
+/** How the native and the wasm driver carry out one setting. */
+export interface DriverNote {
+  readonly native: string;
+  readonly wasm: string;
+}
+
+const PRAGMA: DriverNote = {
+  native: 'PRAGMA after open, read back and verified',
+  wasm: 'PRAGMA after open, read back and verified',
+};
+
+const NOTES: Record<string, DriverNote> = {
+  mode: { native: 'open flags (readonly / fileMustExist)', wasm: 'open flags (readOnly / fileMustExist)' },
+  driver: { native: 'selects better-sqlite3', wasm: 'selects node-sqlite3-wasm' },
+  txlock: { native: 'the dialect sends BEGIN <mode> (plain BEGIN would be DEFERRED)', wasm: 'the dialect sends BEGIN <mode> (plain BEGIN would be DEFERRED)' },
+  busyTimeout: {
+    native: 'waited for asynchronously with backoff (better-sqlite3 would block the thread)',
+    wasm: 'waited for asynchronously with backoff (its own busy wait spins a core)',
+  },
+  stmtCacheSize: { native: 'LRU of prepared statements', wasm: 'LRU of prepared statements, reset after each use, finalized on eviction' },
+  vfs: {
+    native: 'URI parameter at open (URI mode is switched on before the addon loads)',
+    wasm: 'its only VFS is dot-file locking: unix-dotfile is accepted, any other value is refused (DRIVER_UNSUPPORTED_OPTION)',
+  },
+  immutable: { native: 'URI parameter at open', wasm: 'refused when set (DRIVER_UNSUPPORTED_OPTION): no URI parameters' },
+  nolock: { native: 'URI parameter at open', wasm: 'refused when set (DRIVER_UNSUPPORTED_OPTION): no URI parameters' },
+  psow: { native: 'URI parameter at open', wasm: 'refused when set (DRIVER_UNSUPPORTED_OPTION): no URI parameters' },
+  modeof: { native: 'URI parameter at open', wasm: 'refused when set (DRIVER_UNSUPPORTED_OPTION): no URI parameters' },
+  'pragmas.journal_mode': {
+    native: PRAGMA.native,
+    wasm: 'PRAGMA; wal is refused unless _locking_mode=exclusive (no shared memory), then one process only',
+  },
+  'pragmas.mmap_size': { native: PRAGMA.native, wasm: 'PRAGMA; the wasm build has no memory-mapped I/O, so a non-zero value fails verification' },
+  'pragmas.case_sensitive_like': {
+    native: 'PRAGMA after open (write-only: verified by behaviour)',
+    wasm: 'PRAGMA after open (write-only: verified by behaviour)',
+  },
+};
+
+/** The note for `target` (pragmas default to "applied and verified"). */
+export function driverNote(target: DsnTarget): DriverNote {
+  return NOTES[target] ?? (target.startsWith('pragmas.') ? PRAGMA : { native: '?', wasm: '?' });
+}
+
+/** True when a specific note exists for `target` (tests use it to catch unexplained options). */
+export function hasDriverNote(target: DsnTarget): boolean {
+  return target in NOTES || target.startsWith('pragmas.');
+}
+
+/** The lock protocol each driver would use for `config`, with the consequence for mixing. */
+export function lockNote(config: DsnConfig): DriverNote {
+  if (config.location.kind !== 'file') return { native: 'none (not a shared file)', wasm: 'none (not a shared file)' };
+  if (config.nolock || config.immutable) return { native: 'none (nolock/immutable)', wasm: 'none (nolock/immutable)' };
+  const native = config.vfs === 'unix-dotfile'
+    ? 'dot-file (<db>.lock directory): compatible with wasm processes on the same file'
+    : `POSIX fcntl locks (vfs=${config.vfs ?? 'unix'}): refused while a wasm process has the file open`;
+  return { native, wasm: 'dot-file (<db>.lock directory), always' };
+}
