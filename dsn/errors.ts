@@ -100,7 +100,8 @@ export interface Complaint {
 export function dsnError(input: string, complaint: Complaint): DsnError {
   const dsn = redactDsn(input, new Set(complaint.show ?? []));
   const accepted = complaint.accepted === undefined ? '' : ` Accepted: ${complaint.accepted}.`;
-  const message = `${complaint.problem} (DSN: "${dsn}").${accepted} Fix: ${complaint.fix}`;
+  // JSON quoting keeps control characters and quotes in the DSN visible and unambiguous.
+  const message = `${complaint.problem} (DSN: ${JSON.stringify(dsn)}).${accepted} Fix: ${complaint.fix}`;
   const details: { option?: string; dsn: string } = { dsn };
   if (complaint.option !== undefined) details.option = complaint.option;
   return new DsnError(complaint.code, message, details);

@@ -16,3 +16,5 @@ export {
   type UnsupportedKey,
 } from './registry.js';
 export type { ValueType } from './values.js';
+export { lexDsn, type DsnRecord, type DsnParam } from './lexer.js';
+export { renderDsnOptionTable } from './doc-table.js';

@@ -71,7 +71,13 @@ const pragmaEq = (name: string, v: string): Pick<DsnEquivalents, 'modernc' | 'nc
 const uriEq = (key: string): DsnEquivalents => ({ mattn: key, modernc: key, ncruces: key, sqliteUri: key });
 
 function option(o: Omit<DsnOption, 'aliases' | 'pragma'> & Partial<Pick<DsnOption, 'aliases' | 'pragma'>>): DsnOption {
-  return Object.freeze({ ...o, aliases: Object.freeze([...(o.aliases ?? [])]), pragma: o.pragma, equivalents: Object.freeze({ ...o.equivalents }) });
+  return Object.freeze({
+    ...o,
+    aliases: Object.freeze([...(o.aliases ?? [])]),
+    pragma: o.pragma,
+    type: Object.freeze(o.type),
+    equivalents: Object.freeze({ ...o.equivalents }),
+  });
 }
 
 /** A pragma setting reachable both by a `_key` (mattn style) and by `_pragma=` (modernc/ncruces). */
@@ -333,6 +339,8 @@ export const DSN_UNSUPPORTED_KEYS: readonly UnsupportedKey[] = Object.freeze(
     { key: '_time_format', reason: timeReason('modernc.org/sqlite'), fix: 'remove it and format dates in your code.' },
     { key: '_time_integer_format', reason: timeReason('modernc.org/sqlite'), fix: 'remove it and convert dates in your code.' },
     { key: '_inttotime', reason: timeReason('modernc.org/sqlite'), fix: 'remove it and convert dates in your code.' },
+    { key: '_texttotime', reason: timeReason('modernc.org/sqlite'), fix: 'remove it and convert dates in your code.' },
+    { key: '_timezone', reason: timeReason('modernc.org/sqlite'), fix: 'remove it and convert dates in your code.' },
     { key: '_timefmt', reason: timeReason('ncruces/go-sqlite3'), fix: 'remove it and format dates in your code.' },
     {
       key: '_mutex',

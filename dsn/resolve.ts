@@ -37,7 +37,7 @@ export function resolveDsn(record: DsnRecord, cwd: string): DsnConfig {
   const chosen = new Map<DsnOption, Choice>();
   for (const param of record.params) {
     const [option, text, spelling] = identify(record.input, param);
-    const value = parseValue(record.input, param, option, text, spelling, ctx);
+    const value = parseValue(record.input, param, option, text, ctx);
     remember(record.input, chosen, option, { value, spelling, index: param.index });
   }
   const get = (target: DsnTarget): Choice | undefined => {
@@ -86,8 +86,9 @@ function identifyPragma(input: string, { value, index }: DsnParam): [DsnOption, 
   const option = findOptionByPragma(name);
   if (!option) {
     const guess = closest(name, DSN_ACCEPTED_PRAGMAS);
+    // The value is not echoed: refused pragmas include secrets (SQLCipher's PRAGMA key).
     throw dsnError(input, {
-      ...base,
+      option: '_pragma',
       code: 'DSN_UNSUPPORTED',
       problem: `PRAGMA ${name} is not on the allow-list of pragmas a DSN may set${guess ? `. Did you mean "${guess}"?` : ''}`,
       accepted: DSN_ACCEPTED_PRAGMAS.join(', '),
@@ -135,7 +136,7 @@ function unknownKey(input: string, { key, index }: DsnParam): Error {
   return dsnError(input, complaint);
 }
 
-function parseValue(input: string, param: DsnParam, option: DsnOption, raw: string, spelling: string, ctx: ValueContext): unknown {
+function parseValue(input: string, param: DsnParam, option: DsnOption, raw: string, ctx: ValueContext): unknown {
   const text = option.type.caseSensitive ? raw : raw.toLowerCase();
   const parsed = option.type.parse(text, ctx);
   if (parsed !== undefined && !(parsed instanceof Rejection)) return parsed;
@@ -151,14 +152,14 @@ function parseValue(input: string, param: DsnParam, option: DsnOption, raw: stri
       fix: parsed.fix ?? `write ${example} with an accepted value.`,
     });
   }
-  const dflt = option.default === undefined ? '' : ` (default ${option.type.format(option.default)})`;
+  const dflt = option.default === undefined ? 'leave it unset' : `get the default ${option.type.format(option.default)}`;
   throw dsnError(input, {
     code: 'DSN_INVALID_VALUE',
     option: param.key,
     show: [param.index],
     problem: `Value "${raw}" of ${name} is not valid`,
     accepted: option.type.accepts,
-    fix: `use one of the accepted values${dflt}, or remove the option.`,
+    fix: `write ${example} with an accepted value, or remove it to ${dflt}.`,
   });
 }
 
@@ -175,7 +176,7 @@ function remember(input: string, chosen: Map<DsnOption, Choice>, option: DsnOpti
     code: 'DSN_CONFLICT',
     option: choice.spelling.slice(0, choice.spelling.indexOf('=')),
     show: [earlier.index, choice.index],
-    problem: `"${earlier.spelling}" and "${choice.spelling}" set ${setting} to different values`,
+    problem: `"${earlier.spelling}" and "${choice.spelling}" both set ${setting}, to different values`,
     fix: 'keep only one of them.',
   });
 }

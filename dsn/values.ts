@@ -100,6 +100,9 @@ export const absolutePath: ValueType<string> = {
   parse(text, ctx) {
     if (text === '') return undefined;
     if (text.startsWith('~')) return tildeRejection(text);
+    if (/[\u0000-\u001f\u007f]/.test(text) || /\p{Cs}/u.test(text)) {
+      return new Rejection('DSN_INVALID_PATH', 'the path contains a control character or is not valid Unicode', 'remove the stray character.');
+    }
     return ctx.resolvePath(ctx.cwd, text);
   },
   format: (p) => p,
