@@ -9,8 +9,7 @@
  *   every pragma;
  * - per user: `_txlock`, `_busy_timeout` (the async wait runs per statement) and `acquireTimeout`.
  */
-import { existsSync, realpathSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { realDatabasePath } from '../drivers/paths.js';
 import type { OpenBackendOptions } from '../drivers/types.js';
 import type { DsnConfig } from '../dsn/types.js';
 import { RegistryConflictError } from './errors.js';
@@ -77,11 +76,12 @@ export function registeredUsers(key: string): number {
 
 /**
  * The registry key: the canonical real path for files (the file may not exist yet, so its folder
- * is resolved), `memory:NAME` for named shared memory, `undefined` for private databases.
+ * is resolved, dangling symlinks followed), `memory:NAME` for named shared memory, `undefined` for private databases.
  */
 export function registryKey(config: DsnConfig): string | undefined {
   const loc = config.location;
-  if (loc.kind === 'file') return realPathOf(loc.path);
+  // The drivers' own resolution, so the key is exactly the path the backend opens.
+  if (loc.kind === 'file') return realDatabasePath(loc.path);
   if (loc.kind === 'shared-memory') return `memory:${loc.name}`;
   return undefined;
 }
@@ -97,14 +97,6 @@ function privateKey(owner: object | undefined): string | undefined {
   return key;
 }
 
-function realPathOf(path: string): string {
-  if (existsSync(path)) return realpathSync(path);
-  try {
-    return join(realpathSync(dirname(path)), basename(path));
-  } catch {
-    return path; // the folder is missing too: opening will fail with the driver's clear error
-  }
-}
 
 function sharedRef(entry: Entry, database: SharedDatabase): SharedRef {
   let released = false;
