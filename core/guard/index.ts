@@ -1,11 +1,121 @@
 /**
- * Cross-process guard factory. TEMPORARY no-op placeholder so `core/` can be wired before the
- * guard (issue 5) lands; it is replaced by the real implementation and must not ship as is.
+ * Cross-process guard factory (issue 5). One guard per file database per thread:
+ * - refuses to mix POSIX-locking and dot-file-locking users of one file (they cannot see each
+ *   other's locks), in both opening orders, via claim records next to the database;
+ * - for dot-file locking, marks in its claim when it may hold `<db>.lock` and clears a lock
+ *   whose owner is proven dead, so a killed process cannot lock the database forever.
+ * The design and its limits are explained in docs/concurrency.md.
  */
+import { existsSync, realpathSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { GuardTarget, LockGuard } from './types.js';
-export type { GuardTarget, LockGuard } from './types.js';
+import { claimsDirOf, ensureClaimsDir, OwnClaim, readClaims, sweepTemporaries, type Claim } from './claims.js';
+import { liveness, selfOwner } from './identity.js';
+import { lockIdOf, recoverIfStale, sweepDead } from './stale-lock.js';
+import { ClaimGuard, DotfileGuard, InertGuard } from './guard.js';
+import { MixedLockingError } from './errors.js';
 
-/** Creates the guard for one file database opened by this process. */
-export function createGuard(_target: GuardTarget): LockGuard {
-  return { enter() {}, exit() {}, recoverStaleLock: () => false, release() {} };
+export type { GuardTarget, LockGuard } from './types.js';
+export { MixedLockingError, type ConflictingClaim } from './errors.js';
+export { claimsDirOf } from './claims.js';
+
+/** Temporary files and renamed-away locks older than this were left by a killed process. */
+const TEMP_MAX_AGE_MS = 60_000;
+
+/**
+ * The canonical name of the file: claims must key on the real path, or two paths to one file
+ * (symlinks) would get separate claim folders and never see each other. Drivers already pass a
+ * real path; resolving again costs one syscall at open time and protects against a caller that
+ * did not.
+ */
+function canonical(filename: string): string {
+  if (existsSync(filename)) return realpathSync(filename);
+  try {
+    return join(realpathSync(dirname(filename)), basename(filename));
+  } catch {
+    return filename;
+  }
+}
+
+/** The first live claim that uses the other lock protocol, if any. */
+function findConflict(claims: readonly Claim[], ownName: string | null, target: GuardTarget): Claim | null {
+  for (const c of claims) {
+    if (c.name === ownName) continue;
+    const other = c.body.lockProtocol;
+    if (other === target.lockProtocol || other === 'none') continue;
+    if (liveness(c.body.owner) !== 'dead') return c;
+  }
+  return null;
+}
+
+function writeClaim(dir: string, target: GuardTarget, filename: string): OwnClaim | null {
+  if (!ensureClaimsDir(dir)) return null;
+  try {
+    return new OwnClaim(dir, {
+      v: 1,
+      owner: selfOwner(),
+      driver: target.driver,
+      lockProtocol: target.lockProtocol,
+      readOnly: target.readOnly,
+      file: filename,
+      createdAt: new Date().toISOString(),
+    });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    // A folder we may not write (read-only media): we can still see others' claims; nobody can
+    // see ours. Dot-file locking cannot work there either (SQLite's mkdir would fail the same way).
+    if (code === 'EACCES' || code === 'EROFS' || code === 'EPERM') return null;
+    throw err;
+  }
+}
+
+/**
+ * Creates the guard for one file database opened by this thread. Throws
+ * {@link MixedLockingError} when a live process or thread has the file open with the other
+ * lock protocol.
+ */
+export function createGuard(target: GuardTarget): LockGuard {
+  if (target.lockProtocol === 'none') return new InertGuard();
+  const filename = canonical(target.filename);
+  const dir = claimsDirOf(filename);
+  const lockPath = `${filename}.lock`;
+  sweepTemporaries(dir, TEMP_MAX_AGE_MS);
+  sweepDead(dir, lockPath);
+  // Write first, read second: of two processes opening at the same moment, at least one sees
+  // the other's claim (possibly both, and both refuse: safe).
+  const claim = writeClaim(dir, target, filename);
+  const conflict = findConflict(readClaims(dir), claim?.name ?? null, target);
+  if (conflict) {
+    claim?.remove();
+    const o = conflict.body.owner;
+    throw new MixedLockingError(filename, target, {
+      pid: o.pid,
+      tid: o.tid || o.pid,
+      driver: conflict.body.driver,
+      lockProtocol: conflict.body.lockProtocol,
+      host: o.host === selfOwner().host ? '' : o.host,
+    });
+  }
+  if (target.lockProtocol === 'posix') return new ClaimGuard(claim);
+  return new DotfileGuard(claim, { lockPath, claimsDir: dir, self: selfOwner(), ownName: claim?.name ?? null });
+}
+
+/**
+ * Clears `<file>.lock` if it is proven stale, for a process that has not opened the file yet
+ * (so it has no guard). Opening runs SQL that takes SQLite's lock (pragmas that read the schema),
+ * so a dead process's dot-file lock would otherwise make every later open fail with SQLITE_BUSY:
+ * call this between attempts when `openBackend` throws SQLITE_BUSY. `path` may be any path to
+ * the database (it is resolved to the real path). Returns true when it removed a lock.
+ * Never throws.
+ */
+export function recoverStaleLockAt(path: string): boolean {
+  try {
+    const filename = canonical(path);
+    const lockPath = `${filename}.lock`;
+    const lock = lockIdOf(lockPath);
+    if (!lock) return false;
+    return recoverIfStale({ lockPath, claimsDir: claimsDirOf(filename), self: selfOwner(), ownName: null }, lock);
+  } catch {
+    return false;
+  }
 }

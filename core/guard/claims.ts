@@ -1,0 +1,231 @@
+/**
+ * Claim records: one small file per (file, process, thread) in a folder next to the database,
+ * `<db>.dual-sqlite-claims/`. A claim says who has the file open, with which driver and lock
+ * protocol, and (first line, fixed size, rewritten in place) whether that owner may be holding
+ * SQLite's dot-file lock right now.
+ *
+ * Layout of a claim file: a 64-byte header, then one line of JSON.
+ *   byte 0      state: '0' idle (holds no SQLite lock), '1' inside a statement or transaction
+ *               (may hold the lock), 'W' waiting on SQLITE_BUSY behind the lock whose identity
+ *               follows (so it does NOT hold that lock)
+ *   bytes 1-62  lock identity for 'W' (`<inode>:<ctime ns>`), space padded
+ *   byte 63     '\n'
+ * The state byte is the only thing the hot path writes: one pwrite on an fd kept open.
+ */
+import {
+  closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync,
+  rmSync, statSync, unlinkSync, writeSync, writeFileSync,
+} from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { DriverName, LockProtocol } from '../../drivers/types.js';
+import { parseOwner, type Owner } from './identity.js';
+
+/** Bytes before the JSON body. */
+export const HEADER_SIZE = 64;
+const ID_WIDTH = HEADER_SIZE - 2;
+
+/** What a claim says about its owner's hold on the lock. */
+export type ClaimState =
+  | { readonly kind: 'idle' }
+  | { readonly kind: 'busy' }
+  | { readonly kind: 'waiting'; readonly lockId: string };
+
+/** The JSON body of a claim. */
+export interface ClaimBody {
+  readonly v: 1;
+  readonly owner: Owner;
+  readonly driver: DriverName;
+  readonly lockProtocol: LockProtocol;
+  readonly readOnly: boolean;
+  /** Real path of the database (for people reading the folder). */
+  readonly file: string;
+  readonly createdAt: string;
+}
+
+/** One claim as read from disk. */
+export interface Claim {
+  readonly name: string;
+  readonly path: string;
+  readonly body: ClaimBody;
+  readonly state: ClaimState;
+  /** Last write to the claim (the kernel's clock, same one that stamps the lock directory). */
+  readonly mtimeNs: bigint;
+}
+
+/** The claims folder of a database file. */
+export function claimsDirOf(filename: string): string {
+  return `${filename}.dual-sqlite-claims`;
+}
+
+function header(state: string, lockId = ''): Buffer {
+  return Buffer.from(state + lockId.padEnd(ID_WIDTH, ' ').slice(0, ID_WIDTH) + '\n', 'latin1');
+}
+
+function parseState(head: string): ClaimState | null {
+  switch (head[0]) {
+    case '0':
+      return { kind: 'idle' };
+    case '1':
+      return { kind: 'busy' };
+    case 'W':
+      return { kind: 'waiting', lockId: head.slice(1, 1 + ID_WIDTH).trim() };
+    default:
+      return null;
+  }
+}
+
+const READ_CHUNK = 4096;
+
+function readClaimFile(dir: string, name: string): Claim | null {
+  const path = join(dir, name);
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch {
+    return null; // removed between readdir and open: its owner released it
+  }
+  try {
+    const mtimeNs = fstatSync(fd, { bigint: true }).mtimeNs;
+    const buf = Buffer.alloc(READ_CHUNK);
+    const n = readSync(fd, buf, 0, READ_CHUNK, 0);
+    const text = buf.toString('utf8', 0, n);
+    const state = parseState(text.slice(0, HEADER_SIZE));
+    const raw = JSON.parse(text.slice(HEADER_SIZE)) as Record<string, unknown>;
+    const owner = parseOwner(raw.owner);
+    if (!state || !owner || raw.v !== 1) return null;
+    return { name, path, state, mtimeNs, body: { ...(raw as unknown as ClaimBody), owner } };
+  } catch {
+    return null; // not a claim we understand; never written half (claims are renamed into place)
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Every readable claim in `dir` (an empty list when the folder does not exist). */
+export function readClaims(dir: string): Claim[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const out: Claim[] = [];
+  for (const name of names) {
+    if (!name.endsWith('.claim')) continue;
+    const c = readClaimFile(dir, name);
+    if (c) out.push(c);
+  }
+  return out;
+}
+
+/** Creates the claims folder; false when the file system does not let us (read-only folder). */
+export function ensureClaimsDir(dir: string): boolean {
+  try {
+    mkdirSync(dir, { recursive: true });
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EROFS' || code === 'EPERM') return false;
+    throw err;
+  }
+}
+
+/**
+ * This thread's own claim on one file. The fd stays open so that the hot path is a single
+ * pwrite; the file is written under a temporary name and renamed into place so that readers
+ * never see half a claim.
+ */
+export class OwnClaim {
+  readonly path: string;
+  readonly name: string;
+  #fd: number;
+  /** The state byte (and lock id) last written, to skip redundant writes. */
+  #state = '0';
+  #lockId = '';
+
+  constructor(dir: string, body: ClaimBody) {
+    const o = body.owner;
+    this.name = `${o.pid}-${o.tid}-${randomBytes(4).toString('hex')}.claim`;
+    this.path = join(dir, this.name);
+    const tmp = join(dir, `.${this.name}.tmp`);
+    writeFileSync(tmp, Buffer.concat([header('0'), Buffer.from(JSON.stringify(body) + '\n')]), { flag: 'wx' });
+    this.#fd = openSync(tmp, 'r+');
+    try {
+      renameSync(tmp, this.path);
+    } catch (err) {
+      closeSync(this.#fd);
+      rmSync(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  /** May hold the lock from now on (before a statement outside a transaction). */
+  setBusy(): void {
+    if (this.#state === '1') return;
+    this.#write1('1');
+  }
+
+  /** Holds no lock (after a statement once outside a transaction). */
+  setIdle(): void {
+    if (this.#state === '0') return;
+    this.#write1('0');
+  }
+
+  /** Waiting behind lock `lockId`, which this owner therefore does not hold. */
+  setWaiting(lockId: string): void {
+    if (this.#state === 'W' && this.#lockId === lockId) return;
+    // Readers must never pair 'W' with a lock id it was not written for: go through '1'
+    // (conservative: "may hold"), write the id, then flip the state byte.
+    this.#write1('1');
+    writeSync(this.#fd, header('1', lockId), 1, ID_WIDTH, 1);
+    this.#lockId = lockId;
+    this.#write1('W');
+  }
+
+  get state(): string {
+    return this.#state;
+  }
+
+  #write1(s: string): void {
+    writeSync(this.#fd, s, 0, 'latin1');
+    this.#state = s;
+  }
+
+  /** Deletes the claim. Idempotent, never throws. */
+  remove(): void {
+    if (this.#fd >= 0) {
+      try {
+        closeSync(this.#fd);
+      } catch {
+        /* already closed */
+      }
+      this.#fd = -1;
+    }
+    try {
+      unlinkSync(this.path);
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+/** Removes temporary files older than `maxAgeMs` that a killed writer left (never a live one's). */
+export function sweepTemporaries(dir: string, maxAgeMs: number): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  const now = Date.now();
+  for (const name of names) {
+    if (!name.endsWith('.tmp') && !name.startsWith('stale-')) continue;
+    const path = join(dir, name);
+    try {
+      if (now - statSync(path).mtimeMs > maxAgeMs) rmSync(path, { recursive: true, force: true });
+    } catch {
+      /* raced with another sweeper */
+    }
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * The per-file, per-thread guard objects handed to `core/`.
+ */
+import type { LockGuard } from './types.js';
+import type { OwnClaim } from './claims.js';
+import { lockIdOf, recoverIfStale, type RecoveryContext } from './stale-lock.js';
+import { forgetAtExit, rememberAtExit } from './exit-hook.js';
+
+/** Guard for connections that take no file locks (memory, temp, `nolock`, `immutable`). */
+export class InertGuard implements LockGuard {
+  enter(): void {}
+  exit(): void {}
+  recoverStaleLock(): boolean {
+    return false;
+  }
+  release(): void {}
+}
+
+/**
+ * Guard for POSIX-locking connections. The kernel drops fcntl locks of a dead process, so there
+ * is never a stale lock to clear; the claim exists only so dot-file users can see us (and we them).
+ */
+export class ClaimGuard implements LockGuard {
+  protected readonly claim: OwnClaim | null;
+  #released = false;
+
+  constructor(claim: OwnClaim | null) {
+    this.claim = claim;
+    rememberAtExit(this);
+  }
+
+  enter(): void {}
+  exit(): void {}
+  recoverStaleLock(): boolean {
+    return false;
+  }
+
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    forgetAtExit(this);
+    this.claim?.remove();
+  }
+
+  /**
+   * Process exit without `release()`. A claim that says "may hold the lock" is left on disk on
+   * purpose: it is the evidence that lets the next process clear the lock we may leave behind.
+   */
+  onProcessExit(): void {
+    if (this.claim && this.claim.state === '0') this.claim.remove();
+  }
+
+  protected get released(): boolean {
+    return this.#released;
+  }
+}
+
+/**
+ * Guard for dot-file-locking connections (wasm, native `vfs=unix-dotfile`): marks in the claim
+ * when this thread may hold `<db>.lock`, and clears a lock whose owner is proven dead.
+ */
+export class DotfileGuard extends ClaimGuard {
+  readonly #ctx: RecoveryContext;
+
+  constructor(claim: OwnClaim | null, ctx: RecoveryContext) {
+    super(claim);
+    this.#ctx = ctx;
+  }
+
+  override enter(): void {
+    if (!this.released) this.claim?.setBusy();
+  }
+
+  override exit(): void {
+    try {
+      if (!this.released) this.claim?.setIdle();
+    } catch {
+      // exit() runs on the release path of core's queue, which must never throw.
+    }
+  }
+
+  override recoverStaleLock(): boolean {
+    if (this.released) return false;
+    try {
+      const lock = lockIdOf(this.#ctx.lockPath);
+      if (!lock) return false;
+      // We got SQLITE_BUSY, so we hold no lock on this file: say so, naming the lock that blocks
+      // us, so that other waiters may clear it if it is stale (a "busy" mark would stop them).
+      this.claim?.setWaiting(lock.id);
+      return recoverIfStale(this.#ctx, lock);
+    } catch {
+      return false; // a failed recovery attempt is just another busy retry
+    }
+  }
+}
