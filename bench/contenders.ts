@@ -7,7 +7,7 @@
  * that is what a user of it gets.
  */
 import { createRequire } from 'node:module';
-import { CompiledQuery, Kysely, SqliteDialect, type Dialect } from 'kysely';
+import { Kysely, SqliteDialect, type CompiledQuery, type DatabaseConnection, type Dialect, type Driver, type QueryResult } from 'kysely';
 import type { BenchDB } from './schema.js';
 
 const require = createRequire(import.meta.url);
@@ -24,13 +24,19 @@ export interface Session {
   readonly insertBatch: (n: number, count: number) => unknown;
   /** One-row UPDATE by primary key in autocommit. */
   readonly update: (id: number, n: number) => unknown;
+  /** Point SELECTs (precompiled) of `ids`, all inside one read transaction. */
+  readonly readBatch: (ids: ArrayLike<number>) => unknown;
   /** A read-then-write transaction: read the counter, increment it, append an event. */
   readonly writeTx: (n: number) => unknown;
   close(): unknown;
 }
 
-/** Which family a contender belongs to; `ours` is the baseline of every ratio on its driver. */
-export type ContenderKind = 'raw' | 'kysely' | 'ours';
+/**
+ * Which family a contender belongs to; `ours` is the baseline of every ratio on its driver.
+ * `variant` is ours with a non-default DSN option (shown by default); `probe` rows exist to
+ * explain the others (Kysely's own floor, the cost of value mapping) and run with `--probes`.
+ */
+export type ContenderKind = 'raw' | 'kysely' | 'ours' | 'variant' | 'probe';
 
 /** A benchmark contender. */
 export interface Contender {
@@ -40,6 +46,10 @@ export interface Contender {
   readonly kind: ContenderKind;
   /** True when the ops return plain values (no promise): the loop then skips `await`. */
   readonly sync: boolean;
+  /** False for contenders that cannot share a file between processes (exclusive locking). */
+  readonly multiProcess?: boolean;
+  /** The workloads a probe answers a question for; absent = every workload it can run. */
+  readonly workloads?: readonly string[];
   open(file: string): Promise<Session>;
 }
 
@@ -64,6 +74,13 @@ function kyselySession(db: Kysely<BenchDB>): Session {
         for (let i = 0; i < count; i++) await insertRow(trx, n + i);
       }),
     update: (id, n) => db.updateTable('items').set({ qty: n }).where('id', '=', id).execute(),
+    readBatch: (ids) =>
+      db
+        .transaction()
+        .setAccessMode('read only')
+        .execute(async (trx) => {
+          for (let i = 0; i < ids.length; i++) await trx.executeQuery({ ...compiled, parameters: [ids[i]] } as CompiledQuery);
+        }),
     writeTx: (n) =>
       db.transaction().execute(async (trx) => {
         const row = await trx.selectFrom('counters').select('n').where('id', '=', 1).executeTakeFirstOrThrow();
@@ -92,6 +109,9 @@ const rawNative: Contender = {
     const batch = db.transaction((n: number, count: number) => {
       for (let i = 0; i < count; i++) ins.run(n + i, 'bench', n + i);
     });
+    const reads = db.transaction((ids: ArrayLike<number>) => {
+      for (let i = 0; i < ids.length; i++) sel.get(ids[i]);
+    });
     const tx = db.transaction((n: number) => {
       const row = counter.get() as { n: number };
       bump.run(row.n + 1);
@@ -102,6 +122,7 @@ const rawNative: Contender = {
       insertOne: (n) => ins.run(n, 'bench', n),
       insertBatch: (n, count) => batch(n, count),
       update: (id, n) => upd.run(n, id),
+      readBatch: (ids) => reads(ids),
       writeTx: (n) => tx(n),
       close: () => db.close(),
     };
@@ -178,6 +199,9 @@ const rawWasm: Contender = {
         for (let i = 0; i < count; i++) ins.run([n + i, 'bench', n + i]);
       }),
       update: (id, n) => upd.run([n, id]),
+      readBatch: wasmTx(db, (ids: ArrayLike<number>) => {
+        for (let i = 0; i < ids.length; i++) sel.all([ids[i]]);
+      }),
       writeTx: wasmTx(db, (n: number) => {
         const row = counter.all()[0] as { n: number };
         bump.run([row.n + 1]);
@@ -223,28 +247,116 @@ async function loadOurDialect(): Promise<new (config: { dsn: string; driver?: 'n
   return ctor as new (config: { dsn: string; driver?: 'native' | 'wasm' }) => Dialect;
 }
 
-function ours(driver: 'native' | 'wasm'): Contender {
+function ours(driver: 'native' | 'wasm', query = '', suffix = ''): Contender {
   return {
-    id: `ours-${driver}`,
-    label: `kysely-dual-sqlite (${driver})`,
+    id: `ours-${driver}${suffix}`,
+    label: `kysely-dual-sqlite (${driver}${query ? `, ${query}` : ''})`,
     driver,
-    kind: 'ours',
+    kind: query ? 'variant' : 'ours',
     sync: false,
+    multiProcess: !query.includes('exclusive'),
     async open(file) {
       const Dialect = await loadOurDialect();
-      return kyselySession(new Kysely<BenchDB>({ dialect: new Dialect({ dsn: file, driver }) }));
+      return kyselySession(new Kysely<BenchDB>({ dialect: new Dialect({ dsn: query ? `${file}?${query}` : file, driver }) }));
     },
   };
 }
 
+/**
+ * Probe: the cheapest possible Kysely dialect over better-sqlite3 (reused statements, no mutex,
+ * no value mapping, no busy handling). Whatever it costs above raw better-sqlite3 is Kysely's own
+ * per-query pipeline, which no dialect can remove.
+ */
+const kyselyFloor: Contender = {
+  id: 'floor-native',
+  label: 'probe: Kysely floor (no-op driver, better-sqlite3)',
+  driver: 'native',
+  kind: 'probe',
+  sync: false,
+  multiProcess: false,
+  workloads: ['select-qb', 'select-compiled', 'select-in-tx', 'insert-tx'],
+  async open(file) {
+    const Database = require('better-sqlite3');
+    const db = new Database(file);
+    const stmts = new Map<string, { reader: boolean; all(...p: unknown[]): unknown[]; run(...p: unknown[]): { changes: number; lastInsertRowid: number | bigint } }>();
+    const conn: DatabaseConnection = {
+      executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
+        let stmt = stmts.get(q.sql);
+        if (!stmt) stmts.set(q.sql, (stmt = db.prepare(q.sql)));
+        if (stmt!.reader) return Promise.resolve({ rows: stmt!.all(...q.parameters) as R[] });
+        const r = stmt!.run(...q.parameters);
+        return Promise.resolve({ rows: [], numAffectedRows: BigInt(r.changes), insertId: BigInt(r.lastInsertRowid) });
+      },
+      streamQuery(): AsyncIterableIterator<never> {
+        throw new Error('not used by the benchmark');
+      },
+    };
+    const exec = (sql: string) => Promise.resolve(void db.prepare(sql).run());
+    const driver: Driver = {
+      init: async () => {},
+      acquireConnection: async () => conn,
+      beginTransaction: () => exec('begin'),
+      commitTransaction: () => exec('commit'),
+      rollbackTransaction: () => exec('rollback'),
+      releaseConnection: async () => {},
+      destroy: async () => db.close(),
+    };
+    const sqlite = new SqliteDialect({ database: db });
+    const dialect: Dialect = {
+      createDriver: () => driver,
+      createQueryCompiler: () => sqlite.createQueryCompiler(),
+      createAdapter: () => sqlite.createAdapter(),
+      createIntrospector: (k) => sqlite.createIntrospector(k),
+    };
+    return kyselySession(new Kysely<BenchDB>({ dialect }));
+  },
+};
+
+/**
+ * Probe: raw better-sqlite3 plus exactly the value mapping our native driver does for parity
+ * (safe integers read as bigint and narrowed back, parameters validated). Its distance to the
+ * plain raw row is the cost of the parity work per point SELECT.
+ */
+const rawNativeParity: Contender = {
+  id: 'parity-native',
+  label: 'probe: better-sqlite3 raw + our value mapping',
+  driver: 'native',
+  kind: 'probe',
+  sync: true,
+  multiProcess: false,
+  workloads: ['select-compiled'],
+  async open(file) {
+    const base = await rawNative.open(file);
+    const { normalizeNativeRow, toBindValues } = await import('../drivers/values.js');
+    const Database = require('better-sqlite3');
+    const db = new Database(file);
+    const sel = db.prepare(SELECT_SQL).safeIntegers(true);
+    return {
+      ...base,
+      selectCompiled: (id) => {
+        const rows = sel.all(...toBindValues([id], SELECT_SQL)) as Record<string, unknown>[];
+        for (const row of rows) normalizeNativeRow(row);
+        return rows[0];
+      },
+      close: () => {
+        db.close();
+        return base.close();
+      },
+    };
+  },
+};
+
 /** Every contender, in table order: per driver, the limit, the alternative, ours. */
 export const CONTENDERS: readonly Contender[] = [
   rawNative,
+  rawNativeParity,
+  kyselyFloor,
   kyselyNative,
   ours('native'),
   rawWasm,
   kyselyWasm,
   ours('wasm'),
+  ours('wasm', '_locking_mode=exclusive', '-exclusive'),
 ];
 
 /** Looks a contender up by id. */

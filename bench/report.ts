@@ -1,5 +1,6 @@
 /** Plain-text tables for the terminal and docs/performance.md (Markdown-compatible). */
 import type { ContentionResult } from './contention.js';
+import type { ContenderKind } from './contenders.js';
 import type { Summary } from './stats.js';
 
 /** One contender's row in a workload table. */
@@ -7,6 +8,7 @@ export interface Row {
   readonly contender: string;
   readonly label: string;
   readonly driver: 'native' | 'wasm';
+  readonly kind: ContenderKind;
   readonly summary?: Summary;
   /** Why there is no summary (not applicable, failed to open, ...). */
   readonly note?: string;
@@ -36,7 +38,7 @@ export function workloadTable(title: string, unit: string, rows: readonly Row[])
       fmtInt(s.opsPerSec),
       fmtUs(s.medianUs),
       `${fmtInt(s.p25)} - ${fmtInt(s.p75)}`,
-      r.contender.startsWith('ours-') ? '(ours)' : fmtRatio(r.oursOverThis),
+      r.kind === 'ours' ? '(ours)' : fmtRatio(r.oursOverThis),
     ];
   });
   return `### ${title}\n\n${table([`contender`, `${unit}/s`, `median us/op`, `spread p25-p75 (${unit}/s)`, `ours ÷ this`], body)}`;

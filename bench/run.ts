@@ -11,7 +11,8 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CONTENDERS, type Contender, type Session } from './contenders.js';
-import { runContention, type ContentionResult } from './contention.js';
+import { PROCESSES, runContention, type ContentionResult } from './contention.js';
+import { runAlsTax } from './als-tax.js';
 import { collectGarbage } from './harness.js';
 import { contentionTable, workloadTable, type Row } from './report.js';
 import { copyTemplate, createTemplate } from './schema.js';
@@ -23,6 +24,7 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     filter: { type: 'string' },
     json: { type: 'boolean', default: false },
+    probes: { type: 'boolean', default: false },
     rounds: { type: 'string' },
     'slice-ms': { type: 'string' },
     'contention-ms': { type: 'string' },
@@ -35,6 +37,7 @@ if (args.help) {
   --quick          3 rounds of 120 ms slices, 1.5 s contention: under a minute
   --filter REGEX   run only "workload/contender" pairs matching, e.g. "select" or "ours-|kysely-"
   --json           print the results as JSON on stdout (tables go to stderr)
+  --probes         add the probe rows (Kysely's floor, raw + our value mapping)
 workloads: ${WORKLOADS.map((w) => w.id).join(', ')}, contention
 contenders: ${CONTENDERS.map((c) => c.id).join(', ')}`);
   process.exit(0);
@@ -44,7 +47,9 @@ const ROUNDS = Number(args.rounds ?? (args.quick ? 3 : 7));
 const SLICE_MS = Number(args['slice-ms'] ?? (args.quick ? 120 : 500));
 const CONTENTION_MS = Number(args['contention-ms'] ?? (args.quick ? 1500 : 4000));
 const filter = args.filter ? new RegExp(args.filter) : undefined;
-const selected = (workload: string, contender: string) => !filter || filter.test(`${workload}/${contender}`);
+const probe = (id: string) => CONTENDERS.find((c) => c.id === id)?.kind === 'probe';
+const selected = (workload: string, contender: string) =>
+  (args.probes || !probe(contender)) && (!filter || filter.test(`${workload}/${contender}`));
 const out = args.json ? console.error : console.log;
 const progress = (msg: string) => process.stderr.write(`${msg}\n`);
 
@@ -115,14 +120,15 @@ function buildRows(
   applies: (c: Contender) => boolean,
 ): Row[] {
   const summaries = new Map([...samples].filter(([id]) => !failed.has(id)).map(([id, s]) => [id, summarize(s.rate, s.lat)]));
-  return CONTENDERS.filter((c) => selected(workload, c.id) || !filter).map((c) => {
+  return CONTENDERS.filter((c) => selected(workload, c.id) && (applies(c) || c.kind !== 'probe')).map((c) => {
     const summary = summaries.get(c.id);
     const ours = summaries.get(`ours-${c.driver}`);
-    const note = failed.get(c.id) ?? (!applies(c) ? 'n/a (no query builder)' : !summary ? 'not run' : undefined);
+    const note = failed.get(c.id) ?? (!applies(c) ? (c.kind === 'raw' ? 'n/a (no query builder)' : 'n/a') : !summary ? 'not run' : undefined);
     return {
       contender: c.id,
       label: c.label,
       driver: c.driver,
+      kind: c.kind,
       summary,
       note,
       oursOverThis: summary && ours ? ours.opsPerSec / summary.opsPerSec : undefined,
@@ -134,7 +140,7 @@ async function runAllContention(): Promise<(ContentionResult | { contender: stri
   const results: (ContentionResult | { contender: string; label: string; note: string })[] = [];
   mkdirSync(join(dir, 'contention'));
   for (const c of CONTENDERS) {
-    if (!selected('contention', c.id)) continue;
+    if (!selected('contention', c.id) || c.multiProcess === false) continue;
     progress(`contention: ${c.id}`);
     try {
       results.push(await runContention(c, copyTemplate(template, join(dir, 'contention', `${c.id}.db`)), CONTENTION_MS));
@@ -160,6 +166,7 @@ const sessions = await openAll();
 const workloads = await runWorkloads(sessions);
 for (const s of sessions.values()) if (!(s instanceof Error)) await s.close();
 const contention = await runAllContention();
+const alsTax = args.probes && selected('als-tax', 'kysely-native') ? (progress('als-tax: kysely-native in child processes'), runAlsTax(template, args.quick ? 2 : 5, args.quick ? 600 : 1500)) : undefined;
 const seconds = (performance.now() - started) / 1000;
 
 const m = machine();
@@ -169,10 +176,14 @@ out('"ours ÷ this" = our dialect\'s throughput divided by this contender\'s, on
 for (const w of workloads) out(`${workloadTable(w.title, WORKLOADS.find((x) => x.id === w.workload)!.unit, w.rows)}\n`);
 if (contention.length > 0) {
   const labels = Object.fromEntries(CONTENDERS.map((c) => [c.id, c.label]));
-  out(`### contention: 4 processes, read-then-write transactions, ${CONTENTION_MS} ms\n\n${contentionTable(contention, labels)}\n`);
+  out(`### contention: ${PROCESSES} processes, read-then-write transactions, ${CONTENTION_MS} ms\n\n${contentionTable(contention, labels)}\n`);
 }
-if (args.json) console.log(JSON.stringify({ machine: m, rounds: ROUNDS, sliceMs: SLICE_MS, contentionMs: CONTENTION_MS, seconds, workloads, contention }, null, 2));
+if (alsTax) {
+  out(`### probe: AsyncLocalStorage tax (Kysely SqliteDialect alone, precompiled point SELECT, ${alsTax.rounds} child processes each)\n`);
+  out(`without an enabled AsyncLocalStorage: ${alsTax.withoutUs.toFixed(2)} us/query; with one: ${alsTax.withUs.toFixed(2)} us/query (${((alsTax.withUs / alsTax.withoutUs - 1) * 100).toFixed(0)}% slower)\n`);
+}
+if (args.json) console.log(JSON.stringify({ machine: m, rounds: ROUNDS, sliceMs: SLICE_MS, contentionMs: CONTENTION_MS, seconds, workloads, contention, alsTax }, null, 2));
 
 function PROCESSES_NOTE() {
-  return '4 processes';
+  return `${PROCESSES} processes`;
 }
