@@ -28,8 +28,20 @@ export interface IntegrityOptions {
 
 const quote = (name: string): string => `'${name.replace(/'/g, "''")}'`;
 
-/** Checks the whole database; errors are listed (at most 20) in the result. */
+/**
+ * Checks the whole database; problems are listed (at most 20) in the result. A file so damaged
+ * that the check itself fails (SQLITE_CORRUPT while reading the schema) is a failed check too.
+ */
 export async function checkIntegrity(query: Query, options: IntegrityOptions): Promise<CheckResult> {
+  try {
+    return await runIntegrity(query, options);
+  } catch (err) {
+    const e = err as { code?: string; message?: string };
+    return verdictOf('integrity_check', [`the check itself failed: ${e.code ? `[${e.code}] ` : ''}${e.message ?? String(err)}`], 'aborted');
+  }
+}
+
+async function runIntegrity(query: Query, options: IntegrityOptions): Promise<CheckResult> {
   const title = 'integrity_check';
   const perTable = options.progress || options.fileSize >= LARGE_FILE_BYTES;
   if (!perTable) {

@@ -1,0 +1,105 @@
+// `dual-sqlite inspect` in a child process: good DSNs print the canonical form, every setting and
+// the driver decision; bad DSNs print the DsnError and exit 2; driver precedence is reported.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { DSN_OPTIONS, normalizeDsn } from '../../dsn/index.js';
+import { hasDriverNote } from '../../cli/driver-notes.js';
+import { both, cli, root } from './run-cli.js';
+import { tmpDir } from '../helpers/tmp.js';
+
+const test = suite('cli: inspect');
+
+const good: [string, RegExp][] = [
+  [':memory:', /private in-memory database/],
+  ['app.db?_txlock=deferred&_fk=0', /\* _txlock\s+deferred/],
+  ['file:data.db?_pragma=busy_timeout(3000)&_journal=wal', /\* _journal_mode\s+wal/],
+  ['file:shared?mode=memory', /in-memory database "shared"/],
+];
+
+for (const [dsn, shows] of good) {
+  test(`valid DSN ${JSON.stringify(dsn)}: exit 0, canonical form, settings`, () => {
+    const cwd = tmpDir();
+    const r = cli(['inspect', dsn], { cwd });
+    assert.is(r.code, 0, both(r));
+    assert.ok(r.stdout.includes(`canonical   ${normalizeDsn(dsn, { cwd })}`), both(r));
+    assert.match(r.stdout, shows);
+    assert.match(r.stdout, /_busy_timeout\s+\d+/);
+    assert.match(r.stdout, /driver\s+(native|wasm) \(decided by auto/);
+  });
+}
+
+const bad: [string, string, RegExp][] = [
+  ['app.db?_txlok=immediate', 'DSN_UNKNOWN_OPTION', /did you mean "_txlock"/i],
+  ['app.db?_busy_timeout=soon', 'DSN_INVALID_VALUE', /_busy_timeout/],
+  ['app.db?_txlock=deferred&_txlock=immediate', 'DSN_CONFLICT', /_txlock/],
+  ['app.db?cache=shared', 'DSN_UNSUPPORTED', /shared cache/i],
+  ['file://otherhost/app.db', 'DSN_INVALID_URI', /otherhost/],
+  ['app.db?_pragma=journal_mode(wal);drop table x', 'DSN_INVALID_VALUE|DSN_UNSUPPORTED', /journal_mode/],
+];
+
+for (const [dsn, code, says] of bad) {
+  test(`invalid DSN ${JSON.stringify(dsn)}: exit 2 with ${code}`, () => {
+    const r = cli(['inspect', dsn], { cwd: tmpDir() });
+    assert.is(r.code, 2, both(r));
+    assert.match(r.stderr, new RegExp(`\\[(${code})\\]`));
+    assert.match(r.stderr, says);
+    assert.is(r.stdout, '');
+  });
+}
+
+test('--json carries the canonical DSN, the settings and the driver decision', () => {
+  const r = cli(['inspect', 'x.db?_sync=normal', '--json'], { cwd: tmpDir() });
+  assert.is(r.code, 0, both(r));
+  const report = JSON.parse(r.stdout);
+  assert.match(report.canonical, /^file:\/.*x\.db\?/);
+  const sync = report.settings.find((s: { key: string }) => s.key === '_synchronous');
+  assert.equal([sync.value, sync.isDefault], ['normal', false]);
+  assert.is(report.location.exists, false);
+});
+
+// Precedence: code option (--driver) > DSN _driver > SQLITE_DRIVER > auto.
+const precedence: [string, string[], string | undefined, string, string][] = [
+  ['auto when nothing chooses', ['x.db'], undefined, 'auto', 'native'],
+  ['SQLITE_DRIVER', ['x.db'], 'wasm', 'env', 'wasm'],
+  ['the DSN beats SQLITE_DRIVER', ['x.db?_driver=native'], 'wasm', 'dsn', 'native'],
+  ['--driver beats the DSN', ['x.db?_driver=native', '--driver', 'wasm'], 'native', 'code', 'wasm'],
+];
+for (const [name, args, env, source, driver] of precedence) {
+  test(`driver decision: ${name}`, () => {
+    const r = cli(['inspect', ...args, '--json'], { cwd: tmpDir(), env: { SQLITE_DRIVER: env } });
+    assert.is(r.code, 0, both(r));
+    const report = JSON.parse(r.stdout);
+    assert.equal([report.driver.source, report.driver.driver], [source, driver], r.stdout);
+  });
+}
+
+test('an invalid SQLITE_DRIVER is reported as the driver answer, the DSN part still printed', () => {
+  const r = cli(['inspect', 'x.db', '--json'], { cwd: tmpDir(), env: { SQLITE_DRIVER: 'sqlite4' } });
+  assert.is(r.code, 0, both(r));
+  const report = JSON.parse(r.stdout);
+  assert.is(report.driver.code, 'DRIVER_INVALID_CHOICE');
+  assert.match(report.driver.error, /sqlite4/);
+});
+
+test('usage errors exit 2: missing DSN, unknown flag, bad --driver, unknown command, stray argument', () => {
+  for (const args of [['inspect'], ['inspect', 'x.db', '--frobnicate'], ['inspect', 'x.db', '--driver', 'sqlite4'], ['frobnicate'], ['inspect', 'a.db', 'b.db']]) {
+    const r = cli(args, { cwd: root });
+    assert.is(r.code, 2, `${args.join(' ')}: ${both(r)}`);
+    assert.ok(r.stderr.length > 0, args.join(' '));
+  }
+});
+
+test('help exits 0 and names every command', () => {
+  const r = cli(['--help']);
+  assert.is(r.code, 0, both(r));
+  for (const c of ['inspect', 'doctor', 'demo']) assert.ok(r.stdout.includes(`dual-sqlite ${c}`), c);
+});
+
+test('every registry setting has a note on what each driver does with it', () => {
+  for (const o of DSN_OPTIONS) {
+    if (o.target === undefined) continue;
+    assert.ok(hasDriverNote(o.target), `no driver note for ${o.target}`);
+  }
+});
+
+test.run();

@@ -1,0 +1,75 @@
+/**
+ * Runs the real `dual-sqlite` CLI in a child process (`node --import tsx cli/main.ts ...`), the
+ * way a user runs it, and returns its exit code and output.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Repository root. */
+export const root = fileURLToPath(new URL('../..', import.meta.url));
+/** Absolute loader URL, so the CLI runs from any working directory. */
+export const tsx = import.meta.resolve('tsx');
+const main = join(root, 'cli/main.ts');
+
+/** What a CLI run produced. */
+export interface CliRun {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Options for one run. */
+export interface CliOptions {
+  readonly cwd?: string;
+  /** Added to a copy of this process's environment (`undefined` deletes a variable). */
+  readonly env?: Record<string, string | undefined>;
+  readonly timeoutMs?: number;
+}
+
+function envFor(extra: CliOptions['env']): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  delete env.SQLITE_DRIVER;
+  for (const [k, v] of Object.entries(extra ?? {})) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return env;
+}
+
+/** Runs the CLI synchronously (for short commands). */
+export function cli(args: readonly string[], options: CliOptions = {}): CliRun {
+  const r = spawnSync(process.execPath, ['--import', tsx, main, ...args], {
+    cwd: options.cwd ?? root,
+    env: envFor(options.env),
+    encoding: 'utf8',
+    timeout: options.timeoutMs ?? 60_000,
+  });
+  return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: `${r.stderr}${r.error ? String(r.error) : ''}` };
+}
+
+/** Runs the CLI asynchronously (for the demo, whose agents need the CPU while we wait). */
+export function cliAsync(args: readonly string[], options: CliOptions = {}): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', tsx, main, ...args], {
+      cwd: options.cwd ?? root,
+      env: envFor(options.env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+/** Output of both streams, for assertion messages. */
+export function both(r: CliRun): string {
+  return `exit ${r.code}${r.signal ? ` (${r.signal})` : ''}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+}
