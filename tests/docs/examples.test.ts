@@ -1,0 +1,86 @@
+// Runs every ```ts block of README.md and docs/*.md as a program, once per driver of the matrix
+// (SQLITE_DRIVER=<driver> in its environment), in a child process with a fresh temporary working
+// directory, so no example in the docs can rot. The package import `kysely-dual-sqlite` is
+// rewritten to the local `index.ts`. Info-string flags:
+//   ```ts no-run         a fragment that is not a whole program (keep these few)
+//   ```ts driver=wasm    run only on that driver (the example is about one driver)
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { matrix } from '../helpers/matrix.js';
+import { tmpDir } from '../helpers/tmp.js';
+import { codeBlocks, documents, root } from './markdown.js';
+
+const indexUrl = pathToFileURL(join(root, 'index.ts')).href;
+const tsxUrl = import.meta.resolve('tsx');
+
+interface Example {
+  readonly where: string;
+  readonly code: string;
+  readonly only?: string;
+}
+
+/** Rewrites `from 'kysely-dual-sqlite'` (any quote style, also dynamic import) to the local source. */
+function rewriteImports(code: string): string {
+  return code.replace(/(['"])kysely-dual-sqlite\1/g, `'${indexUrl}'`);
+}
+
+function examples(): { runnable: Example[]; fragments: string[] } {
+  const runnable: Example[] = [];
+  const fragments: string[] = [];
+  for (const doc of documents()) {
+    let text: string;
+    try {
+      text = readFileSync(doc, 'utf8');
+    } catch {
+      continue; // a missing document is the links test's failure, not this one's
+    }
+    for (const block of codeBlocks(text)) {
+      if (!['ts', 'typescript'].includes(block.lang)) continue;
+      const where = `${relative(root, doc)}:${block.line}`;
+      if (block.flags.includes('no-run')) {
+        fragments.push(where);
+        continue;
+      }
+      const only = block.flags.find((f) => f.startsWith('driver='))?.slice('driver='.length);
+      runnable.push({ where, code: block.code, ...(only ? { only } : {}) });
+    }
+  }
+  return { runnable, fragments };
+}
+
+function runExample(example: Example, driver: string): { status: number | null; output: string } {
+  const cwd = tmpDir('kds-example-');
+  // The example imports `kysely` like a user would; resolve it from this checkout's node_modules.
+  symlinkSync(join(root, 'node_modules'), join(cwd, 'node_modules'), 'dir');
+  // Like a user's project: ESM (top-level await), TypeScript run by tsx.
+  writeFileSync(join(cwd, 'package.json'), JSON.stringify({ type: 'module', private: true }));
+  const file = join(cwd, 'example.ts');
+  writeFileSync(file, rewriteImports(example.code));
+  const env: NodeJS.ProcessEnv = { ...process.env, SQLITE_DRIVER: driver };
+  delete env.DATABASE_URL;
+  const r = spawnSync(process.execPath, ['--import', tsxUrl, file], { cwd, env, encoding: 'utf8', timeout: 60_000 });
+  return { status: r.status, output: `${r.stdout}${r.stderr}${r.error ? String(r.error) : ''}` };
+}
+
+const { runnable, fragments } = examples();
+
+matrix('docs: every ts example runs', (test, driver) => {
+  test('the docs have runnable examples and few fragments', () => {
+    assert.ok(runnable.length > 0, 'no runnable ```ts block found in README.md or docs/');
+    assert.ok(fragments.length <= Math.max(3, runnable.length / 3), `too many no-run fragments: ${fragments.join(', ')}`);
+  });
+  test('the import rewrite targets the local index.ts', () => {
+    assert.is(rewriteImports(`import { x } from "kysely-dual-sqlite";`), `import { x } from '${indexUrl}';`);
+    assert.is(rewriteImports(`await import('kysely-dual-sqlite')`), `await import('${indexUrl}')`);
+  });
+  for (const example of runnable) {
+    if (example.only && example.only !== driver) continue;
+    test(example.where, () => {
+      const { status, output } = runExample(example, driver);
+      assert.is(status, 0, `${example.where} exited with ${status} on ${driver}:\n${output}`);
+    });
+  }
+});

@@ -1,0 +1,57 @@
+// Every relative link in README.md and docs/*.md points to a file that exists, and every
+// `#anchor` to a heading that exists; the docs index links to each page the project promises.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { anchors, documents, links, root, slug } from './markdown.js';
+
+const test = suite('docs: links');
+
+test('README.md and docs/index.md exist', () => {
+  assert.ok(existsSync(join(root, 'README.md')), 'README.md is missing');
+  assert.ok(existsSync(join(root, 'docs/index.md')), 'docs/index.md is missing');
+});
+
+test('the heading slug rules match GitHub on the cases our docs use', () => {
+  const cases: [string, string][] = [
+    ['Troubleshooting', 'troubleshooting'],
+    ['"database is locked"', 'database-is-locked'],
+    ['`SQLITE_BUSY` seen by callers', 'sqlite_busy-seen-by-callers'],
+    ['Install: which driver?', 'install-which-driver'],
+    ['WAL vs. rollback journal', 'wal-vs-rollback-journal'],
+  ];
+  for (const [heading, want] of cases) assert.is(slug(heading), want, heading);
+});
+
+for (const doc of documents()) {
+  const name = relative(root, doc);
+  test(`${name}: every relative link resolves`, () => {
+    if (!existsSync(doc)) assert.unreachable(`${name} does not exist`);
+    const broken: string[] = [];
+    for (const { target, line } of links(readFileSync(doc, 'utf8'))) {
+      if (/^[a-z][a-z0-9+.-]*:/i.test(target)) continue; // http:, https:, mailto:
+      const [pathPart, anchor] = target.split('#', 2) as [string, string | undefined];
+      const file = pathPart === '' ? doc : resolve(dirname(doc), decodeURIComponent(pathPart));
+      if (!existsSync(file)) {
+        broken.push(`${name}:${line} -> ${target} (no such file)`);
+        continue;
+      }
+      if (anchor && file.endsWith('.md') && !anchors(file).has(anchor.toLowerCase())) {
+        broken.push(`${name}:${line} -> ${target} (no heading with anchor #${anchor} in ${relative(root, file)})`);
+      }
+    }
+    assert.equal(broken, [], broken.join('\n'));
+  });
+}
+
+test('docs/index.md links every promised page, and each exists', () => {
+  const index = join(root, 'docs/index.md');
+  const targets = new Set(links(readFileSync(index, 'utf8')).map((l) => l.target.split('#')[0]));
+  for (const page of ['dsn.md', 'drivers.md', 'dialect.md', 'concurrency.md', 'performance.md', 'troubleshooting.md']) {
+    assert.ok(targets.has(page) || targets.has(`./${page}`), `docs/index.md does not link ${page}`);
+    assert.ok(existsSync(join(root, 'docs', page)), `docs/${page} is linked from the index but does not exist yet`);
+  }
+});
+
+test.run();
