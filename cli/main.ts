@@ -70,5 +70,12 @@ function reportError(err: unknown, io: CliIo): number {
 // `realpathSync` because npm's `bin` is a symlink to this file.
 const entry = process.argv[1];
 if (entry && import.meta.url === pathToFileURL(realpathSync(entry)).href) {
+  // `dual-sqlite inspect x.db | head` closes the pipe early: that is not an error.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw err;
+    });
+  }
   process.exitCode = await main(process.argv.slice(2));
 }
