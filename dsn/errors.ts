@@ -57,28 +57,26 @@ export class DsnError extends DualSqliteError {
 
 /**
  * Copies `input` with every query value replaced by `***`, except the values of the query
- * segments whose positions (0-based, counting `&`-separated segments) are in `show`. Works on
- * the raw text so it can quote even a DSN that failed to lex.
+ * segments whose positions (0-based, counting `&`-separated segments) are in `show`, and with any
+ * fragment hidden. Works on the raw text so it can quote even a DSN that failed to lex.
  */
 export function redactDsn(input: string, show: ReadonlySet<number> = new Set()): string {
   const q = input.indexOf('?');
-  if (q < 0) return redactFragment(input);
-  const head = input.slice(0, q);
-  const hash = input.indexOf('#', q);
-  const query = hash < 0 ? input.slice(q + 1) : input.slice(q + 1, hash);
-  const segments = query.split('&').map((segment, i) => {
-    const eq = segment.indexOf('=');
-    if (eq < 0 || show.has(i)) return segment;
-    return `${segment.slice(0, eq)}=***`;
-  });
-  return `${head}?${segments.join('&')}${hash < 0 ? '' : '#***'}`;
-}
-
-/** A fragment may hold anything; a `file:` URI without query still hides it. */
-function redactFragment(input: string): string {
-  if (!input.startsWith('file:')) return input;
-  const hash = input.indexOf('#');
-  return hash < 0 ? input : `${input.slice(0, hash)}#***`;
+  // In a file: URI a fragment may start before the query; in a plain path "#" is a file-name
+  // character until the query begins.
+  const hash = input.startsWith('file:') ? input.indexOf('#') : q < 0 ? -1 : input.indexOf('#', q);
+  const body = hash < 0 ? input : input.slice(0, hash);
+  const tail = hash < 0 ? '' : '#***';
+  const start = body.indexOf('?');
+  if (start < 0) return body + tail;
+  const segments = body
+    .slice(start + 1)
+    .split('&')
+    .map((segment, i) => {
+      const eq = segment.indexOf('=');
+      return eq < 0 || show.has(i) ? segment : `${segment.slice(0, eq)}=***`;
+    });
+  return `${body.slice(0, start)}?${segments.join('&')}${tail}`;
 }
 
 /** What a rejection says, assembled into one message of a fixed shape. */

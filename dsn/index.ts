@@ -17,4 +17,5 @@ export {
 } from './registry.js';
 export type { ValueType } from './values.js';
 export { lexDsn, type DsnRecord, type DsnParam } from './lexer.js';
+export { encodePath as encodeDsnPath } from './format.js';
 export { renderDsnOptionTable } from './doc-table.js';

@@ -134,7 +134,6 @@ function describe(part: 'path' | 'key' | 'value', key: string | undefined): stri
   return part === 'key' ? 'option name' : 'path';
 }
 
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const LONE_SURROGATE = /\p{Cs}/u;
 

@@ -53,7 +53,6 @@ export interface DsnOption {
   /** Field of `DsnConfig`; `undefined` for an option that only asserts the built-in behaviour. */
   readonly target: DsnTarget | undefined;
   // The value type is heterogeneous across the table; each entry pairs its own parse/format.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   readonly type: ValueType<any>;
   /** Value applied when the DSN does not set it; `undefined` = left unset (absent in the config). */
   readonly default: unknown;

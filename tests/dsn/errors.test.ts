@@ -176,6 +176,11 @@ test('messages quote the DSN with other values redacted, the offending one kept'
 
   const fragment = rejection('file:a.db?_fk=1#token');
   assert.not.match(fragment.message, /token/);
+  const early = rejection('file:a.db#tok?en=1');
+  assert.not.match(early.message, /tok|en=1/);
+  assert.is(early.dsn, 'file:a.db#***');
+  const plainHash = rejection('a#b.db?_fk=1#tok');
+  assert.is(plainHash.dsn, 'a#b.db?_fk=***#***');
 });
 
 test('non-string input and a bad cwd are DsnError too', () => {
