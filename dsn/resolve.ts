@@ -36,7 +36,7 @@ export function resolveDsn(record: DsnRecord, cwd: string): DsnConfig {
   const ctx: ValueContext = { cwd, resolvePath: (base, p) => path.resolve(base, p) };
   const chosen = new Map<DsnOption, Choice>();
   for (const param of record.params) {
-    const [option, text, spelling] = identify(record.input, param);
+    const [option, text, spelling] = identify(record, param);
     const value = parseValue(record.input, param, option, text, ctx);
     remember(record.input, chosen, option, { value, spelling, index: param.index });
   }
@@ -51,11 +51,12 @@ export function resolveDsn(record: DsnRecord, cwd: string): DsnConfig {
 }
 
 /** Which option a parameter sets, the value text to parse, and how it was spelled. */
-function identify(input: string, param: DsnParam): [DsnOption, string, string] {
+function identify(record: DsnRecord, param: DsnParam): [DsnOption, string, string] {
+  const { input } = record;
   const { key, value, index } = param;
   if (key === '_pragma') return identifyPragma(input, param);
   const option = findOptionByKey(key);
-  if (!option) throw unknownKey(input, param);
+  if (!option) throw unknownKey(record, param);
   if (value === undefined) {
     throw dsnError(input, {
       code: 'DSN_INVALID_VALUE',
@@ -107,7 +108,7 @@ function identifyPragma(input: string, { value, index }: DsnParam): [DsnOption, 
   return [option, text, `_pragma=${value}`];
 }
 
-function unknownKey(input: string, { key, index }: DsnParam): Error {
+function unknownKey({ input, form }: DsnRecord, { key, value, index }: DsnParam): Error {
   const unsupported = findUnsupportedKey(key);
   if (unsupported) {
     return dsnError(input, {
@@ -126,10 +127,14 @@ function unknownKey(input: string, { key, index }: DsnParam): Error {
     : pragmaGuess
       ? ` Did you mean "_pragma=${pragmaGuess}(...)"?`
       : '';
+  // `dir/what?.db`: the "?" was meant as part of the file name, not as the start of a query.
+  const inName = form === 'plain' && index === 0 && value === undefined && !guess
+    ? ' In a plain path "?" starts the options; if it is part of the file name, write a file: URI with it encoded as %3F.'
+    : '';
   const complaint: Complaint = {
     code: 'DSN_UNKNOWN_OPTION',
     option: key,
-    problem: `Unknown option "${key}" (query segment ${index + 1}).${hint}`.replace(/\.$/, ''),
+    problem: `Unknown option "${key}" (query segment ${index + 1}).${hint}${inName}`.replace(/\.$/, ''),
     accepted: DSN_ACCEPTED_KEYS.join(', '),
     fix: guess ? `rename it to "${guess}", or remove it.` : pragmaGuess ? `write _pragma=${pragmaGuess}(<value>), or remove it.` : 'remove it.',
   };

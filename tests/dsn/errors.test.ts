@@ -30,6 +30,7 @@ const rows: Array<[string, string, string | undefined, RegExp]> = [
   ['app.db?_mmap_size=1', 'DSN_UNKNOWN_OPTION', '_mmap_size', /_pragma=mmap_size/],
   ['app.db?zzzzzzzzzzzz=1', 'DSN_UNKNOWN_OPTION', 'zzzzzzzzzzzz', /Unknown option "zzzzzzzzzzzz".*Accepted: .*_txlock/],
   ['app.db?_fk=1&foo', 'DSN_UNKNOWN_OPTION', 'foo', /Unknown option "foo" \(query segment 2\)/],
+  ['/data/what?.db', 'DSN_UNKNOWN_OPTION', '.db', /"\?" starts the options.*%3F/],
   // Invalid values, one per value type.
   ['app.db?_txlock=maybe', 'DSN_INVALID_VALUE', '_txlock', /"maybe".*Accepted: deferred, immediate, exclusive/],
   ['app.db?_txlock', 'DSN_INVALID_VALUE', '_txlock', /has no value/],
