@@ -110,8 +110,9 @@ export class DualBackend implements Backend {
         sql,
       );
     }
-    if (shape.namedParams) {
-      throw new StatementError('INVALID_PARAMETER', 'named parameters (:name, @name, $name) are not supported; use ?', sql);
+    if (shape.namedParams || shape.numberedParams) {
+      // better-sqlite3 binds those only from an object or in its own order: positional `?` is the common ground
+      throw new StatementError('INVALID_PARAMETER', 'named (:name, @name, $name) and numbered (?NNN) parameters are not supported; use ?', sql);
     }
     const stmt: PreparedStatement = this.#conn.prepare(sql);
     return { stmt, shape };

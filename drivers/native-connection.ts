@@ -3,7 +3,7 @@ import type { DriverConnection, PreparedStatement } from './connection.js';
 import { SqliteError } from './errors.js';
 import type { NativeDatabase, NativeStatement } from './load.js';
 import type { Row } from './types.js';
-import { normalizeInteger, normalizeNativeRow, type BindValue } from './values.js';
+import { normalizeInteger, normalizeNativeRow, toNativeIntegers, type BindValue } from './values.js';
 
 /** A better-sqlite3 connection. Every statement runs with safe integers (see `values.ts`). */
 export class NativeConnection implements DriverConnection {
@@ -47,18 +47,18 @@ class NativePrepared implements PreparedStatement {
   }
 
   all(params: readonly BindValue[]): Row[] {
-    const rows = guard(() => this.#stmt.all(...params), this.#sql);
+    const rows = guard(() => this.#stmt.all(...toNativeIntegers(params)), this.#sql);
     for (const row of rows) normalizeNativeRow(row);
     return rows;
   }
 
   run(params: readonly BindValue[]): { changes: number; lastInsertRowid: number | bigint } {
-    const r = guard(() => this.#stmt.run(...params), this.#sql);
+    const r = guard(() => this.#stmt.run(...toNativeIntegers(params)), this.#sql);
     return { changes: r.changes, lastInsertRowid: normalizeInteger(r.lastInsertRowid) };
   }
 
   iterate(params: readonly BindValue[]): Iterator<Row, undefined> {
-    const it = guard(() => this.#stmt.iterate(...params), this.#sql);
+    const it = guard(() => this.#stmt.iterate(...toNativeIntegers(params)), this.#sql);
     const sql = this.#sql;
     return {
       next(): IteratorResult<Row, undefined> {

@@ -20,6 +20,8 @@ export interface SqlShape {
   readonly paramCount: number;
   /** True when the SQL uses `:name`, `@name` or `$name` parameters. */
   readonly namedParams: boolean;
+  /** True when the SQL uses `?NNN` parameters. */
+  readonly numberedParams: boolean;
 }
 
 const DML = new Set(['INSERT', 'UPDATE', 'DELETE', 'REPLACE']);
@@ -45,6 +47,7 @@ class Scanner {
   #nextParam = 0;
   #names = new Map<string, number>();
   #named = false;
+  #numbered = false;
 
   constructor(sql: string) {
     this.#sql = sql;
@@ -74,6 +77,7 @@ class Scanner {
       dml: DML.has(verb),
       paramCount: this.#nextParam,
       namedParams: this.#named,
+      numberedParams: this.#numbered,
     };
   }
 
@@ -122,6 +126,7 @@ class Scanner {
     if (j > this.#i + 1) {
       const n = Number(this.#sql.slice(this.#i + 1, j));
       this.#nextParam = Math.max(this.#nextParam, n);
+      this.#numbered = true;
     } else {
       this.#nextParam++;
     }

@@ -4,6 +4,8 @@
  *   strings, `null`, `Uint8Array` (a `Buffer` is one); `undefined` and anything else is refused
  *   with `INVALID_PARAMETER` naming the index (better-sqlite3 would bind `undefined` as NULL,
  *   node-sqlite3-wasm throws, so neither native behaviour can stand for both);
+ * - integer-valued numbers bind as SQLite integers on both (better-sqlite3 binds every number as
+ *   a double, so `3 / ?` with 2 gave 1.5 there and 1 on wasm; it gets them as `bigint`);
  * - results: integers within +-2^53 as `number`, beyond as `bigint`; blobs as a plain
  *   `Uint8Array` (never `Buffer`), text as string, NULL as null.
  */
@@ -78,4 +80,20 @@ export function normalizeNativeRow(row: Row): Row {
 /** `bigint` rowids within +-2^53 as numbers (both drivers report rowids through this). */
 export function normalizeInteger(v: number | bigint): number | bigint {
   return typeof v === 'bigint' && v >= SAFE_MIN && v <= SAFE_MAX ? Number(v) : v;
+}
+
+/**
+ * better-sqlite3 binds every JS number with `sqlite3_bind_double`; node-sqlite3-wasm binds safe
+ * integers as integers. Handing better-sqlite3 a `bigint` makes it bind an integer too.
+ */
+export function toNativeIntegers(values: readonly BindValue[]): readonly BindValue[] {
+  let out: BindValue[] | undefined;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (typeof v === 'number' && Number.isSafeInteger(v)) {
+      out ??= values.slice();
+      out[i] = BigInt(v);
+    }
+  }
+  return out ?? values;
 }
