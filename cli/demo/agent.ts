@@ -6,6 +6,7 @@
  */
 import { Kysely, sql } from 'kysely';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DualSqliteDialect } from '../../core/index.js';
 import type { AgentCounters, AgentMessage, AgentSpec, ParentMessage } from './protocol.js';
 import { isBusy, WAIT_THRESHOLD_MS } from './protocol.js';
@@ -43,6 +44,8 @@ async function runTask(db: Kysely<DemoDatabase>, task: number, endAt: number, st
     } catch (err) {
       state.noteError(err);
     }
+    // The agent's own work between two writes: uniform in [0, 2 x thinkMs], mean thinkMs.
+    if (spec.thinkMs > 0) await sleep(Math.random() * 2 * spec.thinkMs);
   }
 }
 

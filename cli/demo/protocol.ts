@@ -7,6 +7,8 @@ export interface AgentSpec {
   readonly agent: number;
   readonly tasks: number;
   readonly runId: string;
+  /** Mean pause between two transactions of one task (the agent's own work), in ms; 0 = none. */
+  readonly thinkMs: number;
 }
 
 /** Running totals of one agent process. */

@@ -6,8 +6,9 @@
 //   ```ts driver=wasm    run only on that driver (the example is about one driver)
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { suite } from 'uvu';
 import { pathToFileURL } from 'node:url';
 import { matrix } from '../helpers/matrix.js';
 import { tmpDir } from '../helpers/tmp.js';
@@ -84,3 +85,31 @@ matrix('docs: every ts example runs', (test, driver) => {
     });
   }
 });
+
+// The examples also typecheck against the real API (tsx only strips types, so a renamed option
+// would otherwise run "fine" and rot). `no-run` fragments are not whole programs and are skipped.
+const types = suite('docs: every ts example typechecks');
+types('tsc --noEmit over all ts blocks', () => {
+  const dir = join(root, '.tmp', `doc-examples-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  try {
+    const all = [...runnable];
+    const names: string[] = [];
+    all.forEach((example, i) => {
+      const name = `example-${i}.ts`;
+      names.push(`${name} = ${example.where}`);
+      const code = example.code.replace(/(['"])kysely-dual-sqlite\1/g, "'../../index.js'");
+      writeFileSync(join(dir, name), `${code}\nexport {};\n`);
+    });
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({ extends: '../../tsconfig.json', compilerOptions: { noEmit: true, rootDir: '../..' }, include: ['*.ts'] }),
+    );
+    const tsc = join(root, 'node_modules/typescript/bin/tsc');
+    const r = spawnSync(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json')], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+    assert.is(r.status, 0, `${r.stdout}${r.stderr}\n${names.join('\n')}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+types.run();
