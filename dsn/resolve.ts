@@ -196,6 +196,14 @@ function resolveLocation(record: DsnRecord, mode: Choice | undefined, cwd: strin
     const r = tildeRejection(p);
     throw dsnError(input, { code: r.code, problem: `The path ${r.reason}`, fix: r.fix ?? '' });
   }
+  // path.resolve would drop a trailing "/" or "." and quietly turn a directory into a file name.
+  if (/(^|\/)(\.{1,2})?$/.test(p)) {
+    throw dsnError(input, {
+      code: 'DSN_INVALID_PATH',
+      problem: `The path "${p}" names a directory, not a database file`,
+      fix: 'add the file name, e.g. data/app.db.',
+    });
+  }
   return { kind: 'file', path: path.resolve(cwd, p) };
 }
 

@@ -175,6 +175,8 @@ function relativePath(p: Pick): string {
   const parts = Array.from({ length: p.int(1, 3) }, () => segment(p));
   // A leading "~" is refused on purpose (not expanded); the model writes such names as "./~x".
   if (parts[0]!.startsWith('~')) parts.unshift('.');
+  // A path ending in "." or ".." names a directory, which is refused too.
+  if (['.', '..'].includes(parts[parts.length - 1]!)) parts.push('db');
   return parts.join('/');
 }
 
@@ -268,7 +270,7 @@ function spellLocation(p: Pick, loc: Location, cwd: string): { head: string; uri
       const plainOk = (s: string): boolean => !s.includes('?') && !s.startsWith('file:') && !s.startsWith('~') && s !== ':memory:' && s !== '';
       if (plainOk(loc.rel)) forms.push(() => loc.rel);
       if (plainOk(loc.abs)) forms.push(() => loc.abs);
-      const shortest = path.relative(cwd, loc.abs) || '.';
+      const shortest = path.relative(cwd, loc.abs);
       if (plainOk(shortest) && shortest !== loc.rel) forms.push(() => shortest);
       const head = p.of(forms)();
       return { head, uri: head.startsWith('file:'), params: [] };
