@@ -55,6 +55,11 @@ export class DualBackend implements Backend {
     return this.#closed;
   }
 
+  /** Prepared statements currently held by the LRU cache (for tests and `inspect`). */
+  get cachedStatements(): number {
+    return this.#cache.size;
+  }
+
   execute(sql: string, params: readonly unknown[]): StatementResult {
     const { entry, cached, values } = this.#prepare(sql, params);
     try {

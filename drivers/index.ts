@@ -6,6 +6,7 @@
 export type * from './types.js';
 export { openBackend, lockProtocol } from './open.js';
 export { selectDriver } from './select.js';
+export { DualBackend } from './backend.js';
 export {
   SqliteError,
   DriverUnavailableError,
