@@ -6,7 +6,7 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setImmediate as yieldLoop, setTimeout as sleep } from 'node:timers/promises';
-import { contenderById } from './contenders.js';
+import { contenderById, type Session } from './contenders.js';
 
 /** What one writer reports back. */
 export interface WorkerReport {
@@ -17,6 +17,8 @@ export interface WorkerReport {
   readonly firstOtherError?: string;
   /** Longest event-loop delay seen while writing, in milliseconds. */
   readonly maxStallMs: number;
+  /** SQLITE_BUSY errors while opening (before the timed phase; the harness retried them). */
+  readonly openBusy: number;
 }
 
 /** True when `error` (or a cause in its chain) is SQLite's busy/locked condition. */
@@ -30,16 +32,23 @@ export function isBusy(error: unknown): boolean {
 }
 
 /**
- * Opens the contender, retrying while another writer holds the lock: raw wasm prepares its
- * statements at open, which reads the schema and can meet SQLITE_BUSY. Opening is not measured.
+ * Opens the contender and runs one query (Kysely dialects open lazily, on the first query),
+ * retrying while another writer holds the lock, and counts those SQLITE_BUSY errors: the timed
+ * phase measures steady-state transactions, the count shows who cannot even open under load.
  */
-async function openWithRetry(contenderId: string, file: string) {
+async function openWithRetry(contenderId: string, file: string): Promise<{ session: Session; openBusy: number }> {
   const until = performance.now() + 15_000;
+  let openBusy = 0;
+  let session: Session | undefined;
   for (;;) {
     try {
-      return await contenderById(contenderId).open(file);
+      session ??= await contenderById(contenderId).open(file);
+      await session.selectCompiled(1);
+      return { session, openBusy };
     } catch (error) {
-      if (!isBusy(error) || performance.now() > until) throw error;
+      // node-sqlite3-wasm reports a statement whose last step was busy as "Could not reset".
+      if (!(isBusy(error) || /could not reset statement/i.test(String(error))) || performance.now() > until) throw error;
+      openBusy++;
       await sleep(10);
     }
   }
@@ -47,7 +56,7 @@ async function openWithRetry(contenderId: string, file: string) {
 
 async function main(): Promise<void> {
   const [contenderId, file, workerIndex] = process.argv.slice(2);
-  const session = await openWithRetry(contenderId!, file!);
+  const { session, openBusy } = await openWithRetry(contenderId!, file!);
   const go = new Promise<number>((resolve) => process.once('message', (m) => resolve((m as { durationMs: number }).durationMs)));
   process.send!({ ready: true });
   const durationMs = await go;
@@ -77,7 +86,7 @@ async function main(): Promise<void> {
   }
   delay.disable();
   await session.close();
-  const report: WorkerReport = { commits, busy, otherErrors, firstOtherError, maxStallMs: delay.max / 1e6 };
+  const report: WorkerReport = { commits, busy, otherErrors, firstOtherError, maxStallMs: delay.max / 1e6, openBusy };
   process.send!({ report }, () => process.exit(0));
 }
 

@@ -25,6 +25,8 @@ export interface ContentionResult {
   readonly otherErrors: number;
   readonly firstOtherError?: string;
   readonly maxStallMs: number[];
+  /** SQLITE_BUSY errors the writers met while opening, before the timed phase. */
+  readonly openBusy: number;
   /** Counter value and event rows found in the file; both must equal `commits`. */
   readonly counter: number;
   readonly events: number;
@@ -85,7 +87,7 @@ export async function runContention(c: Contender, file: string, durationMs: numb
   for (const w of workers) w.child.send({ durationMs });
   const reports = await Promise.all(workers.map((w) => w.report));
   const seconds = (performance.now() - t0) / 1000;
-  const sum = (k: 'commits' | 'busy' | 'otherErrors') => reports.reduce((a, r) => a + r[k], 0);
+  const sum = (k: 'commits' | 'busy' | 'otherErrors' | 'openBusy') => reports.reduce((a, r) => a + r[k], 0);
   return {
     contender: c.id,
     seconds,
@@ -94,6 +96,7 @@ export async function runContention(c: Contender, file: string, durationMs: numb
     otherErrors: sum('otherErrors'),
     firstOtherError: reports.find((r) => r.firstOtherError)?.firstOtherError,
     maxStallMs: reports.map((r) => r.maxStallMs),
+    openBusy: sum('openBusy'),
     ...audit(file),
   };
 }

@@ -47,7 +47,7 @@ export function workloadTable(title: string, unit: string, rows: readonly Row[])
 /** The table of the contention workload. */
 export function contentionTable(results: readonly (ContentionResult | { contender: string; label: string; note: string })[], labels: Record<string, string>): string {
   const body = results.map((r) => {
-    if ('note' in r) return [labels[r.contender] ?? r.contender, r.note, '', '', '', ''];
+    if ('note' in r) return [labels[r.contender] ?? r.contender, r.note, '', '', '', '', ''];
     const adds = r.counter === r.commits && r.events === r.commits && r.integrity === 'ok';
     return [
       labels[r.contender] ?? r.contender,
@@ -55,8 +55,9 @@ export function contentionTable(results: readonly (ContentionResult | { contende
       String(r.busy),
       r.otherErrors ? `${r.otherErrors} (${(r.firstOtherError ?? '').slice(0, 40)})` : '0',
       r.maxStallMs.map((m) => m.toFixed(0)).join(' / '),
+      String(r.openBusy),
       adds ? 'ok' : `counter ${r.counter}, events ${r.events}, commits ${r.commits}, ${r.integrity}`,
     ];
   });
-  return table(['contender', 'tx/s', 'SQLITE_BUSY to callers', 'other errors', 'max stall ms (per process)', 'file adds up'], body);
+  return table(['contender', 'tx/s', 'SQLITE_BUSY to callers', 'other errors', 'max stall ms (per process)', 'BUSY while opening', 'file adds up'], body);
 }
