@@ -100,8 +100,9 @@ export async function diagnose(dsn: string, config: DsnConfig, options: Diagnose
   }
 
   const header = readHeader(file);
-  checks.push(headerCheck(header, selection, file));
-  if (!['ok', 'empty'].includes(header.kind) || (header.kind === 'ok' && header.fields.writeVersion === 2 && selection.driver === 'wasm')) {
+  const headerResult = headerCheck(header, selection, file, config);
+  checks.push(headerResult);
+  if (headerResult.verdict === 'fail') {
     checks.push(check('open', 'open', 'skipped', 'not opened: the file header check failed, and opening would not fix it'));
     return finish(selection);
   }
@@ -173,7 +174,7 @@ function failed(id: string, title: string, err: unknown, fix: string): CheckResu
 
 const RECOVER = "restore it from a backup, or salvage what is left with the sqlite3 shell: sqlite3 '<file>' .recover | sqlite3 repaired.db";
 
-function headerCheck(h: HeaderState, selection: DriverSelection, file: string): CheckResult {
+function headerCheck(h: HeaderState, selection: DriverSelection, file: string, config: DsnConfig): CheckResult {
   const title = 'file header';
   const recover = RECOVER.replace('<file>', file);
   switch (h.kind) {
@@ -196,9 +197,10 @@ function headerCheck(h: HeaderState, selection: DriverSelection, file: string): 
       const f = h.fields;
       const data = { ...f, size: h.size };
       const desc = `SQLite ${version(f.sqliteVersion)} file, ${f.pageSize}-byte pages, ${f.headerPages ?? '?'} pages, ${f.freelistPages} free`;
-      if (f.writeVersion === 2 && selection.driver === 'wasm') {
+      // With _locking_mode=exclusive the wasm driver keeps the WAL index in its own memory.
+      if (f.writeVersion === 2 && selection.driver === 'wasm' && config.pragmas.locking_mode !== 'exclusive') {
         return check('header', title, 'fail', `${desc}, in WAL mode: the wasm driver cannot open a WAL database (it has no shared memory; it fails with "unable to open database file")`,
-          { fix: `convert it once with the native driver: open it with _driver=native&_journal_mode=delete (or run sqlite3 '${file}' 'PRAGMA journal_mode=delete'), then use wasm; or use --driver native`, data });
+          { fix: `convert it once with the native driver: open it with _driver=native&_journal_mode=delete (or run sqlite3 '${file}' 'PRAGMA journal_mode=delete'), then use wasm; or use --driver native; or, for one process only, add _locking_mode=exclusive`, data });
       }
       return check('header', title, 'ok', `${desc}${f.writeVersion === 2 ? ', WAL mode' : ', rollback journal'}`, { data });
     }

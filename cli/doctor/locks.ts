@@ -6,8 +6,9 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { claimsDirOf, readClaims, type Claim } from '../../core/guard/claims.js';
-import { liveness, selfOwner } from '../../core/guard/identity.js';
-import { judgeLock, lockIdOf, recoverIfStale, STALE_GRACE_MS, sweepDead } from '../../core/guard/stale-lock.js';
+import { recoverStaleLockAt } from '../../core/guard/index.js';
+import { liveness } from '../../core/guard/identity.js';
+import { judgeLock, lockIdOf, STALE_GRACE_MS, sweepDead } from '../../core/guard/stale-lock.js';
 import type { DriverName, LockProtocol } from '../../drivers/types.js';
 import { check, type CheckResult } from './report.js';
 
@@ -97,8 +98,7 @@ export async function checkDotLock(file: string, fix: boolean): Promise<CheckRes
   // its claim); wait that out instead of reporting a lock we could clear a moment later.
   const ageMs = Date.now() - Number(lock.ctimeNs / 1_000_000n);
   if (ageMs < STALE_GRACE_MS) await sleep(STALE_GRACE_MS - ageMs + 50);
-  const ctx = { lockPath, claimsDir, self: selfOwner(), ownName: null };
-  if (recoverIfStale(ctx, lock)) {
+  if (lockIdOf(lockPath)?.id === lock.id && recoverStaleLockAt(file)) {
     return check('stale-lock', title, 'fixed',
       `removed ${lockPath}, left by a dead process; SQLite rolls back its hot journal (if any) on the next open`, { data });
   }

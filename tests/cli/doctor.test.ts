@@ -210,6 +210,10 @@ matrix('cli: doctor', (test, driver) => {
       assert.is(run.code, 1, both(run));
       assert.match(report.checks.find((c: any) => c.id === 'header').detail, /wasm driver cannot open a WAL database/);
       assert.is(verdict(report, 'open'), 'skipped');
+      // ...unless the DSN keeps the WAL index in the process's memory (one process only).
+      const exclusive = doctorJson([`${file}?_locking_mode=exclusive`, '--driver', driver]);
+      assert.is(exclusive.run.code, 0, both(exclusive.run));
+      assert.is(verdict(exclusive.report, 'setting:locking_mode'), 'ok');
     }
   });
 

@@ -2,7 +2,7 @@
 // `#anchor` to a heading that exists; the docs index links to each page the project promises.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { anchors, documents, links, root, slug } from './markdown.js';
 
@@ -55,3 +55,26 @@ test('docs/index.md links every promised page, and each exists', () => {
 });
 
 test.run();
+
+const codes = suite('docs: troubleshooting lists every error code');
+codes('every error code thrown in dsn/, drivers/ and core/ has a row in docs/troubleshooting.md', () => {
+  const table = readFileSync(join(root, 'docs/troubleshooting.md'), 'utf8');
+  const found = new Set<string>();
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir)) {
+      const full = join(dir, name);
+      if (statSync(full).isDirectory()) walk(full);
+      else if (name.endsWith('.ts')) {
+        // Error codes are the UPPER_SNAKE string literals of the source (SQLite's own are SQLITE_*).
+        for (const m of readFileSync(full, 'utf8').matchAll(/'([A-Z]+(?:_[A-Z]+)+)'/g)) {
+          if (!m[1]!.startsWith('SQLITE_')) found.add(m[1]!);
+        }
+      }
+    }
+  };
+  for (const layer of ['dsn', 'drivers', 'core']) walk(join(root, layer));
+  assert.ok(found.size >= 10, `only ${found.size} codes found: the scan is broken`);
+  const missing = [...found].filter((c) => !table.includes(`\`${c}\``)).sort();
+  assert.equal(missing, [], `codes without a row in docs/troubleshooting.md: ${missing.join(', ')}`);
+});
+codes.run();
