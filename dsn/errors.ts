@@ -65,7 +65,9 @@ export function redactDsn(input: string, show: ReadonlySet<number> = new Set()):
   // In a file: URI a fragment may start before the query; in a plain path "#" is a file-name
   // character until the query begins.
   const hash = input.startsWith('file:') ? input.indexOf('#') : q < 0 ? -1 : input.indexOf('#', q);
-  const body = hash < 0 ? input : input.slice(0, hash);
+  let body = hash < 0 ? input : input.slice(0, hash);
+  // `file://user:password@host/...`: the user information is as secret as a query value.
+  if (body.startsWith('file://')) body = body.replace(/^file:\/\/[^/?]*@/, 'file://***@');
   const tail = hash < 0 ? '' : '#***';
   const start = body.indexOf('?');
   if (start < 0) return body + tail;

@@ -60,8 +60,9 @@ function stripAuthority(input: string, rawPath: string): string {
   const authority = slash < 0 ? rawPath.slice(2) : rawPath.slice(2, slash);
   const rest = slash < 0 ? '' : rawPath.slice(slash);
   if (authority === '' || authority.toLowerCase() === 'localhost') return rest;
+  // User info may hold a password: it is named, never quoted.
   const what = authority.includes('@')
-    ? `a user name ("${authority.slice(0, authority.indexOf('@'))}@")`
+    ? 'user information ("...@")'
     : authority.includes(':')
       ? `a port ("${authority}")`
       : `the host "${authority}"`;
@@ -71,7 +72,7 @@ function stripAuthority(input: string, rawPath: string): string {
     accepted: 'file:///abs/path, file://localhost/abs/path, file:/abs/path, file:relative/path',
     fix: authority.includes('@') || authority.includes(':')
       ? 'remove the authority and write file:/abs/path.'
-      : `for a relative path write file:${authority}${rest} (one slash-less "file:"), for an absolute one file:///${authority}${rest}.`,
+      : `for a relative path write file:${authority}${rest}; for an absolute one file:///${authority}${rest}.`,
   });
 }
 

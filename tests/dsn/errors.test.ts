@@ -112,7 +112,7 @@ const rows: Array<[string, string, string | undefined, RegExp]> = [
   ['file://example.com/app.db', 'DSN_INVALID_URI', undefined, /host "example\.com"/],
   ['file://app.db', 'DSN_INVALID_URI', undefined, /host "app\.db".*file:app\.db/],
   ['file://localhost:8080/app.db', 'DSN_INVALID_URI', undefined, /a port/],
-  ['file://user@localhost/app.db', 'DSN_INVALID_URI', undefined, /a user name \("user@"\)/],
+  ['file://user@localhost/app.db', 'DSN_INVALID_URI', undefined, /user information \("\.\.\.@"\)/],
   ['file:app.db#frag', 'DSN_INVALID_URI', undefined, /"#".*fragment/],
   ['file:app.db?_fk=1#frag', 'DSN_INVALID_URI', undefined, /"#"/],
   ['file:app.db#', 'DSN_INVALID_URI', undefined, /"#"/],
@@ -188,6 +188,9 @@ test('messages quote the DSN with other values redacted, the offending one kept'
   const early = rejection('file:a.db#tok?en=1');
   assert.not.match(early.message, /tok|en=1/);
   assert.is(early.dsn, 'file:a.db#***');
+  const userinfo = rejection('file://admin:pw123@localhost/a.db?_fk=1');
+  assert.not.match(userinfo.message, /admin|pw123/);
+  assert.is(userinfo.dsn, 'file://***@localhost/a.db?_fk=***');
   const plainHash = rejection('a#b.db?_fk=1#tok');
   assert.is(plainHash.dsn, 'a#b.db?_fk=***#***');
 });
