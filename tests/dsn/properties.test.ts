@@ -5,7 +5,9 @@
 //    the config an independent model of the intent predicts, and all spellings normalize equal;
 //  - two intents normalize equal exactly when their predicted configs are equal;
 //  - `normalizeDsn` is idempotent and `parseDsn(formatDsn(c))` deep-equals `c`;
-//  - ANY string either parses or throws DsnError, never another exception.
+//  - ANY string either parses or throws DsnError, never another exception;
+//  - a rejected DSN's message never quotes a secret carried by a query value that is not the
+//    offending one (nor one whose key is the problem).
 // The model below is written from issue 2, not from dsn/registry.ts, so it is an oracle.
 // FC_SEED=<n> replays a failure; FC_RUNS_SCALE=<x> runs x times more cases.
 import { suite } from 'uvu';
@@ -395,6 +397,32 @@ function mutate(p: Pick, intent: Intent): Intent {
   else settings.set(s.field, s.value(p));
   return repair({ ...intent, settings });
 }
+
+test('no error message quotes a secret carried by another query value', () => {
+  fc.assert(
+    fc.property(seeds, (n) => {
+      const p = new Pick(n);
+      const intent = randomIntent(p);
+      const dsn = spell(p, intent);
+      const secret = `S3cr3t${p.int(0, 1e6)}`;
+      const carrier = p.of([`password=${secret}`, `_auth_pass=${secret}`, `_pragma=key(${secret})`, `_loc=${secret}`, `token=${secret}`]);
+      const mistakes = ['', '', '_txlock=sometimes', '_fk=2', '_txlok=1', 'cache=shared', '_pragma=journal_mode(wal;x)', 'mode=nope', '%zz=1'];
+      const head = dsn.includes('?') ? dsn.slice(0, dsn.indexOf('?')) : dsn;
+      const rest = dsn.includes('?') ? dsn.slice(dsn.indexOf('?') + 1).split('&') : [];
+      const parts = p.shuffle([...rest, carrier, p.of(mistakes)].filter(Boolean));
+      const input = `${head}?${parts.join('&')}`;
+      generated += 1;
+      try {
+        parseDsn(input, { cwd: intent.cwd });
+        assert.unreachable(`${input} should be rejected (it carries ${carrier})`);
+      } catch (e) {
+        assert.instance(e, DsnError, String(e));
+        assert.not.ok((e as DsnError).message.includes(secret), `${input}\n${(e as DsnError).message}`);
+      }
+    }),
+    params(1000),
+  );
+});
 
 // Fragments that steer random strings into every branch of the lexer and resolver.
 const TOKENS = [
