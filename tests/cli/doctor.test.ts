@@ -2,7 +2,7 @@
 // each exit code, and that --fix clears a stale wasm lock but never a live one.
 import * as assert from 'uvu/assert';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, statSync, truncateSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { openDatabase } from '../../index.js';
@@ -174,6 +174,16 @@ matrix('cli: doctor', (test, driver) => {
     assert.equal(rows.rows[0], { t: 0, p: 200 });
     const after = doctorJson([file, '--driver', driver]);
     assert.is(after.run.code, 0, both(after.run));
+  });
+
+  test('a <db>.lock nobody is on record for (a foreign program): reported, never removed by --fix', async () => {
+    const file = await healthyDb(driver);
+    mkdirSync(`${file}.lock`);
+    const { run, report } = doctorJson([`${file}?_busy_timeout=300`, '--driver', driver, '--fix']);
+    assert.is(run.code, 1, both(run));
+    assert.is(verdict(report, 'stale-lock'), 'fail');
+    assert.match(report.checks.find((c: any) => c.id === 'stale-lock').fix, /rmdir/);
+    assert.ok(existsSync(`${file}.lock`), 'an unproven lock must survive doctor --fix');
   });
 
   test('a LIVE wasm lock is never removed, not even with --fix', async () => {
