@@ -156,6 +156,31 @@ matrix('drivers: opening', (test, driver) => {
     assert.not.ok(existsSync(`${file}.lock`));
   });
 
+  test('a leftover <db>.lock directory (a crashed dot-file locker) surfaces as SQLITE_BUSY', () => {
+    const file = tmpDbPath();
+    const cfg = driver === 'native' ? { vfs: 'unix-dotfile' } : {};
+    const a = open(driver, file, cfg);
+    a.execute('create table t (x)', []);
+    a.close();
+    mkdirSync(`${file}.lock`);
+    throwsCode(() => open(driver, file, cfg, { sqliteBusyTimeout: 0 }), 'SQLITE_BUSY', /locked/);
+  });
+
+  // documented difference (FACTS): native's default POSIX locks and wasm's dot-file locks do not
+  // see each other; lockProtocol tells core so it can refuse to mix them
+  test(`native posix and wasm dotfile do not see each other's locks (here: ${driver} holds one)`, () => {
+    const file = tmpDbPath();
+    const me = open(driver, file, {}, { sqliteBusyTimeout: 0 });
+    me.execute('create table t (x)', []);
+    const them = open(other(driver), file, {}, { sqliteBusyTimeout: 0 });
+    assert.is.not(me.lockProtocol, them.lockProtocol);
+    me.execute('begin exclusive', []);
+    assert.equal(them.execute('select count(*) as n from t', []).rows, [{ n: 0 }], 'no BUSY: the lock is invisible');
+    me.execute('rollback', []);
+    me.close();
+    them.close();
+  });
+
   if (driver === 'wasm') {
     for (const [option, o] of [
       ['vfs', { vfs: 'unix' }],

@@ -1,0 +1,181 @@
+// Driver selection: precedence (code > DSN > SQLITE_DRIVER > auto), the auto fallback tested for
+// real in a child process where better-sqlite3 cannot be resolved, lazy loading of each driver,
+// and native URI mode refused when another part of the process loaded the addon first (FACTS).
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { selectDriver } from '../../drivers/index.js';
+import { makeConfig } from '../helpers/config.js';
+import { tmpDir } from '../helpers/tmp.js';
+import { throwsCode } from './_util.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const tsx = import.meta.resolve('tsx');
+
+/** Runs a TypeScript snippet in a fresh Node process in `cwd`; returns its last stdout line as JSON. */
+function child(cwd: string, file: string, code: string, env: Record<string, string | undefined> = {}): any {
+  writeFileSync(join(cwd, file), code);
+  const clean = { ...process.env, ...env };
+  for (const k of ['SQLITE_DRIVER', 'SQLITE_USE_URI']) if (!(k in env)) delete clean[k];
+  const r = spawnSync(process.execPath, ['--import', tsx, join(cwd, file)], { cwd, env: clean, encoding: 'utf8', timeout: 60_000 });
+  assert.is(r.status, 0, `child failed: ${r.stderr}`);
+  const lines = r.stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]!);
+}
+
+const precedence = suite('drivers: selection precedence');
+const cfg = (driver?: 'native' | 'wasm' | 'auto') => makeConfig(driver as never, { kind: 'memory' });
+const table: Array<[string, Parameters<typeof selectDriver>, string, string]> = [
+  ['code beats DSN and env', [cfg('native'), { driver: 'wasm', env: { SQLITE_DRIVER: 'native' } }], 'wasm', 'code'],
+  ['DSN beats env', [cfg('wasm'), { env: { SQLITE_DRIVER: 'native' } }], 'wasm', 'dsn'],
+  ['env when nothing else', [cfg(), { env: { SQLITE_DRIVER: 'wasm' } }], 'wasm', 'env'],
+  ['env is case-insensitive and trimmed', [cfg(), { env: { SQLITE_DRIVER: ' WASM ' } }], 'wasm', 'env'],
+  ['auto by default: native loads here', [cfg(), { env: {} }], 'native', 'auto'],
+  ['empty env value counts as unset', [cfg(), { env: { SQLITE_DRIVER: '' } }], 'native', 'auto'],
+  ['DSN auto resolves to native here', [cfg('auto'), { env: { SQLITE_DRIVER: 'wasm' } }], 'native', 'dsn'],
+  ['code auto beats a DSN choice', [cfg('wasm'), { driver: 'auto', env: {} }], 'native', 'code'],
+];
+for (const [name, args, driver, source] of table) {
+  precedence(`${name} -> ${driver} (${source})`, () => {
+    const s = selectDriver(...args);
+    assert.is(s.driver, driver);
+    assert.is(s.source, source);
+    assert.type(s.reason, 'string');
+    assert.ok(Object.isFrozen(s));
+  });
+}
+precedence('auto says why', () => {
+  assert.match(selectDriver(cfg(), { env: {} }).reason, /auto: better-sqlite3 loaded, using native/);
+});
+precedence('a bad SQLITE_DRIVER is DRIVER_INVALID_CHOICE naming it', () => {
+  throwsCode(() => selectDriver(cfg(), { env: { SQLITE_DRIVER: 'sqlite' } }), 'DRIVER_INVALID_CHOICE', /SQLITE_DRIVER is "sqlite".*native, wasm or auto/);
+});
+precedence('the process environment is the default', () => {
+  const saved = process.env.SQLITE_DRIVER;
+  process.env.SQLITE_DRIVER = 'wasm';
+  try {
+    assert.is(selectDriver(cfg()).source, 'env');
+  } finally {
+    if (saved === undefined) delete process.env.SQLITE_DRIVER;
+    else process.env.SQLITE_DRIVER = saved;
+  }
+});
+precedence.run();
+
+const fallback = suite('drivers: fallback where better-sqlite3 cannot load (child process)');
+fallback('auto falls back to wasm with the reason; explicit native is DriverUnavailableError with cause and hint', () => {
+  // a copy of the layers in a folder whose node_modules has node-sqlite3-wasm only: resolving
+  // better-sqlite3 from there genuinely fails (no mock, no patched resolver)
+  const dir = tmpDir('kds-nonative-');
+  cpSync(join(root, 'drivers'), join(dir, 'drivers'), { recursive: true });
+  cpSync(join(root, 'dsn'), join(dir, 'dsn'), { recursive: true });
+  mkdirSync(join(dir, 'node_modules'));
+  symlinkSync(join(root, 'node_modules', 'node-sqlite3-wasm'), join(dir, 'node_modules', 'node-sqlite3-wasm'));
+  writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
+  const out = child(
+    dir,
+    'child.ts',
+    `
+import { createRequire } from 'node:module';
+import { openBackend, selectDriver } from './drivers/index.js';
+const cfg = (driver?: string) => ({ location: { kind: 'memory' }, mode: 'rwc', ...(driver ? { driver } : {}), txlock: 'immediate',
+  busyTimeout: 5000, stmtCacheSize: 128, immutable: false, nolock: false,
+  pragmas: { synchronous: 'full', foreign_keys: true, temp_store: 'memory', cache_size: -16000 } }) as any;
+const out: any = {};
+try { createRequire(import.meta.url)('better-sqlite3'); out.sanity = 'loaded'; } catch (e: any) { out.sanity = e.code; }
+out.auto = selectDriver(cfg(), {});
+const b = openBackend(cfg(), {});
+out.opened = { driver: b.selection.driver, rows: b.execute('select 41 + 1 as v', []).rows };
+b.close();
+try { openBackend(cfg('native'), {}); } catch (e: any) {
+  out.native = { name: e.name, code: e.code, message: e.message, causeCode: e.cause?.code };
+}
+try { selectDriver(cfg(), { env: { SQLITE_DRIVER: 'native' } }); } catch (e: any) { out.envNative = e.code; }
+console.log(JSON.stringify(out));
+`,
+  );
+  assert.is(out.sanity, 'MODULE_NOT_FOUND', 'the setup really hides better-sqlite3');
+  assert.is(out.auto.driver, 'wasm');
+  assert.is(out.auto.source, 'auto');
+  assert.match(out.auto.reason, /better-sqlite3 failed to load \(Cannot find module 'better-sqlite3'.*\), using wasm/);
+  assert.equal(out.opened, { driver: 'wasm', rows: [{ v: 42 }] });
+  assert.is(out.native.name, 'DriverUnavailableError');
+  assert.is(out.native.code, 'DRIVER_UNAVAILABLE');
+  assert.is(out.native.causeCode, 'MODULE_NOT_FOUND');
+  assert.match(out.native.message, /npm install better-sqlite3/);
+  assert.is(out.envNative, 'DRIVER_UNAVAILABLE');
+});
+
+fallback('each driver loads lazily: wasm use never loads better-sqlite3, native use never loads node-sqlite3-wasm', () => {
+  const dir = tmpDir('kds-lazy-');
+  const probe = (driver: string) => `
+import { createRequire } from 'node:module';
+const { openBackend } = await import(${JSON.stringify(join(root, 'drivers/index.ts'))});
+const cfg = { location: { kind: 'memory' }, mode: 'rwc', driver: '${driver}', txlock: 'immediate', busyTimeout: 5000,
+  stmtCacheSize: 128, immutable: false, nolock: false,
+  pragmas: { synchronous: 'full', foreign_keys: true, temp_store: 'memory', cache_size: -16000 } };
+const b = openBackend(cfg);
+b.execute('select 1', []);
+b.close();
+const cache = Object.keys(createRequire(import.meta.url).cache);
+console.log(JSON.stringify({ native: cache.some((k) => k.includes('/better-sqlite3/')), wasm: cache.some((k) => k.includes('/node-sqlite3-wasm/')) }));
+`;
+  writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
+  assert.equal(child(dir, 'wasm.ts', probe('wasm')), { native: false, wasm: true });
+  assert.equal(child(dir, 'native.ts', probe('native')), { native: true, wasm: false });
+});
+
+fallback('native URI options are refused, not mis-opened, when the addon was loaded earlier without SQLITE_USE_URI', () => {
+  const dir = tmpDir('kds-nouri-');
+  writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
+  const out = child(
+    dir,
+    'child.ts',
+    `
+import { createRequire } from 'node:module';
+const Database = createRequire(${JSON.stringify(join(root, 'package.json'))})('better-sqlite3');
+new Database(':memory:').close(); // someone else loads the addon first, URI mode off
+const { openBackend } = await import(${JSON.stringify(join(root, 'drivers/index.ts'))});
+const cfg = (extra: object) => ({ location: { kind: 'file', path: ${JSON.stringify(join(dir, 'a.db'))} }, mode: 'rwc', driver: 'native',
+  txlock: 'immediate', busyTimeout: 5000, stmtCacheSize: 128, immutable: false, nolock: false,
+  pragmas: { synchronous: 'full', foreign_keys: true, temp_store: 'memory', cache_size: -16000 }, ...extra });
+const out: any = {};
+try { openBackend(cfg({ vfs: 'unix-dotfile' })); out.opened = true; } catch (e: any) { out.code = e.code; out.message = e.message; }
+const plain = openBackend(cfg({}));
+plain.execute('create table t (x)', []);
+plain.close();
+console.log(JSON.stringify(out));
+`,
+  );
+  assert.is(out.code, 'NATIVE_URI_MODE_OFF');
+  assert.match(out.message, /already loaded.*SQLITE_USE_URI=1/);
+  assert.equal(readdirSync(dir).sort(), ['a.db', 'child.ts', 'package.json'], 'no file named after a URI');
+});
+
+fallback('with SQLITE_USE_URI=1 in the environment, URI options work even if the addon loaded first', () => {
+  const dir = tmpDir('kds-uri-env-');
+  writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
+  const out = child(
+    dir,
+    'child.ts',
+    `
+import { createRequire } from 'node:module';
+const Database = createRequire(${JSON.stringify(join(root, 'package.json'))})('better-sqlite3');
+new Database(':memory:').close();
+const { openBackend } = await import(${JSON.stringify(join(root, 'drivers/index.ts'))});
+const b = openBackend({ location: { kind: 'file', path: ${JSON.stringify(join(dir, 'a.db'))} }, mode: 'rwc', driver: 'native', vfs: 'unix-dotfile',
+  txlock: 'immediate', busyTimeout: 5000, stmtCacheSize: 128, immutable: false, nolock: false,
+  pragmas: { synchronous: 'full', foreign_keys: true, temp_store: 'memory', cache_size: -16000 } });
+b.execute('create table t (x)', []);
+console.log(JSON.stringify({ lock: b.lockProtocol }));
+b.close();
+`,
+    { SQLITE_USE_URI: '1' },
+  );
+  assert.equal(out, { lock: 'dotfile' });
+  assert.equal(readdirSync(dir).sort(), ['a.db', 'child.ts', 'package.json']);
+});
+fallback.run();
