@@ -242,6 +242,11 @@ function checkCombinations(input: string, location: DsnLocation, mode: AccessMod
   if (ro && journal?.value === 'wal') {
     throw conflict(input, [ro, journal], `"${journal.spelling}" needs to write the file, but "${ro.spelling}" opens it read-only`, 'switch the file to WAL with a read-write connection once; WAL is persistent.');
   }
+  const modeof = get('modeof');
+  if (modeof && mode !== 'rwc') {
+    const why = get('mode') ?? get('immutable')!;
+    throw conflict(input, [why, modeof], `"${modeof.spelling}" sets the permissions of a file this connection creates, but "${why.spelling}" never creates one`, 'remove modeof, or use mode=rwc.');
+  }
   const nolock = get('nolock');
   const vfs = get('vfs');
   if (nolock?.value === true && vfs && vfs.value !== 'unix' && vfs.value !== 'unix-none') {

@@ -94,6 +94,8 @@ const rows: Array<[string, string, string | undefined, RegExp]> = [
   ['app.db?mode=ro&_journal_mode=wal', 'DSN_CONFLICT', 'mode', /needs to write the file, but "mode=ro"/],
   ['app.db?immutable=1&_pragma=journal_mode(wal)', 'DSN_CONFLICT', 'immutable', /read-only/],
   ['app.db?nolock=1&vfs=unix-dotfile', 'DSN_CONFLICT', 'nolock', /turns locking off/],
+  ['app.db?mode=rw&modeof=/x', 'DSN_CONFLICT', 'mode', /"modeof=\/x" sets the permissions .* "mode=rw" never creates one/],
+  ['app.db?modeof=/x&immutable=1', 'DSN_CONFLICT', 'immutable', /never creates one/],
   // Unsupported: understood, refused, with the reason.
   ['app.db?cache=shared', 'DSN_UNSUPPORTED', 'cache', /omit.*SQLITE_OMIT_SHARED_CACHE.*file:NAME\?mode=memory/],
   ['file::memory:?cache=shared', 'DSN_UNSUPPORTED', 'cache', /shared cache/],

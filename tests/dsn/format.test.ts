@@ -21,8 +21,8 @@ const rows: Array<[string, string]> = [
     'file:/srv/app/data/app.db?_busy_timeout=250&_cache_size=-16000&_foreign_keys=1&_journal_mode=wal&_pragma=temp_store(memory)&_stmt_cache_size=128&_synchronous=normal&_txlock=immediate&immutable=0&mode=rwc&nolock=0',
   ],
   [
-    'x.db?_pragma=page_size(4096)&_pragma=mmap_size=0&vfs=UNIX-DOTFILE&_driver=wasm&psow=on&modeof=../t%20pl.db&immutable=yes',
-    'file:/srv/app/x.db?_busy_timeout=5000&_cache_size=-16000&_driver=wasm&_foreign_keys=1&_pragma=mmap_size(0)&_pragma=page_size(4096)&_pragma=temp_store(memory)&_stmt_cache_size=128&_synchronous=full&_txlock=immediate&immutable=1&mode=ro&modeof=/srv/t%20pl.db&nolock=0&psow=1&vfs=unix-dotfile',
+    'x.db?_pragma=page_size(4096)&_pragma=mmap_size=0&vfs=UNIX-DOTFILE&_driver=wasm&psow=on&modeof=../t%20pl.db&nolock=OFF',
+    'file:/srv/app/x.db?_busy_timeout=5000&_cache_size=-16000&_driver=wasm&_foreign_keys=1&_pragma=mmap_size(0)&_pragma=page_size(4096)&_pragma=temp_store(memory)&_stmt_cache_size=128&_synchronous=full&_txlock=immediate&immutable=0&mode=rwc&modeof=/srv/t%20pl.db&nolock=0&psow=1&vfs=unix-dotfile',
   ],
 ];
 

@@ -221,6 +221,8 @@ function repair(intent: Intent): Intent {
   const readOnly = s.get('mode') === 'ro' || (kind === 'file' && s.get('immutable') === true);
   if (readOnly && s.get('pragmas.journal_mode') === 'wal') s.delete('pragmas.journal_mode');
   if (s.get('nolock') === true && ['unix-dotfile', 'unix-excl'].includes(s.get('vfs') as string)) s.delete('vfs');
+  const creates = kind === 'file' && (s.get('mode') ?? (s.get('immutable') === true ? 'ro' : 'rwc')) === 'rwc';
+  if (!creates) s.delete('modeof');
   return { ...intent, settings: s };
 }
 
