@@ -3,6 +3,8 @@
  * the behaviour of `drivers/` (see docs/drivers.md); tests/cli/inspect.test.ts checks that every
  * registry target has a note, so a new option cannot appear in `inspect` unexplained.
  */
+import { lockProtocol } from '../drivers/index.js';
+import type { LockProtocol } from '../drivers/types.js';
 import type { DsnConfig } from '../dsn/types.js';
 import type { DsnTarget } from '../dsn/index.js';
 
@@ -55,12 +57,30 @@ export function hasDriverNote(target: DsnTarget): boolean {
   return target in NOTES || target.startsWith('pragmas.');
 }
 
+const PROTOCOL: Record<LockProtocol, string> = {
+  posix: 'POSIX fcntl locks: refused while a wasm process has the file open',
+  dotfile: '<db>.lock directory: compatible with wasm and native vfs=unix-dotfile processes',
+  none: 'none',
+};
+
 /** The lock protocol each driver would use for `config`, with the consequence for mixing. */
 export function lockNote(config: DsnConfig): DriverNote {
-  if (config.location.kind !== 'file') return { native: 'none (not a shared file)', wasm: 'none (not a shared file)' };
-  if (config.nolock || config.immutable) return { native: 'none (nolock/immutable)', wasm: 'none (nolock/immutable)' };
-  const native = config.vfs === 'unix-dotfile'
-    ? 'dot-file (<db>.lock directory): compatible with wasm processes on the same file'
-    : `POSIX fcntl locks (vfs=${config.vfs ?? 'unix'}): refused while a wasm process has the file open`;
-  return { native, wasm: 'dot-file (<db>.lock directory), always' };
+  const note = (driver: 'native' | 'wasm'): string => {
+    const refused = driver === 'wasm' ? wasmRefuses(config) : undefined;
+    if (refused) return `cannot open this DSN: ${refused} (DRIVER_UNSUPPORTED_OPTION)`;
+    const p = lockProtocol(config, driver);
+    if (p !== 'none') return PROTOCOL[p];
+    return config.location.kind === 'file' ? 'none (nolock, immutable or vfs=unix-none: nothing protects concurrent writers)' : 'none (not a shared file)';
+  };
+  return { native: note('native'), wasm: note('wasm') };
+}
+
+/** The first setting the wasm driver refuses (it has no URI parameters and one VFS), if any. */
+function wasmRefuses(config: DsnConfig): string | undefined {
+  if (config.vfs !== undefined && config.vfs !== 'unix-dotfile') return `vfs=${config.vfs}`;
+  if (config.immutable) return 'immutable=1';
+  if (config.nolock) return 'nolock=1';
+  if (config.psow !== undefined) return 'psow';
+  if (config.modeof !== undefined) return 'modeof';
+  return undefined;
 }

@@ -83,9 +83,10 @@ async function main(): Promise<void> {
   });
   const state = new TaskState(spec.tasks);
   const stalls = monitorEventLoopDelay({ resolution: 10 });
+  // Listen before anything else: the parent may send "go" as soon as the others are ready.
+  const go = new Promise<ParentMessage>((resolve) => process.once('message', (m) => resolve(m as ParentMessage)));
   try {
     await sql`select count(*) from demo_rows`.execute(db); // opens the connection and checks the schema
-    const go = new Promise<ParentMessage>((resolve) => process.once('message', (m) => resolve(m as ParentMessage)));
     send({ type: 'ready', agent: spec.agent, driver: spec.driver ?? 'auto' });
     const { endAt } = await go;
     stalls.enable();

@@ -97,12 +97,12 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   return report(options, results, check, io);
 }
 
-async function open(dsn: string, driver: DriverFlag | undefined): Promise<Kysely<DemoDatabase>> {
+function open(dsn: string, driver: DriverFlag | undefined): Kysely<DemoDatabase> {
   return new Kysely<DemoDatabase>({ dialect: new DualSqliteDialect({ dsn, ...(driver ? { driver } : {}) }) });
 }
 
 async function prepare(dsn: string, options: DemoOptions, runId: string, driver: string): Promise<void> {
-  const db = await open(dsn, options.driver);
+  const db = open(dsn, options.driver);
   try {
     await createSchema(db);
     await db
@@ -214,7 +214,7 @@ interface Verification {
 
 /** Re-opens the database, runs integrity_check and checks every acknowledged commit row by row. */
 async function verify(dsn: string, driver: DriverFlag | undefined, runId: string, run: RunResults): Promise<Verification> {
-  const db = await open(dsn, driver);
+  const db = open(dsn, driver);
   try {
     const integrity = (await sql<Record<string, string>>`pragma integrity_check`.execute(db)).rows.map((r) => String(Object.values(r)[0]));
     const groups = await db
@@ -276,7 +276,7 @@ function report(options: DemoOptions, run: RunResults, check: Verification, io: 
 
   out();
   out(`results after ${(run.elapsedMs / 1000).toFixed(1)} s:`);
-  out(`  throughput          ${fmt(commits)} transactions committed, ${fmt(Math.round(commits / (options.seconds)))} per second`);
+  out(`  throughput          ${fmt(commits)} transactions committed, ${fmt(Math.round(commits / options.seconds))} per second of the ${options.seconds} s run`);
   out(`  lock waits          ${fmt(total(run.agents, 'waited'))} of ${fmt(waits.length)} transactions waited >= ${WAIT_THRESHOLD_MS} ms to start;` +
       ` p50 ${percentile(waits, 50).toFixed(2)} ms, p99 ${percentile(waits, 99).toFixed(2)} ms, max ${(waits.at(-1) ?? 0).toFixed(1)} ms`);
   out(`                      (time from asking for a transaction to its callback running: this process's queue plus the cross-process write lock)`);

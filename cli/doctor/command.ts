@@ -9,8 +9,8 @@
  */
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { createGuard, type LockGuard } from '../../core/guard/index.js';
-import { openBackend, selectDriver } from '../../drivers/index.js';
-import type { Backend, DriverSelection, LockProtocol } from '../../drivers/types.js';
+import { lockProtocol, openBackend, selectDriver } from '../../drivers/index.js';
+import type { Backend, DriverSelection } from '../../drivers/types.js';
 import { formatDsn, parseDsn } from '../../dsn/index.js';
 import type { DsnConfig } from '../../dsn/types.js';
 import { driverFlag, EXIT, parse, UsageError } from '../args.js';
@@ -108,7 +108,7 @@ export async function diagnose(dsn: string, config: DsnConfig, options: Diagnose
   }
   checks.push(...journalChecks(file));
 
-  const protocol = lockProtocolFor(config, selection);
+  const protocol = lockProtocol(config, selection.driver);
   const claims = checkClaims(file, protocol, options.fix);
   checks.push(...claims);
   const lock = await checkDotLock(file, options.fix);
@@ -158,11 +158,6 @@ async function openAndCheck(config: DsnConfig, selection: DriverSelection, file:
     guard?.release();
     backend.close();
   }
-}
-
-function lockProtocolFor(config: DsnConfig, selection: DriverSelection): LockProtocol {
-  if (config.nolock || config.immutable) return 'none';
-  return selection.driver === 'wasm' || config.vfs === 'unix-dotfile' ? 'dotfile' : 'posix';
 }
 
 function failed(id: string, title: string, err: unknown, fix: string): CheckResult {

@@ -3,9 +3,16 @@
  * layer's own verification, so `doctor` reports what SQLite says is in force, not what the
  * library meant to apply.
  */
-import type { Backend, Row } from '../../drivers/types.js';
+import { lockProtocol } from '../../drivers/index.js';
+import type { Backend, LockProtocol, Row } from '../../drivers/types.js';
 import type { DsnConfig, PragmaSettings } from '../../dsn/types.js';
 import { check, type CheckResult } from './report.js';
+
+const PROTOCOL_WORDS: Record<LockProtocol, string> = {
+  posix: 'POSIX fcntl locks: native processes only',
+  dotfile: '<db>.lock directory: shared with wasm processes',
+  none: 'no locking',
+};
 
 const ENUMS: Partial<Record<keyof PragmaSettings, readonly string[]>> = {
   synchronous: ['off', 'normal', 'full', 'extra'],
@@ -62,10 +69,10 @@ export function checkSettings(backend: Backend, config: DsnConfig, sqliteBusyTim
         { data: { wanted, actual }, fix: ok ? undefined : 'see docs/drivers.md for what each driver can apply' }),
     );
   }
-  const protocolWanted = backend.selection.driver === 'wasm' || config.vfs === 'unix-dotfile' ? 'dotfile' : config.nolock || config.immutable ? 'none' : 'posix';
+  const wanted = lockProtocol(config, backend.selection.driver);
   out.push(
-    check('setting:locking', 'lock protocol', backend.lockProtocol === protocolWanted || (protocolWanted !== 'none' && backend.lockProtocol === 'none') ? 'ok' : 'fail',
-      `${backend.lockProtocol} (${backend.lockProtocol === 'dotfile' ? '<db>.lock directory, compatible with wasm' : backend.lockProtocol === 'posix' ? 'POSIX fcntl locks, native only' : 'no locking'})`),
+    check('setting:locking', 'lock protocol', backend.lockProtocol === wanted ? 'ok' : 'fail',
+      `${backend.lockProtocol} (${PROTOCOL_WORDS[backend.lockProtocol]})${backend.lockProtocol === wanted ? '' : `, but the DSN asks for ${wanted}`}`),
   );
   out.push(check('setting:txlock', '_txlock', 'ok', `${config.txlock}: the dialect begins write transactions with BEGIN ${config.txlock.toUpperCase()}`));
   return out;

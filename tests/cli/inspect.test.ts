@@ -2,7 +2,9 @@
 // the driver decision; bad DSNs print the DsnError and exit 2; driver precedence is reported.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { join } from 'node:path';
 import { DSN_OPTIONS, normalizeDsn } from '../../dsn/index.js';
+import { openDatabase } from '../../index.js';
 import { hasDriverNote } from '../../cli/driver-notes.js';
 import { both, cli, root } from './run-cli.js';
 import { tmpDir } from '../helpers/tmp.js';
@@ -94,6 +96,25 @@ test('help exits 0 and names every command', () => {
   assert.is(r.code, 0, both(r));
   for (const c of ['inspect', 'doctor', 'demo']) assert.ok(r.stdout.includes(`dual-sqlite ${c}`), c);
 });
+
+// inspect's "cannot open this DSN" on wasm must agree with what the wasm driver really does.
+for (const query of ['vfs=unix-none', 'vfs=unix-dotfile', 'immutable=1', 'nolock=1', 'psow=1', '_fk=1']) {
+  test(`inspect's wasm verdict for ${query} matches the real wasm driver`, async () => {
+    const cwd = tmpDir();
+    const dsn = `${join(cwd, 'x.db')}?${query}`;
+    const r = cli(['inspect', dsn, '--json'], { cwd });
+    assert.is(r.code, 0, both(r));
+    const saysRefused = /cannot open this DSN/.test(JSON.parse(r.stdout).lockProtocol.wasm);
+    let refused = false;
+    try {
+      await (await openDatabase(dsn, { driver: 'wasm' })).close();
+    } catch (error) {
+      refused = (error as { code?: string }).code === 'DRIVER_UNSUPPORTED_OPTION';
+      if (!refused) throw error;
+    }
+    assert.is(saysRefused, refused);
+  });
+}
 
 test('every registry setting has a note on what each driver does with it', () => {
   for (const o of DSN_OPTIONS) {
