@@ -35,7 +35,8 @@ export interface ContentionResult {
 
 function spawnWorker(c: Contender, file: string, index: number) {
   const child = fork(WORKER, [c.id, file, String(index)], {
-    execArgv: ['--import', 'tsx'],
+    // BENCH_WORKER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the writers.
+    execArgv: ['--import', 'tsx', ...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
   });
   // Keep only the tail of stderr: node-sqlite3-wasm errors print a whole minified source line.

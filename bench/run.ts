@@ -151,6 +151,25 @@ async function runAllContention(): Promise<(ContentionResult | { contender: stri
   return results;
 }
 
+/**
+ * The parity probe against the raw row and our row, as one sentence (undefined without them).
+ * Uses the median latency of timed batches, which a busy machine disturbs far less than the
+ * per-round throughput.
+ */
+function parityCost(results: WorkloadResult[]): string | undefined {
+  const rows = results.find((w) => w.workload === 'select-compiled')?.rows ?? [];
+  const us = (id: string) => {
+    return rows.find((r) => r.contender === id)?.summary?.medianUs;
+  };
+  const [raw, mapped, ours] = [us('raw-native'), us('parity-native'), us('ours-native')];
+  if (raw === undefined || mapped === undefined || ours === undefined) return undefined;
+  const cost = mapped - raw;
+  return (
+    `precompiled point SELECT, median latency: raw get() ${raw.toFixed(2)} us, with our value mapping ${mapped.toFixed(2)} us: ` +
+    `the mapping costs ${cost.toFixed(2)} us per query = ${((cost / ours) * 100).toFixed(1)}% of our ${ours.toFixed(2)} us per query`
+  );
+}
+
 function machine() {
   return {
     node: process.version,
@@ -178,6 +197,8 @@ if (contention.length > 0) {
   const labels = Object.fromEntries(CONTENDERS.map((c) => [c.id, c.label]));
   out(`### contention: ${PROCESSES} processes, read-then-write transactions, ${CONTENTION_MS} ms\n\n${contentionTable(contention, labels)}\n`);
 }
+const parity = parityCost(workloads);
+if (parity) out(`### probe: value mapping (parity) cost\n\n${parity}\n`);
 if (alsTax) {
   out(`### probe: AsyncLocalStorage tax (Kysely SqliteDialect alone, precompiled point SELECT, ${alsTax.rounds} child processes each)\n`);
   out(`without an enabled AsyncLocalStorage: ${alsTax.withoutUs.toFixed(2)} us/query; with one: ${alsTax.withUs.toFixed(2)} us/query (${((alsTax.withUs / alsTax.withoutUs - 1) * 100).toFixed(0)}% slower)\n`);
