@@ -36,8 +36,7 @@ export interface BusyRetryOptions {
   readonly timeoutMs: number;
   /** Whether a retry is safe for this statement (see {@link isRetrySafe}). */
   readonly retrySafe: boolean;
-  /** Used for the error after the timeout. */
-  readonly driver: DriverName;
+  /** The statement, named in the error after the timeout. */
   readonly sql: string;
   /** Called before each pause, e.g. to let the cross-process guard clear a stale lock. */
   readonly onWait?: () => void;
@@ -88,7 +87,7 @@ function busyTimeout(options: BusyRetryOptions, last: unknown, waitedMs: number)
     `database is locked: another connection held the lock for the whole busy timeout ` +
       `(waited ${Math.round(waitedMs)} ms, _busy_timeout=${options.timeoutMs}); ` +
       'shorten the other transaction or raise _busy_timeout in the DSN',
-    options.driver,
+    (last as { driver?: DriverName }).driver ?? 'native',
     options.sql,
     last,
   );

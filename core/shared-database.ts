@@ -33,9 +33,18 @@ export class SharedDatabase {
     this.label = describeLocation(backend);
   }
 
-  /** Opens the backend and its guard; a guard that refuses (e.g. mixed locking) closes the backend again. */
+  /**
+   * Opens the backend and its guard; a guard that refuses (e.g. mixed locking) closes the backend
+   * again. Opening reads the schema while applying settings, which meets another process's lock
+   * like any statement (always on wasm, whose readers lock too): it is waited out the same way.
+   */
   static async open(config: DsnConfig, options: Omit<OpenBackendOptions, 'sqliteBusyTimeout'>): Promise<SharedDatabase> {
-    const backend = await openBackend(config, { ...options, sqliteBusyTimeout: SQLITE_BUSY_TIMEOUT_MS });
+    const open = () => openBackend(config, { ...options, sqliteBusyTimeout: SQLITE_BUSY_TIMEOUT_MS });
+    const backend = await retryOnBusy(open, {
+      timeoutMs: config.busyTimeout,
+      retrySafe: true,
+      sql: '(opening the database)',
+    });
     try {
       return new SharedDatabase(backend, guardFor(backend));
     } catch (error) {
@@ -70,7 +79,6 @@ export class SharedDatabase {
     return retryOnBusy(() => this.#guarded(() => this.#backend.execute(sql, params)), {
       timeoutMs: busyTimeoutMs,
       retrySafe,
-      driver: this.#backend.selection.driver,
       sql,
       onWait: () => this.#recoverStaleLock(),
     });
@@ -85,7 +93,6 @@ export class SharedDatabase {
     const start = await retryOnBusy(() => this.#firstStep(sql, params), {
       timeoutMs: busyTimeoutMs,
       retrySafe,
-      driver: this.#backend.selection.driver,
       sql,
       onWait: () => this.#recoverStaleLock(),
     });

@@ -1,11 +1,12 @@
 /** Shared setup for the core tests: a Kysely on a fresh temp file for one driver. */
 import { existsSync } from 'node:fs';
+import type { Generated } from 'kysely';
 import type { DriverName } from '../../drivers/types.js';
 import { createKysely, type CreateKyselyOptions } from '../../core/index.js';
 import { tmpDbPath } from '../helpers/tmp.js';
 
 export interface TestDb {
-  t: { id: number; v: string; n: number };
+  t: { id: Generated<number>; v: string; n: Generated<number> };
 }
 
 /** A DSN for a new file in a fresh temp folder, with extra query options. */
