@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { openDatabase } from '../../core/index.js';
 import type { DriverName } from '../../drivers/types.js';
 import { matrix } from '../helpers/matrix.js';
