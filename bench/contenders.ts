@@ -327,14 +327,15 @@ const rawNativeParity: Contender = {
   workloads: ['select-compiled'],
   async open(file) {
     const base = await rawNative.open(file);
-    const { normalizeNativeRow, toBindValues } = await import('../drivers/values.js');
+    const { normalizeNativeRow, toBindValues, toNativeIntegers } = await import('../drivers/values.js');
     const Database = require('better-sqlite3');
     const db = new Database(file);
     const sel = db.prepare(SELECT_SQL).safeIntegers(true);
     return {
       ...base,
       // Same call as the raw row (get), plus exactly the mapping: the difference is its cost.
-      selectCompiled: (id) => normalizeNativeRow(sel.get(...toBindValues([id], SELECT_SQL)) as Record<string, unknown>),
+      selectCompiled: (id) =>
+        normalizeNativeRow(sel.get(...toNativeIntegers(toBindValues([id], SELECT_SQL))) as Record<string, unknown>),
       close: () => {
         db.close();
         return base.close();
