@@ -33,6 +33,24 @@ matrix('kysely 0.29', (test, driver) => {
     assert.is((dialect.createAdapter() as { supportsMultipleConnections?: boolean }).supportsMultipleConnections, true);
   });
 
+  test("why the adapter says true: with 0.29's own SqliteAdapter the same misuse hangs on Kysely's mutex", async () => {
+    const { SqliteAdapter } = await import('kysely29');
+    class WithKyselyMutex extends DualSqliteDialect {
+      override createAdapter() {
+        return new SqliteAdapter() as any;
+      }
+    }
+    const db = new Kysely29<any>({ dialect: new WithKyselyMutex({ dsn: ':memory:', driver }) as any });
+    const inner = db.transaction().execute(async () => db.selectNoFrom((eb) => eb.val(1).as('x')).execute());
+    inner.catch(() => undefined);
+    const outcome = await Promise.race([
+      inner.then(() => 'resolved', (e) => e.code),
+      new Promise((r) => setTimeout(() => r('still waiting'), 300)),
+    ]);
+    assert.is(outcome, 'still waiting');
+    // (The hung transaction keeps this private memory database; it is dropped with the process.)
+  });
+
   test('transactions commit and roll back; savepoints work', async () => {
     const { dsn } = tmpDsn();
     const db = await open29(dsn, driver);
