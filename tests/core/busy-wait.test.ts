@@ -9,10 +9,10 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { openDatabase } from '../../core/index.js';
+import { createKysely, openDatabase, registeredUsers } from '../../core/index.js';
 import type { DriverName } from '../../drivers/types.js';
 import { matrix } from '../helpers/matrix.js';
-import { openTestDb, rejection, tmpDsn } from './support.js';
+import { lockDirExists, openTestDb, rejection, tmpDsn, type TestDb } from './support.js';
 
 const holderScript = fileURLToPath(new URL('./fixtures/lock-holder.ts', import.meta.url));
 /**
@@ -121,6 +121,24 @@ matrix('busy wait', (test, driver) => {
     await db.insertInto('t').values({ v: 'next' }).execute();
     await db.transaction().execute(async (trx) => trx.insertInto('t').values({ v: 'trx' }).execute());
     assert.equal((await db.selectFrom('t').select('v').orderBy('id').execute()).map((r) => r.v), ['child', 'next', 'trx']);
+    await db.destroy();
+  });
+
+  test('a guard refusal at open (other process uses the other lock protocol) fails cleanly and closes the backend', async () => {
+    const { path: file, dsn } = tmpDsn();
+    const seed = await openTestDb(driver === 'native' ? 'wasm' : 'native', dsn);
+    await seed.destroy();
+    const child = await holdLock(dsn, driver === 'native' ? 'wasm' : 'native');
+    const db = createKysely<TestDb>(dsn, { driver });
+    const error = await rejection(db.selectFrom('t').selectAll().execute());
+    assert.is(error.code, 'MIXED_LOCKING');
+    assert.is(registeredUsers(file), 0);
+    if (driver === 'wasm') assert.is(lockDirExists(file), false, 'the refused wasm backend left its .lock');
+    await release(child);
+    // Once the other process is gone the same dialect opens normally.
+    const again = await openTestDb(driver, dsn);
+    assert.equal((await db.selectFrom('t').select('v').execute()).map((r) => r.v), ['child']);
+    await again.destroy();
     await db.destroy();
   });
 
