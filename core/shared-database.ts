@@ -4,7 +4,8 @@
  * wait around every statement. The registry shares one of these between every dialect and handle
  * that opens the same file.
  */
-import { openBackend } from '../drivers/index.js';
+import { lockProtocol, openBackend, selectDriver } from '../drivers/index.js';
+import { realDatabasePath } from '../drivers/paths.js';
 import type { Backend, OpenBackendOptions, Row, StatementResult } from '../drivers/types.js';
 import type { DsnConfig } from '../dsn/types.js';
 import { createGuard, type LockGuard } from './guard/index.js';
@@ -34,21 +35,24 @@ export class SharedDatabase {
   }
 
   /**
-   * Opens the backend and its guard; a guard that refuses (e.g. mixed locking) closes the backend
-   * again. Opening reads the schema while applying settings, which meets another process's lock
-   * like any statement (always on wasm, whose readers lock too): it is waited out the same way.
+   * Creates the guard first, then opens the backend. The guard comes first because opening
+   * already runs statements (the settings pragmas read the schema) that meet other processes'
+   * locks like any statement (always on wasm, whose readers lock too), including a lock left by a
+   * killed process that only the guard can prove stale and clear. Those waits use the same async
+   * busy wait; a guard that refuses (e.g. mixed locking) means nothing is opened.
    */
   static async open(config: DsnConfig, options: Omit<OpenBackendOptions, 'sqliteBusyTimeout'>): Promise<SharedDatabase> {
-    const open = () => openBackend(config, { ...options, sqliteBusyTimeout: SQLITE_BUSY_TIMEOUT_MS });
-    const backend = await retryOnBusy(open, {
-      timeoutMs: config.busyTimeout,
-      retrySafe: true,
-      sql: '(opening the database)',
-    });
+    const guard = guardFor(config, options);
     try {
-      return new SharedDatabase(backend, guardFor(backend));
+      const backend = await retryOnBusy(() => openGuarded(config, options, guard), {
+        timeoutMs: config.busyTimeout,
+        retrySafe: true,
+        sql: '(opening the database)',
+        onWait: () => recoverQuietly(guard),
+      });
+      return new SharedDatabase(backend, guard);
     } catch (error) {
-      backend.close();
+      guard.release();
       throw error;
     }
   }
@@ -152,22 +156,37 @@ export class SharedDatabase {
   }
 
   #recoverStaleLock(): void {
-    try {
-      this.#guard.recoverStaleLock();
-    } catch {
-      // A failed recovery attempt must not end the wait; the next retry or the timeout decides.
-    }
+    recoverQuietly(this.#guard);
   }
 }
 
-function guardFor(backend: Backend): LockGuard {
-  if (backend.filename === null) return NO_GUARD;
+/** The guard of a file database, from what the drivers will decide (same functions, same inputs). */
+function guardFor(config: DsnConfig, options: Omit<OpenBackendOptions, 'sqliteBusyTimeout'>): LockGuard {
+  if (config.location.kind !== 'file') return NO_GUARD;
+  const driver = selectDriver(config, options).driver;
   return createGuard({
-    filename: backend.filename,
-    driver: backend.selection.driver,
-    lockProtocol: backend.lockProtocol,
-    readOnly: backend.config.mode === 'ro',
+    filename: realDatabasePath(config.location.path),
+    driver,
+    lockProtocol: lockProtocol(config, driver),
+    readOnly: config.mode === 'ro',
   });
+}
+
+function openGuarded(config: DsnConfig, options: Omit<OpenBackendOptions, 'sqliteBusyTimeout'>, guard: LockGuard): Backend {
+  guard.enter();
+  try {
+    return openBackend(config, { ...options, sqliteBusyTimeout: SQLITE_BUSY_TIMEOUT_MS });
+  } finally {
+    guard.exit();
+  }
+}
+
+function recoverQuietly(guard: LockGuard): void {
+  try {
+    guard.recoverStaleLock();
+  } catch {
+    // A failed recovery attempt must not end the wait; the next retry or the timeout decides.
+  }
 }
 
 function closeIterator(iterator: IterableIterator<Row>): void {

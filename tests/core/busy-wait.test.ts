@@ -142,6 +142,24 @@ matrix('busy wait', (test, driver) => {
     await db.destroy();
   });
 
+  test('a lock left by a SIGKILLed process is recovered while waiting, also when it blocks the open itself', async () => {
+    const { path: file, dsn } = tmpDsn('_busy_timeout=3000');
+    const seed = await openTestDb(driver, dsn);
+    await seed.destroy();
+    const child = await holdLock(dsn, driver);
+    const exited = once(child, 'exit');
+    child.kill('SIGKILL');
+    await exited;
+    if (driver === 'wasm') assert.is(lockDirExists(file), true, 'the killed wasm process should have left its .lock');
+    const started = performance.now();
+    const db = await openTestDb(driver, dsn);
+    await db.insertInto('t').values({ v: 'after crash' }).execute();
+    assert.equal((await db.selectFrom('t').select('v').execute()).map((r) => r.v), ['after crash']);
+    assert.ok(performance.now() - started < 3000, 'recovered before the busy timeout');
+    assert.is(lockDirExists(file), false);
+    await db.destroy();
+  });
+
   test('inside a transaction a busy statement is not retried: it fails at once so the transaction rolls back', async () => {
     // DEFERRED: the transaction reads first (shared lock), then its write meets the other
     // process's lock. Retrying would be wrong (SQLite requires a rollback), so it fails at once.
