@@ -7,6 +7,8 @@
  * that is what a user of it gets.
  */
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Kysely, SqliteDialect, type CompiledQuery, type DatabaseConnection, type Dialect, type Driver, type QueryResult } from 'kysely';
 import type { BenchDB } from './schema.js';
 
@@ -240,23 +242,24 @@ const kyselyWasm: Contender = {
 };
 
 /** Loads our dialect lazily so the harness runs (and says why) before `core/` has landed. */
-async function loadOurDialect(): Promise<new (config: { dsn: string; driver?: 'native' | 'wasm' }) => Dialect> {
-  const core = (await import('../core/index.js')) as Record<string, unknown>;
+async function loadOurDialect(checkout?: string): Promise<new (config: { dsn: string; driver?: 'native' | 'wasm' }) => Dialect> {
+  const core = (await (checkout ? import(pathToFileURL(join(checkout, 'core/index.ts')).href) : import('../core/index.js'))) as Record<string, unknown>;
   const ctor = core.DualSqliteDialect;
   if (typeof ctor !== 'function') throw new Error('core/ does not export DualSqliteDialect yet');
   return ctor as new (config: { dsn: string; driver?: 'native' | 'wasm' }) => Dialect;
 }
 
-function ours(driver: 'native' | 'wasm', query = '', suffix = ''): Contender {
+function ours(driver: 'native' | 'wasm', query = '', suffix = '', checkout?: string): Contender {
+  const notes = [driver, query, checkout ? `build in ${checkout}` : ''].filter(Boolean).join(', ');
   return {
     id: `ours-${driver}${suffix}`,
-    label: `kysely-dual-sqlite (${driver}${query ? `, ${query}` : ''})`,
+    label: `kysely-dual-sqlite (${notes})`,
     driver,
-    kind: query ? 'variant' : 'ours',
+    kind: query || checkout ? 'variant' : 'ours',
     sync: false,
     multiProcess: !query.includes('exclusive'),
     async open(file) {
-      const Dialect = await loadOurDialect();
+      const Dialect = await loadOurDialect(checkout);
       return kyselySession(new Kysely<BenchDB>({ dialect: new Dialect({ dsn: query ? `${file}?${query}` : file, driver }) }));
     },
   };
@@ -345,15 +348,24 @@ const rawNativeParity: Contender = {
 };
 
 /** Every contender, in table order: per driver, the limit, the alternative, ours. */
+/**
+ * `BENCH_COMPARE=<another checkout>` adds our dialect from that tree (its `core/index.ts`) as
+ * extra rows, to A/B a change in one interleaved run. An environment variable, not a flag, so the
+ * contention writer processes see the same contender list.
+ */
+const compare = process.env.BENCH_COMPARE;
+
 export const CONTENDERS: readonly Contender[] = [
   rawNative,
   rawNativeParity,
   kyselyFloor,
   kyselyNative,
   ours('native'),
+  ...(compare ? [ours('native', '', '@compare', compare)] : []),
   rawWasm,
   kyselyWasm,
   ours('wasm'),
+  ...(compare ? [ours('wasm', '', '@compare', compare)] : []),
   ours('wasm', '_locking_mode=exclusive', '-exclusive'),
 ];
 

@@ -38,6 +38,8 @@ if (args.help) {
   --filter REGEX   run only "workload/contender" pairs matching, e.g. "select" or "ours-|kysely-"
   --json           print the results as JSON on stdout (tables go to stderr)
   --probes         add the probe rows (Kysely's floor, raw + our value mapping)
+environment: BENCH_COMPARE=<dir of another checkout> adds that tree's dialect as extra rows (A/B);
+  BENCH_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles the contention writers
 workloads: ${WORKLOADS.map((w) => w.id).join(', ')}, contention
 contenders: ${CONTENDERS.map((c) => c.id).join(', ')}`);
   process.exit(0);
