@@ -52,6 +52,22 @@ matrix('registry', (test, driver) => {
     assert.is(registeredUsers(file), 0);
   });
 
+  test('the queue is FIFO across instances: waiters get the connection in arrival order', async () => {
+    const { dsn } = tmpDsn();
+    const a = await openTestDb(driver, dsn);
+    const b = await openTestDb(driver, dsn);
+    const trx = await a.startTransaction().execute();
+    const issued = Array.from({ length: 24 }, (_, i) => (i % 3 === 0 ? a : b).insertInto('t').values({ v: `w${i}` }).execute());
+    await new Promise((r) => setTimeout(r, 10));
+    await trx.insertInto('t').values({ v: 'holder' }).execute();
+    await trx.commit().execute();
+    await Promise.all(issued);
+    const order = (await a.selectFrom('t').select('v').orderBy('id').execute()).map((r) => r.v);
+    assert.equal(order, ['holder', ...Array.from({ length: 24 }, (_, i) => `w${i}`)]);
+    await a.destroy();
+    await b.destroy();
+  });
+
   test('the registry key is the real path: a symlink and the file share one connection', async () => {
     const { path: file, dsn } = tmpDsn();
     const link = join(dirname(file), 'link.db');
