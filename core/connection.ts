@@ -59,7 +59,7 @@ export class DualSqliteConnection implements DatabaseConnection {
   async begin(settings: TransactionSettings, txlock: TxLock, holding: Holding): Promise<void> {
     this.#holding = holding;
     const readOnly = settings.accessMode === 'read only';
-    await this.#run(`begin ${readOnly ? 'deferred' : txlock}`, []);
+    await this.#run(`begin ${readOnly || this.#connectionReadOnly() ? 'deferred' : txlock}`, []);
     if (!readOnly) return;
     try {
       const current = await this.#run('pragma query_only', []);
@@ -118,6 +118,16 @@ export class DualSqliteConnection implements DatabaseConnection {
       if (this.#restoreQueryOnly !== undefined && isReadOnlyError(error)) throw new ReadOnlyTransactionError(sql, error);
       throw error;
     }
+  }
+
+  /**
+   * A connection that cannot write (`mode=ro`, `_query_only=1`) begins DEFERRED whatever the
+   * `_txlock`: IMMEDIATE would fail with SQLITE_READONLY under query_only, and would take a write
+   * lock it can never use.
+   */
+  #connectionReadOnly(): boolean {
+    const config = this.#db.backend.config;
+    return config.mode === 'ro' || config.pragmas.query_only === true;
   }
 
   #leaveReadOnly(): void {

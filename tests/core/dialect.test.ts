@@ -9,10 +9,10 @@ import * as path from 'node:path';
 import { FileMigrationProvider, Migrator, sql } from 'kysely';
 import { parseDsn } from '../../dsn/index.js';
 import { openBackend } from '../../drivers/index.js';
-import { DualSqliteDialect, registeredUsers } from '../../core/index.js';
+import { createKysely, DualSqliteDialect, registeredUsers } from '../../core/index.js';
 import { matrix } from '../helpers/matrix.js';
 import { tmpDir } from '../helpers/tmp.js';
-import { lockDirExists, openTestDb, rejection, tmpDsn } from './support.js';
+import { lockDirExists, openTestDb, rejection, tmpDsn, type TestDb } from './support.js';
 
 matrix('dialect', (test, driver) => {
   test('query builder round trip: insert, returning, update, delete, select', async () => {
@@ -82,6 +82,21 @@ matrix('dialect', (test, driver) => {
     const qo = await sql<{ query_only: number }>`pragma query_only`.execute(db);
     assert.is(qo.rows[0]!.query_only, 0);
     await db.destroy();
+  });
+
+  test('read-only connections (mode=ro, _query_only=1) run transactions (begun deferred) and refuse writes', async () => {
+    const { path: file, dsn } = tmpDsn();
+    const writer = await openTestDb(driver, dsn);
+    await writer.insertInto('t').values({ v: 'x' }).execute();
+    await writer.destroy();
+    for (const query of ['mode=ro', '_query_only=1']) {
+      const db = createKysely<TestDb>(`file:${file}?${query}`, { driver });
+      const rows = await db.transaction().execute(async (trx) => trx.selectFrom('t').select('v').execute());
+      assert.equal(rows, [{ v: 'x' }], query);
+      const error = await rejection(db.transaction().execute(async (trx) => trx.insertInto('t').values({ v: 'no' }).execute()));
+      assert.match(String(error.code), /^SQLITE_READONLY/, query);
+      await db.destroy();
+    }
   });
 
   test('every isolation level is accepted (SQLite transactions are serializable)', async () => {
