@@ -3,11 +3,11 @@
  * wants SQL without Kysely. It queues on the same FIFO lock as every dialect on the file.
  */
 import type { DriverSelection, Row, StatementResult } from '../drivers/types.js';
-import { parseDsn } from '../dsn/index.js';
 import type { DsnConfig } from '../dsn/types.js';
 import { defaultLogger, type DualSqliteOpenOptions } from './dialect-config.js';
 import { DatabaseClosedError } from './errors.js';
 import type { Unlock } from './fifo-lock.js';
+import { resolveOptions } from './options.js';
 import { retainDatabase, type SharedRef } from './registry.js';
 
 /**
@@ -116,7 +116,7 @@ export class DualSqliteDatabase {
  * Private `:memory:` and temp databases are private to the returned handle.
  */
 export async function openDatabase(dsnOrConfig: string | DsnConfig, options: DualSqliteOpenOptions = {}): Promise<DualSqliteDatabase> {
-  const config = typeof dsnOrConfig === 'string' ? parseDsn(dsnOrConfig) : dsnOrConfig;
+  const config = resolveOptions(dsnOrConfig, options);
   const ref = await retainDatabase(config, { driver: options.driver, env: options.env });
   return new DualSqliteDatabase(ref, config, options);
 }

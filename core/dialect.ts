@@ -3,11 +3,11 @@
  * adapter, introspector); what this dialect adds is below Kysely's `Driver` interface.
  */
 import { SqliteIntrospector, SqliteQueryCompiler, type DatabaseIntrospector, type Dialect, type DialectAdapter, type Driver, type Kysely, type QueryCompiler } from 'kysely';
-import { parseDsn } from '../dsn/index.js';
 import type { DsnConfig } from '../dsn/types.js';
 import { DualSqliteAdapter } from './adapter.js';
 import type { DualSqliteDialectConfig } from './dialect-config.js';
 import { DualSqliteDriver } from './driver.js';
+import { resolveOptions } from './options.js';
 
 /**
  * SQLite dialect for Kysely on better-sqlite3 or node-sqlite3-wasm, configured by a DSN.
@@ -19,7 +19,7 @@ import { DualSqliteDriver } from './driver.js';
  * Every dialect (and every Kysely instance) on one file in this process shares one connection and
  * one FIFO queue; transactions begin with the DSN's `_txlock` (default IMMEDIATE); lock waits are
  * asynchronous; using the outer `db` inside its own transaction callback throws
- * `TransactionMisuseError`. The DSN is parsed here, so a bad DSN fails at construction.
+ * `TransactionMisuseError`. The DSN and options are checked here, so bad input fails at construction.
  */
 export class DualSqliteDialect implements Dialect {
   readonly #config: DualSqliteDialectConfig;
@@ -27,7 +27,7 @@ export class DualSqliteDialect implements Dialect {
 
   constructor(config: DualSqliteDialectConfig) {
     this.#config = Object.freeze({ ...config });
-    this.#dsn = typeof config.dsn === 'string' ? parseDsn(config.dsn) : config.dsn;
+    this.#dsn = resolveOptions(config.dsn, config);
   }
 
   /** The parsed DSN this dialect opens. */

@@ -91,3 +91,19 @@ function clip(sql: string): string {
   const one = sql.replace(/\s+/g, ' ').trim();
   return one.length > 120 ? `${one.slice(0, 120)}...` : one;
 }
+
+/** A dialect/handle option has a value it cannot take. Code `INVALID_OPTION`. */
+export class InvalidOptionError extends DualSqliteError {
+  readonly option: string;
+
+  constructor(option: string, value: unknown, fix: string) {
+    super('INVALID_OPTION', `option ${option} = ${describeValue(value)} is not valid; ${fix}`);
+    this.option = option;
+  }
+}
+
+function describeValue(v: unknown): string {
+  if (typeof v === 'string') return `"${v}"`;
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
+  return typeof v;
+}

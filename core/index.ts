@@ -13,4 +13,5 @@ export {
   RegistryConflictError,
   ReadOnlyTransactionError,
   DatabaseClosedError,
+  InvalidOptionError,
 } from './errors.js';

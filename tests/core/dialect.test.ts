@@ -238,6 +238,28 @@ export async function down(db) { await db.schema.dropTable('pet').execute(); }`,
     assert.match(closed.message, /destroyed/);
   });
 
+  test('bad options fail at construction with INVALID_OPTION (or the DSN layer\'s own error)', async () => {
+    const cases: [Record<string, unknown>, string, RegExp][] = [
+      [{ dsn: ':memory:', driver: 'sqlite3' }, 'INVALID_OPTION', /option driver = "sqlite3".*"native", "wasm" or "auto"/],
+      [{ dsn: ':memory:', acquireTimeout: -1 }, 'INVALID_OPTION', /option acquireTimeout = -1.*>= 0/],
+      [{ dsn: ':memory:', acquireTimeout: '100' }, 'INVALID_OPTION', /option acquireTimeout = "100"/],
+      [{ dsn: ':memory:', log: 'console' }, 'INVALID_OPTION', /option log = "console".*function/],
+      [{ dsn: 42 }, 'INVALID_OPTION', /option dsn = 42.*DSN string/],
+      [{ dsn: 'file:x.db?_txlock=sometimes' }, 'DSN_INVALID_VALUE', /_txlock/],
+    ];
+    for (const [config, code, message] of cases) {
+      let error: any;
+      try {
+        new DualSqliteDialect({ driver, ...config } as any);
+      } catch (e) {
+        error = e;
+      }
+      assert.ok(error, `accepted ${JSON.stringify(config)}`);
+      assert.is(error.code, code, JSON.stringify(config));
+      assert.match(error.message, message);
+    }
+  });
+
   test('a dialect instance accepts a parsed DsnConfig as well as a string', async () => {
     const { path: file } = tmpDsn();
     const dialect = new DualSqliteDialect({ dsn: parseDsn(`file:${file}?_txlock=deferred`), driver });

@@ -1,0 +1,24 @@
+/** Validation of the options the dialect and `openDatabase` take besides the DSN. */
+import { parseDsn } from '../dsn/index.js';
+import type { DsnConfig } from '../dsn/types.js';
+import type { DualSqliteOpenOptions } from './dialect-config.js';
+import { InvalidOptionError } from './errors.js';
+
+const DRIVERS = ['native', 'wasm', 'auto'];
+
+/** Parses a DSN string (a `DsnConfig` is taken as is) and checks the options; throws on bad input. */
+export function resolveOptions(dsn: unknown, options: DualSqliteOpenOptions): DsnConfig {
+  const { driver, acquireTimeout, log } = options;
+  if (driver !== undefined && !DRIVERS.includes(driver)) {
+    throw new InvalidOptionError('driver', driver, 'use "native", "wasm" or "auto" (or leave it out to follow the DSN and SQLITE_DRIVER)');
+  }
+  if (acquireTimeout !== undefined && !(typeof acquireTimeout === 'number' && acquireTimeout >= 0 && Number.isFinite(acquireTimeout))) {
+    throw new InvalidOptionError('acquireTimeout', acquireTimeout, 'use a number of milliseconds >= 0, or leave it out to wait without limit');
+  }
+  if (log !== undefined && typeof log !== 'function') {
+    throw new InvalidOptionError('log', log, 'use a function receiving { level, event, message, error }');
+  }
+  if (typeof dsn === 'string') return parseDsn(dsn);
+  if (dsn !== null && typeof dsn === 'object' && 'location' in dsn) return dsn as DsnConfig;
+  throw new InvalidOptionError('dsn', dsn, 'use a DSN string (a path, a file: URI, ":memory:") or a DsnConfig from parseDsn()');
+}
