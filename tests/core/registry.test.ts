@@ -137,6 +137,20 @@ matrix('registry', (test, driver) => {
     assert.is(registeredUsers(`memory:${name}`), 0);
   });
 
+  test('the env option picks the driver (SQLITE_DRIVER) for handles and dialects alike', async () => {
+    const env = { SQLITE_DRIVER: driver };
+    const h = await openDatabase(':memory:', { env });
+    assert.is(h.selection.driver, driver);
+    assert.is(h.selection.source, 'env');
+    await h.close();
+    const { path: file, dsn } = tmpDsn();
+    const db = createKysely<TestDb>(dsn, { env });
+    await sql`select 1`.execute(db);
+    const error = await rejection(openDatabase(file, { driver: other(driver) }));
+    assert.match(error.message, new RegExp(`_driver: open with "${driver}"`));
+    await db.destroy();
+  });
+
   test('openDatabase handles share the connection and queue with dialects; a handle keeps its own transaction', async () => {
     const { path: file, dsn } = tmpDsn();
     const db = await openTestDb(driver, dsn);
