@@ -79,15 +79,17 @@ export function oneOf<T extends string>(
 /** `secure_delete`: a boolean or `fast`. */
 export const secureDelete: ValueType<boolean | 'fast'> = {
   accepts: `${boolean.accepts}, or fast`,
-  parse: (text) => (text === 'fast' ? 'fast' : boolean.parse(text, undefined as never)),
+  parse: (text, ctx) => (text === 'fast' ? 'fast' : boolean.parse(text, ctx)),
   format: (v) => (v === 'fast' ? 'fast' : boolean.format(v)),
 };
+
+const PAGE_RANGE = integer(512, 65536);
 
 /** `page_size`: a power of two from 512 to 65536. */
 export const pageSize: ValueType<number> = {
   accepts: 'a power of two from 512 to 65536',
-  parse(text) {
-    const n = integer(512, 65536).parse(text, undefined as never);
+  parse(text, ctx) {
+    const n = PAGE_RANGE.parse(text, ctx);
     return typeof n === 'number' && (n & (n - 1)) === 0 ? n : undefined;
   },
   format: (n) => String(n),
