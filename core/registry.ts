@@ -25,6 +25,8 @@ interface Entry {
 }
 
 const entries = new Map<string, Entry>();
+/** Databases whose last user left and that are closing (after their queue drains). */
+const closing = new Map<string, Promise<void>>();
 
 /** A counted reference to a shared database; `release()` drops it (idempotent). */
 export interface SharedRef {
@@ -41,6 +43,9 @@ export interface SharedRef {
 export async function retainDatabase(config: DsnConfig, options: OpenOptions = {}, owner?: object): Promise<SharedRef> {
   const key = registryKey(config) ?? privateKey(owner);
   if (key === undefined) return privateRef(await SharedDatabase.open(config, options));
+  // Never two connections (and two guards) on one file in this thread: a newcomer waits until
+  // the previous connection, whose last user just left, has finished closing.
+  while (!entries.has(key) && closing.has(key)) await closing.get(key);
   let entry = entries.get(key);
   if (entry) {
     const conflicts = configConflicts(entry.config, config);
@@ -108,7 +113,11 @@ function sharedRef(entry: Entry, database: SharedDatabase): SharedRef {
       entry.refs--;
       if (entry.refs > 0) return;
       if (entries.get(entry.key) === entry) entries.delete(entry.key);
-      await closeWhenIdle(database);
+      const done = closeWhenIdle(database).finally(() => {
+        if (closing.get(entry.key) === done) closing.delete(entry.key);
+      });
+      closing.set(entry.key, done);
+      await done;
     },
   };
 }

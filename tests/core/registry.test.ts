@@ -68,6 +68,25 @@ matrix('registry', (test, driver) => {
     await b.destroy();
   });
 
+  test('a newcomer waits for the previous connection to finish closing instead of opening a second one', async () => {
+    const { path: file, dsn } = tmpDsn();
+    const a = await openTestDb(driver, dsn);
+    const trx = await a.startTransaction().execute();
+    await trx.insertInto('t').values({ v: 'from a' }).execute();
+    const destroyed = a.destroy(); // waits for the open transaction (FIFO drain)
+    await new Promise((r) => setImmediate(r));
+    assert.is(registeredUsers(file), 0, 'a left the registry; its connection is closing');
+    const b = createKysely<TestDb>(dsn, { driver });
+    const read = b.selectFrom('t').select('v').execute();
+    await new Promise((r) => setTimeout(r, 20));
+    assert.is(registeredUsers(file), 0, 'b must not have opened a second connection meanwhile');
+    await trx.commit().execute();
+    await destroyed;
+    assert.equal(await read, [{ v: 'from a' }]);
+    assert.is(registeredUsers(file), 1);
+    await b.destroy();
+  });
+
   test('the registry key is the real path: a symlink and the file share one connection', async () => {
     const { path: file, dsn } = tmpDsn();
     const link = join(dirname(file), 'link.db');
