@@ -8,8 +8,9 @@
  * 2. there is positive evidence that a library process died holding it: a dead claim that was
  *    busy (or waiting behind an OTHER lock) and whose last state change is not newer than the
  *    lock's creation (the busy mark is written before SQLite's mkdir);
- * 3. the lock is older than {@link STALE_GRACE_MS}: a process that is still inside
- *    `openBackend` (applying pragmas) holds locks before it has written its claim.
+ * 3. the lock is older than {@link STALE_GRACE_MS}: defence in depth against a holder that has
+ *    no claim yet (core creates the guard before opening, so a library process is claimed and
+ *    marked busy even while applying its settings; this covers anything that is not).
  * A lock nobody claims (a foreign program such as the sqlite3 shell) is never removed.
  *
  * Removal is serialized among waiters by a mutex specific to the lock instance
@@ -30,7 +31,7 @@ import { liveness, parseOwner, type Owner } from './identity.js';
 import { readClaims, type Claim } from './claims.js';
 
 /** Minimum age of a lock directory before it can be judged stale (see the file comment). */
-export const STALE_GRACE_MS = 1000;
+export const STALE_GRACE_MS = 500;
 
 /** Identity of one lock directory instance. */
 export interface LockId {

@@ -40,6 +40,20 @@ matrix('stale dot-file lock', (test, driver) => {
     assert.equal(await rowsOf(dsn, driver), [{ writer: 'after', seq: 1, leg: 1 }]);
   });
 
+  test('SIGKILL inside a transaction: a process opening afterwards clears the lock within its busy timeout', async () => {
+    const { file, dsn } = await freshLedger(driver);
+    const holder = spawnChild({ role: 'hold', dsn, driver });
+    await holder.waitFor(/^holding/);
+    await holder.kill();
+    assert.ok(existsSync(`${file}.lock`) && existsSync(`${file}-journal`), 'lock and hot journal left behind');
+    // Opening runs SQL (the settings pragmas), so the open itself meets the stale lock.
+    const db = await openDatabase(dsnFor(file, driver, { dotfile: true, extra: '_busy_timeout=5000' }), { driver });
+    await db.execute("insert into ledger values ('after', 1, 1, 0)");
+    await db.close();
+    assert.not.ok(existsSync(`${file}-journal`), 'the hot journal was rolled back');
+    assert.equal(await rowsOf(dsn, driver), [{ writer: 'after', seq: 1, leg: 1 }]);
+  });
+
   test('exit without close inside a transaction: the lock is cleared, the transaction rolled back', async () => {
     const { file, dsn } = await freshLedger(driver);
     const db = await openDatabase(dsn, { driver });
@@ -54,7 +68,6 @@ matrix('stale dot-file lock', (test, driver) => {
 
   test('a worker thread terminated inside a transaction does not lock its own process out', async () => {
     const { file, dsn } = await freshLedger(driver);
-    const db = await openDatabase(dsn, { driver });
     const worker = new Worker(WORKER_ENTRY, {
       workerData: { role: { role: 'hold', dsn, driver } },
     });
@@ -63,6 +76,7 @@ matrix('stale dot-file lock', (test, driver) => {
       worker.on('error', reject);
     });
     await worker.terminate();
+    const db = await openDatabase(dsn, { driver });
     await db.execute("insert into ledger values ('after', 1, 1, 0)");
     await db.close();
     assert.not.ok(existsSync(`${file}.lock`));

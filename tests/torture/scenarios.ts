@@ -1,0 +1,279 @@
+/**
+ * Torture scenarios: real writer processes SIGKILLed at random moments and restarted, with the
+ * database verified after every round; and the "sub-agent load" (processes x worker threads x
+ * async tasks through the Kysely dialect with default settings). Used by `npm run torture` (long)
+ * and by `torture.test.ts` (short).
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DriverName } from '../../drivers/types.js';
+import { LEDGER_DDL, LOAD_DDL, dsnFor, runSql, spawnChild, verifyLedger, type Child } from './harness.js';
+
+/** One crash-loop configuration. */
+export interface CrashScenario {
+  readonly kind: 'crash';
+  readonly name: string;
+  /** Driver of each writer slot. */
+  readonly writers: readonly DriverName[];
+  /** Native writers use vfs=unix-dotfile (wasm always locks with dot-files). */
+  readonly dotfile: boolean;
+  /** Extra DSN parameters for every writer (e.g. WAL). */
+  readonly extra?: string;
+  /** Writers run `PRAGMA wal_checkpoint(TRUNCATE)` every N commits, so kills land in checkpoints. */
+  readonly checkpointEvery?: number;
+  /** Driver the parent verifies with. */
+  readonly verifier: DriverName;
+}
+
+/** One sub-agent load configuration. */
+export interface LoadScenario {
+  readonly kind: 'load';
+  readonly name: string;
+  readonly driver: DriverName;
+  readonly processes: number;
+  readonly threads: number;
+  readonly tasks: number;
+  readonly rows: number;
+}
+
+export type Scenario = CrashScenario | LoadScenario;
+
+/** Every scenario, in the order the summary lists them. */
+export const SCENARIOS: readonly Scenario[] = [
+  { kind: 'crash', name: 'native rollback journal', writers: ['native', 'native', 'native'], dotfile: false, verifier: 'native' },
+  {
+    kind: 'crash',
+    name: 'native WAL (+checkpoints)',
+    writers: ['native', 'native', 'native'],
+    dotfile: false,
+    extra: '_journal_mode=wal&_pragma=wal_autocheckpoint(16)',
+    checkpointEvery: 5,
+    verifier: 'native',
+  },
+  { kind: 'crash', name: 'wasm', writers: ['wasm', 'wasm', 'wasm'], dotfile: true, verifier: 'wasm' },
+  { kind: 'crash', name: 'native-dotfile + wasm', writers: ['native', 'wasm', 'native', 'wasm'], dotfile: true, verifier: 'wasm' },
+  { kind: 'load', name: 'sub-agent load native', driver: 'native', processes: 2, threads: 2, tasks: 8, rows: 12 },
+  { kind: 'load', name: 'sub-agent load wasm', driver: 'wasm', processes: 2, threads: 2, tasks: 8, rows: 12 },
+];
+
+/** Totals for one scenario. */
+export interface ScenarioResult {
+  readonly name: string;
+  rounds: number;
+  kills: number;
+  /** Crash loops: acknowledged commits, each verified present after every later round. Load: rows. */
+  commitsChecked: number;
+  failures: number;
+  /** The first problems seen, for the report. */
+  readonly problems: string[];
+}
+
+/** Knobs of a run. */
+export interface TortureOptions {
+  readonly rounds: number;
+  /** Milliseconds writers run per round before the end-of-round kills: [min, max). */
+  readonly roundMs: readonly [number, number];
+  /** Random kill-and-restart events per round, besides the end-of-round kills. */
+  readonly midRoundKills: number;
+  readonly log?: (line: string) => void;
+}
+
+const rand = (lo: number, hi: number) => lo + Math.floor(Math.random() * (hi - lo));
+
+function scratchFile(): { dir: string; file: string } {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), 'kds-torture-')));
+  return { dir, file: join(dir, 'torture.db') };
+}
+
+/** One writer slot of a crash loop: restarts its process under a new writer id each time. */
+class Slot {
+  child: Child | undefined;
+  #incarnation = 0;
+  #expectedExit = false;
+
+  constructor(
+    readonly index: number,
+    readonly driver: DriverName,
+    readonly scenario: CrashScenario,
+    readonly file: string,
+    readonly acked: Map<string, number>,
+    readonly fail: (problem: string) => void,
+  ) {}
+
+  /** Id of the running incarnation, if any. */
+  writer: string | undefined;
+
+  start(): void {
+    const writer = `s${this.index}.${++this.#incarnation}`;
+    this.writer = writer;
+    const s = this.scenario;
+    this.#expectedExit = false;
+    const child = spawnChild(
+      {
+        role: 'writer',
+        dsn: dsnFor(this.file, this.driver, { dotfile: s.dotfile, extra: s.extra }),
+        driver: this.driver,
+        writer,
+        checkpointEvery: s.checkpointEvery,
+      },
+      (line) => {
+        if (line.startsWith('ack ')) {
+          const [, w, seq] = line.split(' ');
+          this.acked.set(w!, Number(seq));
+        } else if (line.startsWith('error ')) {
+          this.fail(`writer ${writer} (${this.driver}): ${line}`);
+        }
+      },
+    );
+    this.child = child;
+    void child.closed.then((code) => {
+      if (!this.#expectedExit && this.child === child) {
+        this.fail(`writer ${writer} (${this.driver}) exited by itself (${code}): ${child.stderr.slice(-500)}`);
+        this.child = undefined;
+      }
+    });
+  }
+
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    this.#expectedExit = true;
+    this.child = undefined;
+    this.writer = undefined;
+    await child.kill();
+  }
+}
+
+/** Runs one crash-loop scenario for `opts.rounds` rounds. */
+export async function runCrashScenario(s: CrashScenario, opts: TortureOptions): Promise<ScenarioResult> {
+  const result: ScenarioResult = { name: s.name, rounds: 0, kills: 0, commitsChecked: 0, failures: 0, problems: [] };
+  const { dir, file } = scratchFile();
+  let roundProblems: string[] = [];
+  const fail = (p: string) => roundProblems.push(p);
+  await runSql(dsnFor(file, s.verifier, { dotfile: s.dotfile, extra: s.extra }), s.verifier, LEDGER_DDL);
+  const acked = new Map<string, number>();
+  const slots = s.writers.map((d, i) => new Slot(i + 1, d, s, file, acked, fail));
+  try {
+    for (let round = 1; round <= opts.rounds; round++) {
+      roundProblems = [];
+      for (const slot of slots) if (!slot.child) slot.start();
+      // Let the writers get going (process start is slow on a loaded machine), then run.
+      await Promise.race([
+        Promise.all(slots.map((sl) => sl.child?.waitFor(/^ack /, 30_000).catch(() => undefined))),
+        sleep(30_000),
+      ]);
+      const runMs = rand(opts.roundMs[0], opts.roundMs[1]);
+      const killAt = Array.from({ length: opts.midRoundKills }, () => rand(0, runMs)).sort((a, b) => a - b);
+      let elapsed = 0;
+      for (const at of killAt) {
+        await sleep(at - elapsed);
+        elapsed = at;
+        const slot = slots[rand(0, slots.length)]!;
+        if (slot.child) {
+          await slot.kill();
+          result.kills++;
+          slot.start();
+        }
+      }
+      await sleep(runMs - elapsed);
+      // End of round: SIGKILL a random non-empty subset, wherever they are (often mid-transaction
+      // or, in WAL mode, mid-checkpoint); the others keep writing during the verification.
+      const victims = slots.filter(() => Math.random() < 0.6);
+      if (victims.length === 0) victims.push(slots[rand(0, slots.length)]!);
+      for (const v of victims) {
+        if (v.child) result.kills++;
+        await v.kill();
+      }
+      const snapshot = new Map(acked);
+      const running = new Set(slots.map((sl) => sl.writer));
+      const gone = new Set([...snapshot.keys()].filter((w) => !running.has(w)));
+      const v = await verifyLedger(file, s.verifier, s.dotfile, snapshot, gone);
+      roundProblems.push(...v.problems);
+      result.rounds++;
+      result.commitsChecked = v.commitsChecked;
+      if (roundProblems.length) {
+        result.failures++;
+        if (result.problems.length < 10) result.problems.push(`round ${round}: ${roundProblems.join('; ')}`);
+      }
+      opts.log?.(
+        `  ${s.name} round ${round}: ${v.commitsChecked} acked commits verified, kills so far ${result.kills}` +
+          (roundProblems.length ? `, PROBLEMS: ${roundProblems.join('; ')}` : ''),
+      );
+    }
+  } finally {
+    for (const slot of slots) await slot.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return result;
+}
+
+/** Runs one sub-agent load scenario for `opts.rounds` rounds (a fresh file each round). */
+export async function runLoadScenario(s: LoadScenario, opts: TortureOptions): Promise<ScenarioResult> {
+  const result: ScenarioResult = { name: s.name, rounds: 0, kills: 0, commitsChecked: 0, failures: 0, problems: [] };
+  for (let round = 1; round <= opts.rounds; round++) {
+    const { dir, file } = scratchFile();
+    const problems: string[] = [];
+    try {
+      await runSql(file, s.driver, LOAD_DDL);
+      const agents = Array.from({ length: s.processes }, (_, i) =>
+        spawnChild({ role: 'load', dsn: file, driver: s.driver, agent: `a${i + 1}`, threads: s.threads, tasks: s.tasks, rows: s.rows }),
+      );
+      const perAgent = (s.threads + 1) * s.tasks * s.rows;
+      await Promise.all(
+        agents.map(async (a, i) => {
+          try {
+            const line = await a.waitFor(/^(written|error) /, 240_000);
+            if (line !== `written ${perAgent}`) problems.push(`agent a${i + 1}: ${line}`);
+          } catch (err) {
+            problems.push(`agent a${i + 1}: ${(err as Error).message}`);
+          }
+          for (const l of a.lines) if (l.startsWith('error ')) problems.push(`agent a${i + 1}: ${l}`);
+          await a.closed;
+        }),
+      );
+      const rows = await runSql(file, s.driver, 'select agent, count(*) as n from t group by agent');
+      const byAgent = new Map<string, number>();
+      for (const r of rows) {
+        const a = String(r.agent).split('/')[0]!;
+        byAgent.set(a, (byAgent.get(a) ?? 0) + Number(r.n));
+      }
+      for (let i = 1; i <= s.processes; i++) {
+        const n = byAgent.get(`a${i}`) ?? 0;
+        if (n !== perAgent) problems.push(`agent a${i}: ${n} rows in the file, ${perAgent} written`);
+      }
+      const integrity = await runSql(file, s.driver, 'pragma integrity_check');
+      if (integrity[0]?.integrity_check !== 'ok') problems.push(`integrity_check: ${JSON.stringify(integrity)}`);
+      result.commitsChecked += [...byAgent.values()].reduce((a, b) => a + b, 0);
+    } catch (err) {
+      problems.push(`round failed: ${(err as Error).message}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    result.rounds++;
+    if (problems.length) {
+      result.failures++;
+      if (result.problems.length < 10) result.problems.push(`round ${round}: ${problems.slice(0, 5).join('; ')}`);
+    }
+    opts.log?.(`  ${s.name} round ${round}: ${problems.length ? `PROBLEMS: ${problems.slice(0, 3).join('; ')}` : 'ok'}`);
+  }
+  return result;
+}
+
+/** Runs one scenario of either kind. */
+export function runScenario(s: Scenario, opts: TortureOptions): Promise<ScenarioResult> {
+  return s.kind === 'crash' ? runCrashScenario(s, opts) : runLoadScenario(s, opts);
+}
+
+/** The summary table printed at the end of a run. */
+export function summaryTable(results: readonly ScenarioResult[]): string {
+  const head = ['scenario', 'rounds', 'kills', 'commits checked', 'failures'];
+  const rows = results.map((r) => [r.name, String(r.rounds), String(r.kills), String(r.commitsChecked), String(r.failures)]);
+  const total = ['TOTAL', ...[1, 2, 3, 4].map((k) => String(rows.reduce((a, r) => a + Number(r[k]), 0)))];
+  const all = [head, ...rows, total];
+  const widths = head.map((_, k) => Math.max(...all.map((r) => r[k]!.length)));
+  const fmt = (r: string[]) => '| ' + r.map((c, k) => (k === 0 ? c.padEnd(widths[k]!) : c.padStart(widths[k]!))).join(' | ') + ' |';
+  const sep = '|' + widths.map((w, k) => (k === 0 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|') + '|';
+  return [fmt(head), sep, ...rows.map(fmt), fmt(total)].join('\n');
+}

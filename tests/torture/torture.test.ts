@@ -1,0 +1,44 @@
+// The short version of `npm run torture`: one round of every scenario (real writer processes,
+// real SIGKILLs, full verification), sized to keep this file well under a minute. The long run
+// (`npm run torture -- --rounds N`) uses the same code with more rounds.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { tmpDbPath } from '../helpers/tmp.js';
+import { LEDGER_DDL, runSql, verifyLedger } from './harness.js';
+import { SCENARIOS, runScenario, summaryTable, type ScenarioResult } from './scenarios.js';
+
+const test = suite('torture (short)');
+
+// The verification must be able to fail: feed it a torn transaction, a missing acknowledged
+// commit and an unacknowledged extra one.
+test('the verifier catches torn transactions, lost and phantom commits', async () => {
+  const file = tmpDbPath();
+  await runSql(file, 'wasm', LEDGER_DDL);
+  await runSql(file, 'wasm', "insert into ledger values ('a', 1, 1, 5), ('a', 1, 2, -5), ('a', 2, 1, 7)");
+  await runSql(file, 'wasm', "insert into ledger values ('b', 1, 1, 1), ('b', 1, 2, -1), ('b', 2, 1, 1), ('b', 2, 2, -1), ('b', 3, 1, 1), ('b', 3, 2, -1)");
+  const v = await verifyLedger(file, 'wasm', true, new Map([['a', 1], ['b', 1], ['c', 1]]));
+  assert.not.ok(v.ok);
+  assert.ok(v.problems.some((p) => /half-applied/.test(p)), 'torn transaction');
+  assert.ok(v.problems.some((p) => /writer c: acknowledged commit 1 missing/.test(p)), 'lost commit');
+  assert.ok(v.problems.some((p) => /writer b: 3 commits present but only 1 acknowledged/.test(p)), 'phantom commits');
+});
+const results: ScenarioResult[] = [];
+
+for (const scenario of SCENARIOS) {
+  test(scenario.name, async () => {
+    const short = scenario.kind === 'load' ? { ...scenario, threads: 1, tasks: 6, rows: 8 } : scenario;
+    const r = await runScenario(short, { rounds: 1, roundMs: [300, 700], midRoundKills: 1 });
+    results.push(r);
+    assert.equal(r.problems, []);
+    assert.is(r.failures, 0);
+    assert.is(r.rounds, 1);
+    assert.ok(r.commitsChecked > 0, 'some commits were verified');
+    if (scenario.kind === 'crash') assert.ok(r.kills >= 1, 'at least one writer was SIGKILLed');
+  });
+}
+
+test.after(() => {
+  console.log(summaryTable(results));
+});
+
+test.run();
