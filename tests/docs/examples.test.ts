@@ -4,6 +4,7 @@
 // rewritten to the local `index.ts`. Info-string flags:
 //   ```ts no-run         a fragment that is not a whole program (keep these few)
 //   ```ts driver=wasm    run only on that driver (the example is about one driver)
+// Each runs with DATABASE_URL=app.db (a file in its temporary working directory).
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -60,8 +61,8 @@ function runExample(example: Example, driver: string): { status: number | null; 
   writeFileSync(join(cwd, 'package.json'), JSON.stringify({ type: 'module', private: true }));
   const file = join(cwd, 'example.ts');
   writeFileSync(file, rewriteImports(example.code));
-  const env: NodeJS.ProcessEnv = { ...process.env, SQLITE_DRIVER: driver };
-  delete env.DATABASE_URL;
+  // Examples may read their DSN from DATABASE_URL, as applications do: a file in the temp cwd.
+  const env: NodeJS.ProcessEnv = { ...process.env, SQLITE_DRIVER: driver, DATABASE_URL: 'app.db' };
   const r = spawnSync(process.execPath, ['--import', tsxUrl, file], { cwd, env, encoding: 'utf8', timeout: 60_000 });
   return { status: r.status, output: `${r.stdout}${r.stderr}${r.error ? String(r.error) : ''}` };
 }
@@ -87,17 +88,16 @@ matrix('docs: every ts example runs', (test, driver) => {
 });
 
 // The examples also typecheck against the real API (tsx only strips types, so a renamed option
-// would otherwise run "fine" and rot). `no-run` fragments are not whole programs and are skipped.
-const types = suite('docs: every ts example typechecks');
-types('tsc --noEmit over all ts blocks', () => {
+// would otherwise run "fine" and rot). One tsc run over all blocks; errors are reported per
+// document so each page's owner sees their own. `no-run` fragments are not whole programs.
+function typecheck(): Map<string, string[]> {
   const dir = join(root, '.tmp', `doc-examples-${process.pid}`);
   mkdirSync(dir, { recursive: true });
   try {
-    const all = [...runnable];
-    const names: string[] = [];
-    all.forEach((example, i) => {
+    const fileToDoc = new Map<string, Example>();
+    runnable.forEach((example, i) => {
       const name = `example-${i}.ts`;
-      names.push(`${name} = ${example.where}`);
+      fileToDoc.set(name, example);
       const code = example.code.replace(/(['"])kysely-dual-sqlite\1/g, "'../../index.js'");
       writeFileSync(join(dir, name), `${code}\nexport {};\n`);
     });
@@ -106,10 +106,31 @@ types('tsc --noEmit over all ts blocks', () => {
       JSON.stringify({ extends: '../../tsconfig.json', compilerOptions: { noEmit: true, rootDir: '../..' }, include: ['*.ts'] }),
     );
     const tsc = join(root, 'node_modules/typescript/bin/tsc');
-    const r = spawnSync(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json')], { cwd: root, encoding: 'utf8', timeout: 120_000 });
-    assert.is(r.status, 0, `${r.stdout}${r.stderr}\n${names.join('\n')}`);
+    const r = spawnSync(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json'), '--pretty', 'false'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+    const errors = new Map<string, string[]>();
+    for (const line of `${r.stdout}${r.stderr}`.split('\n')) {
+      const m = /(example-\d+\.ts)\((\d+),\d+\): (error .*)$/.exec(line);
+      const example = m ? fileToDoc.get(m[1]!) : undefined;
+      const where = example ? example.where : '(tsc)';
+      const doc = where.split(':')[0]!;
+      if (!m && !/error/.test(line)) continue;
+      const text = example ? `${where} +${Number(m![2]) - 1}: ${m![3]}` : line;
+      errors.set(doc, [...(errors.get(doc) ?? []), text]);
+    }
+    if (r.status !== 0 && errors.size === 0) errors.set('(tsc)', [`tsc exited with ${r.status}: ${r.stdout}${r.stderr}`]);
+    return errors;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-});
+}
+
+const types = suite('docs: every ts example typechecks');
+const typeErrors = typecheck();
+const docsWithExamples = [...new Set(runnable.map((e) => e.where.split(':')[0]!)), '(tsc)'];
+for (const doc of docsWithExamples) {
+  types(doc, () => {
+    const errors = typeErrors.get(doc) ?? [];
+    assert.equal(errors, [], errors.join('\n'));
+  });
+}
 types.run();
