@@ -6,6 +6,7 @@
  */
 import * as assert from 'uvu/assert';
 import { fork, type ChildProcess } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -157,6 +158,25 @@ matrix('busy wait', (test, driver) => {
     assert.equal((await db.selectFrom('t').select('v').execute()).map((r) => r.v), ['after crash']);
     assert.ok(performance.now() - started < 3000, 'recovered before the busy timeout');
     assert.is(lockDirExists(file), false);
+    await db.destroy();
+  });
+
+  test('worker threads (each with its own connection) writing concurrently: no error, every row', async () => {
+    const { dsn } = tmpDsn('_busy_timeout=20000');
+    const db = await openTestDb(driver, dsn);
+    const script = new URL('./fixtures/writer-worker.mjs', import.meta.url);
+    const rows = 20;
+    const results = await Promise.all(
+      ['w1', 'w2', 'w3'].map(async (name) => {
+        const worker = new Worker(script, { workerData: { dsn, driver, name, rows } });
+        const [message] = await once(worker, 'message');
+        await once(worker, 'exit');
+        return message as { ok: boolean; code?: string; message?: string };
+      }),
+    );
+    assert.equal(results.filter((r) => !r.ok), []);
+    const count = await db.selectFrom('t').select((eb) => eb.fn.countAll<number>().as('c')).executeTakeFirstOrThrow();
+    assert.is(count.c, 3 * (rows + (rows / 5) * 2));
     await db.destroy();
   });
 
