@@ -33,6 +33,9 @@ export class DualBackend implements Backend {
   readonly #cache: StatementCache;
   #closed = false;
   #iterating = false;
+  // the open iterator's statement cursor, ended by close(): better-sqlite3 refuses to close a
+  // connection with a running iterator, and a wasm one would keep the lock
+  #cursor: Iterator<Row, undefined> | undefined;
   // last_insert_rowid() only moves when a row is inserted, so readers that insert nothing report
   // the value seen last instead of paying a second statement
   #lastInsertRowid: number | bigint = 0;
@@ -77,6 +80,8 @@ export class DualBackend implements Backend {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#cursor?.return?.();
+    this.#cursor = undefined;
     this.#cache.clear();
     this.#conn.close();
   }
@@ -155,17 +160,22 @@ export class DualBackend implements Backend {
     }
     this.#iterating = true;
     const it = entry.stmt.iterate(values);
+    this.#cursor = it;
     try {
       for (;;) {
+        if (this.#closed) throw new StatementError('CONNECTION_CLOSED', 'the connection was closed during iteration', '');
         const r = it.next();
         if (r.done) break;
         yield r.value;
       }
     } finally {
-      it.return?.();
       this.#iterating = false;
-      if (!cached) entry.stmt.finalize();
-      if (entry.shape.dml && !this.#closed) this.#lastInsertRowid = this.#conn.counters().lastInsertRowid;
+      this.#cursor = undefined;
+      if (!this.#closed) {
+        it.return?.();
+        if (!cached) entry.stmt.finalize();
+        if (entry.shape.dml) this.#lastInsertRowid = this.#conn.counters().lastInsertRowid;
+      }
     }
     return undefined;
   }

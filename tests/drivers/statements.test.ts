@@ -204,6 +204,21 @@ matrix('drivers: statements', (test, driver) => {
     });
   });
 
+  test('close() during an open iterator ends it, releases the lock, and a later next() is CONNECTION_CLOSED', () => {
+    const file = tmpDbPath();
+    const a = open(driver, file, driver === 'native' ? { vfs: 'unix-dotfile' } : {});
+    a.execute('create table t (x)', []);
+    a.execute('insert into t values (1), (2), (3)', []);
+    const it = a.iterate('select x from t', []);
+    assert.equal(it.next().value, { x: 1 });
+    assert.ok(existsSync(`${file}.lock`));
+    a.close();
+    assert.is(a.closed, true);
+    assert.not.ok(existsSync(`${file}.lock`), 'lock released by close');
+    throwsCode(() => it.next(), 'CONNECTION_CLOSED');
+    assert.equal(it.next(), { done: true, value: undefined });
+  });
+
   test('iterate a non-reader runs it and yields nothing', () => {
     withTable((b) => {
       assert.equal([...b.iterate("insert into t (v) values ('i')", [])], []);
