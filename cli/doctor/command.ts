@@ -126,28 +126,38 @@ export async function diagnose(dsn: string, config: DsnConfig, options: Diagnose
   return finish(selection);
 }
 
+/**
+ * Opens like the dialect does (guard first, so a live process with the other lock protocol is
+ * refused before any statement runs), then checks settings, integrity and foreign keys.
+ */
 async function openAndCheck(config: DsnConfig, selection: DriverSelection, file: string, options: DiagnoseOptions, checks: CheckResult[]): Promise<void> {
   const sqliteBusyTimeout = config.busyTimeout;
-  let backend: Backend;
+  let guard: LockGuard;
   try {
-    backend = await openBackend(config, { driver: selection.driver, env: options.io.env, sqliteBusyTimeout });
+    guard = createGuard({ filename: file, driver: selection.driver, lockProtocol: lockProtocol(config, selection.driver), readOnly: config.mode === 'ro' });
   } catch (err) {
-    checks.push(failed('open', 'open', err, 'the message above names the setting or cause; see docs/troubleshooting.md'));
+    checks.push(failed('open', 'open', err, 'see the mixed lock protocols check'));
     return;
   }
-  let guard: LockGuard | undefined;
+  // The guard marks our claim busy while statements run, like the dialect does.
+  const guarded = <T>(fn: () => T): T => {
+    guard.enter();
+    try {
+      return fn();
+    } finally {
+      guard.exit();
+    }
+  };
+  let backend: Backend;
   try {
-    guard = createGuard({ filename: backend.filename ?? file, driver: selection.driver, lockProtocol: backend.lockProtocol, readOnly: config.mode === 'ro' });
+    backend = guarded(() => openBackend(config, { driver: selection.driver, env: options.io.env, sqliteBusyTimeout }));
+  } catch (err) {
+    guard.release();
+    checks.push(failed('open', 'open', err, 'the message names the setting or cause; see docs/troubleshooting.md'));
+    return;
+  }
+  try {
     checks.push(check('open', 'open', 'ok', `opened with the ${selection.driver} driver, every setting applied`));
-    // The guard marks our claim busy while statements run, like the dialect does.
-    const guarded = <T>(fn: () => T): T => {
-      guard!.enter();
-      try {
-        return fn();
-      } finally {
-        if (!backend.inTransaction) guard!.exit();
-      }
-    };
     checks.push(...guarded(() => checkSettings(backend, config, sqliteBusyTimeout)));
     const query = queryOf(backend);
     checks.push(await checkIntegrity((sql) => guarded(() => query(sql)), { fileSize: statSync(file).size, progress: options.progress, stderr: options.io.stderr }));
@@ -155,8 +165,8 @@ async function openAndCheck(config: DsnConfig, selection: DriverSelection, file:
   } catch (err) {
     checks.push(failed('checks', 'checks on the open database', err, 'see docs/troubleshooting.md'));
   } finally {
-    guard?.release();
     backend.close();
+    guard.release();
   }
 }
 
