@@ -12,6 +12,10 @@ import type { DualSqliteLogger } from './dialect-config.js';
 
 const DEFAULT_CHUNK_SIZE = 100;
 
+/**
+ * Kysely's view of the shared connection. Kysely holds it between `acquireConnection` and
+ * `releaseConnection`; the FIFO lock guarantees no other user runs statements meanwhile.
+ */
 export class DualSqliteConnection implements DatabaseConnection {
   readonly #db: SharedDatabase;
   readonly #busyTimeoutMs: number;

@@ -11,6 +11,7 @@ import { TransactionMisuseError, DatabaseClosedError } from './errors.js';
 import { holdsHere, markHolding } from './misuse.js';
 import { retainDatabase, type SharedRef } from './registry.js';
 
+/** Kysely driver of one Kysely instance; all instances on a file share its {@link SharedRef}'s database. */
 export class DualSqliteDriver implements Driver {
   readonly #config: DualSqliteDialectConfig;
   readonly #dsn: DsnConfig;

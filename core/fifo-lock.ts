@@ -11,6 +11,7 @@ interface Waiter {
   timer: NodeJS.Timeout | undefined;
 }
 
+/** The per-database FIFO lock; see the file comment for why strict order matters. */
 export class FifoLock {
   #locked = false;
   readonly #waiters: Waiter[] = [];

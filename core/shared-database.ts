@@ -21,6 +21,7 @@ export const SQLITE_BUSY_TIMEOUT_MS = 0;
 
 const NO_GUARD: LockGuard = { enter() {}, exit() {}, recoverStaleLock: () => false, release() {} };
 
+/** One open database shared by every user in this thread; created only through the registry. */
 export class SharedDatabase {
   readonly #backend: Backend;
   readonly #guard: LockGuard;

@@ -6,6 +6,9 @@ import type { OwnClaim } from './claims.js';
 import { lockIdOf, recoverIfStale, type RecoveryContext } from './stale-lock.js';
 import { forgetAtExit, rememberAtExit } from './exit-hook.js';
 
+/** File timestamps come from a coarse kernel clock (a few ms behind `Date.now()`). */
+const CTIME_MARGIN_NS = 20_000_000n;
+
 /** Guard for connections that take no file locks (memory, temp, `nolock`, `immutable`). */
 export class InertGuard implements LockGuard {
   enter(): void {}
@@ -47,7 +50,8 @@ export class ClaimGuard implements LockGuard {
    * purpose: it is the evidence that lets the next process clear the lock we may leave behind.
    */
   onProcessExit(): void {
-    if (this.claim && this.claim.state === '0') this.claim.remove();
+    // Idle or waiting ('0', 'W'): holds no lock, so the claim is no evidence of anything.
+    if (this.claim && this.claim.state !== '1') this.claim.remove();
   }
 
   protected get released(): boolean {
@@ -61,22 +65,41 @@ export class ClaimGuard implements LockGuard {
  */
 export class DotfileGuard extends ClaimGuard {
   readonly #ctx: RecoveryContext;
+  readonly #exclusive: boolean | undefined;
+  /** When the current statement began (wall clock, ns), to recognise a lock it created. */
+  #enteredNs = 0n;
 
-  constructor(claim: OwnClaim | null, ctx: RecoveryContext) {
+  constructor(claim: OwnClaim | null, ctx: RecoveryContext, exclusive?: boolean) {
     super(claim);
     this.#ctx = ctx;
+    this.#exclusive = exclusive;
   }
 
   override enter(): void {
-    if (!this.released) this.claim?.setBusy();
+    if (this.released) return;
+    this.#enteredNs = BigInt(Date.now()) * 1_000_000n;
+    this.claim?.setBusy();
   }
 
   override exit(): void {
     try {
-      if (!this.released) this.claim?.setIdle();
+      if (this.released || this.#exclusive) return;
+      if (this.#exclusive === undefined && this.#mayStillHold()) return;
+      this.claim?.setIdle();
     } catch {
       // exit() runs on the release path of core's queue, which must never throw.
     }
+  }
+
+  /**
+   * With `locking_mode=exclusive` SQLite keeps the lock after the statement. When the caller did
+   * not say which mode is in force, a lock directory created since this statement began may be
+   * ours: stay "busy" (conservative; the next statement or busy wait corrects it). The margin
+   * covers the file system's coarse timestamps.
+   */
+  #mayStillHold(): boolean {
+    const lock = lockIdOf(this.#ctx.lockPath);
+    return lock !== null && lock.ctimeNs + CTIME_MARGIN_NS >= this.#enteredNs;
   }
 
   override recoverStaleLock(): boolean {

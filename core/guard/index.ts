@@ -97,7 +97,8 @@ export function createGuard(target: GuardTarget): LockGuard {
     });
   }
   if (target.lockProtocol === 'posix') return new ClaimGuard(claim);
-  return new DotfileGuard(claim, { lockPath, claimsDir: dir, self: selfOwner(), ownName: claim?.name ?? null });
+  const ctx = { lockPath, claimsDir: dir, self: selfOwner(), ownName: claim?.name ?? null };
+  return new DotfileGuard(claim, ctx, target.exclusiveLocking);
 }
 
 /**

@@ -12,6 +12,13 @@ export interface GuardTarget {
   readonly lockProtocol: LockProtocol;
   /** True when the connection is read-only (it still takes shared locks). */
   readonly readOnly: boolean;
+  /**
+   * True when the connection runs with `locking_mode=exclusive`: SQLite then keeps its lock from
+   * the first statement until close, so the guard must not report "holds no lock" after a
+   * statement. Optional (added after the first version of this contract); when absent the guard
+   * detects a lock kept after a statement by itself.
+   */
+  readonly exclusiveLocking?: boolean;
 }
 
 /**
