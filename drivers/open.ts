@@ -106,6 +106,8 @@ function isWalFile(filename: string): boolean {
   try {
     const header = Buffer.alloc(20);
     return readSync(fd, header, 0, 20, 0) === 20 && header.toString('latin1', 0, 15) === 'SQLite format 3' && (header[18] === 2 || header[19] === 2);
+  } catch {
+    return false; // a directory or unreadable file: SQLite reports it when opening
   } finally {
     closeSync(fd);
   }

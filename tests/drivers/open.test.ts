@@ -78,6 +78,12 @@ matrix('drivers: opening', (test, driver) => {
     throwsCode(() => open(driver, join(dir, 'x.db')), 'DIRECTORY_NOT_FOUND', /missing/);
   });
 
+  test('a directory in place of the file is SQLITE_CANTOPEN naming the path', () => {
+    const dir = join(tmpDir(), 'dir.db');
+    mkdirSync(dir);
+    throwsCode(() => open(driver, dir), 'SQLITE_CANTOPEN', /dir\.db/);
+  });
+
   test('a file that is not a database is SQLITE_NOTADB', () => {
     const file = tmpDbPath();
     writeFileSync(file, 'this is not a database file, just some text that is long enough to have a header');
