@@ -34,11 +34,13 @@ export const DEFAULT_THINK_MS = 10;
 /** Help text of `dual-sqlite demo`. */
 export const HELP = `dual-sqlite demo: many sub-agents write one SQLite database through the dialect
 
-Usage: dual-sqlite demo [--dsn <dsn>] [--driver native|wasm|auto] [--agents N] [--tasks N] [--seconds S] [--think-ms MS]
+Usage: dual-sqlite demo [--dsn <dsn>] [--driver native|wasm|auto|mixed] [--agents N] [--tasks N] [--seconds S] [--think-ms MS]
 
   --dsn      database to write (default ${DEFAULT_DSN}, created if missing; the demo only
              adds rows tagged with its own run id and never deletes anything)
-  --driver   native, wasm or auto (default: the DSN's _driver, then SQLITE_DRIVER, then auto)
+  --driver   native, wasm or auto (default: the DSN's _driver, then SQLITE_DRIVER, then auto);
+             mixed = even agents native, odd agents wasm, all with vfs=unix-dotfile (the one lock
+             protocol both drivers share)
   --agents   worker processes (default 4)
   --tasks    async tasks per worker process (default 8)
   --seconds  how long the agents write (default 8)
@@ -50,7 +52,10 @@ acknowledged commit is in the database; 1 otherwise; 2 for bad arguments.`;
 
 interface DemoOptions {
   readonly dsn: string;
+  /** The driver of every agent, or `undefined` to let the DSN/env/auto decide. */
   readonly driver: DriverFlag | undefined;
+  /** `--driver mixed`: agents alternate native and wasm on the dot-file protocol. */
+  readonly mixed: boolean;
   readonly agents: number;
   readonly tasks: number;
   readonly seconds: number;
@@ -69,7 +74,8 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   }, 0);
   const options: DemoOptions = {
     dsn: values.dsn ?? DEFAULT_DSN,
-    driver: driverFlag('demo', values.driver),
+    driver: values.driver === 'mixed' ? 'native' : driverFlag('demo', values.driver),
+    mixed: values.driver === 'mixed',
     agents: positiveInt('demo', 'agents', values.agents, 4, 64),
     tasks: positiveInt('demo', 'tasks', values.tasks, 8, 1000),
     seconds: positiveNumber('demo', 'seconds', values.seconds, 8, 24 * 3600),
@@ -80,16 +86,20 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     throw new UsageError(`demo: --dsn "${options.dsn}" is not a file database; worker processes can only share a file (e.g. --dsn ./data/demo.db).`);
   }
   mkdirSync(dirname(config.location.path), { recursive: true });
+  if (options.mixed && config.vfs !== undefined && config.vfs !== 'unix-dotfile') {
+    throw new UsageError(`demo: --driver mixed needs the dot-file lock protocol, but the DSN sets vfs=${config.vfs}; drop it.`);
+  }
   // Agents get the canonical DSN: an absolute path, so every process names the same file.
-  const dsn = formatDsn(config);
+  const dsn = formatDsn(options.mixed ? { ...config, vfs: 'unix-dotfile' } : config);
   const runId = `${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${process.pid}`;
   const selection = selectDriver(config, { ...(options.driver ? { driver: options.driver } : {}), env: io.env });
-  await prepare(dsn, options, runId, selection.driver);
+  await prepare(dsn, options, runId, options.mixed ? 'mixed' : selection.driver);
 
   println(io.stdout, `demo: ${options.agents * options.tasks} sub-agents (${options.agents} worker processes x ${options.tasks} async tasks) writing for ${options.seconds} s`);
   println(io.stdout, `  workload each task: one transaction (insert + read back) then ${options.thinkMs > 0 ? `~${options.thinkMs} ms of its own work` : 'the next at once (--think-ms 0)'}`);
   println(io.stdout, `  database ${config.location.path}`);
-  println(io.stdout, `  driver   ${selection.driver} (${selection.source}: ${selection.reason})`);
+  if (options.mixed) println(io.stdout, '  driver   mixed: even agents native with vfs=unix-dotfile, odd agents wasm (dot-file locks), on one file');
+  else println(io.stdout, `  driver   ${selection.driver} (${selection.source}: ${selection.reason})`);
   println(io.stdout, `  run id   ${runId}`);
 
   const results = await runAgents(dsn, options, runId, io);
@@ -116,6 +126,8 @@ async function prepare(dsn: string, options: DemoOptions, runId: string, driver:
 
 /** What the parent collected from one agent process. */
 interface AgentResult {
+  /** The driver the agent was told to use (`auto` when the DSN/env decide). */
+  driver: string;
   counters: AgentCounters;
   committed: number[] | null;
   waits: number[];
@@ -139,7 +151,8 @@ function agentFile(): string {
 }
 
 async function runAgents(dsn: string, options: DemoOptions, runId: string, io: CliIo): Promise<RunResults> {
-  const results: AgentResult[] = Array.from({ length: options.agents }, () => ({
+  const results: AgentResult[] = Array.from({ length: options.agents }, (_, agent) => ({
+    driver: options.mixed ? (agent % 2 === 0 ? 'native' : 'wasm') : (options.driver ?? 'auto'),
     counters: zero(), committed: null, waits: [], errorSamples: [], fatal: null, exitCode: null, signal: null,
   }));
   const children: ChildProcess[] = [];
@@ -149,7 +162,8 @@ async function runAgents(dsn: string, options: DemoOptions, runId: string, io: C
   const allReady = new Promise<void>((resolve) => (onReady = resolve));
 
   for (let agent = 0; agent < options.agents; agent++) {
-    const spec: AgentSpec = { dsn, agent, tasks: options.tasks, runId, thinkMs: options.thinkMs, ...(options.driver ? { driver: options.driver } : {}) };
+    const driver = options.mixed ? (agent % 2 === 0 ? 'native' : 'wasm') : options.driver;
+    const spec: AgentSpec = { dsn, agent, tasks: options.tasks, runId, thinkMs: options.thinkMs, ...(driver ? { driver } : {}) };
     // fork() inherits execArgv, so under `node --import tsx` the agent's .ts runs the same way.
     const child = fork(agentFile(), [JSON.stringify(spec)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: io.env });
     children.push(child);
@@ -283,6 +297,7 @@ function report(options: DemoOptions, run: RunResults, check: Verification, io: 
   out(`  SQLITE_BUSY seen    ${busy} (expected 0: the dialect waits for locks instead of failing)`);
   out(`  other errors        ${errors}`);
   for (const r of run.agents) for (const s of r.errorSamples) out(`                      ${s}`);
+  out(`  per agent process   ${run.agents.map((r, i) => `#${i} ${r.driver} ${fmt(r.counters.commits)}`).join(', ')}`);
   out(`  event-loop stall    max ${stall.toFixed(1)} ms in the worst agent process`);
   out(`  integrity_check     ${integrityOk ? 'ok' : check.integrity.slice(0, 5).join('; ')}`);
   out(`  rows verified       ${fmt(check.verified)} of ${fmt(check.expected)} acknowledged commits found row by row; ${check.missing} missing, ${check.unexpected} unexpected`);

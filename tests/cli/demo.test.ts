@@ -4,7 +4,8 @@
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { openDatabase } from '../../index.js';
-import { matrix } from '../helpers/matrix.js';
+import { suite } from 'uvu';
+import { matrix, matrixDrivers } from '../helpers/matrix.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { both, cli, cliAsync } from './run-cli.js';
 
@@ -43,3 +44,25 @@ matrix('cli: demo', (test, driver) => {
     }
   });
 });
+
+// Both drivers on one file at once, on the lock protocol they share: the guarantee users pick the
+// library for. Runs only when the matrix includes both drivers.
+const mixed = suite('cli: demo --driver mixed');
+if (matrixDrivers().length === 2) {
+  mixed('native (vfs=unix-dotfile) and wasm agents write one file: PASS, both drivers committed', async () => {
+    const cwd = tmpDir();
+    const r = await cliAsync(['demo', '--driver', 'mixed', '--seconds', '2', '--agents', '2', '--tasks', '4'], { cwd });
+    assert.is(r.code, 0, both(r));
+    assert.match(r.stdout, /verdict: PASS/);
+    assert.match(r.stdout, /SQLITE_BUSY seen\s+0 /);
+    const perAgent = /per agent process\s+#0 native ([\d,]+), #1 wasm ([\d,]+)/.exec(r.stdout);
+    assert.ok(perAgent, both(r));
+    assert.ok(Number(perAgent![1]!.replace(/,/g, '')) > 0 && Number(perAgent![2]!.replace(/,/g, '')) > 0, 'both drivers must have committed');
+  });
+  mixed('mixed refuses a DSN with another lock protocol', () => {
+    const r = cli(['demo', '--driver', 'mixed', '--dsn', 'x.db?vfs=unix'], { cwd: tmpDir() });
+    assert.is(r.code, 2, both(r));
+    assert.match(r.stderr, /vfs=unix/);
+  });
+}
+mixed.run();
