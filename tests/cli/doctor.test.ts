@@ -160,6 +160,7 @@ matrix('cli: doctor', (test, driver) => {
     assert.is(verdict(before.report, 'stale-lock'), 'fail');
     assert.match(before.report.checks.find((c: any) => c.id === 'stale-lock').detail, /died inside a transaction/);
     assert.ok(existsSync(`${file}.lock`), 'without --fix nothing is removed');
+    assert.is(verdict(before.report, 'journal'), 'warn', 'the hot journal is reported');
 
     const fixed = doctorJson([file, '--driver', driver, '--fix']);
     assert.is(fixed.run.code, 0, both(fixed.run));
@@ -202,6 +203,21 @@ matrix('cli: doctor', (test, driver) => {
       } else {
         assert.is(run.code, 1, both(run)); // its open waits 300 ms behind the live lock, then fails
       }
+    } finally {
+      await killed(child);
+    }
+  });
+
+  test('a live writer with the other lock protocol: refused before opening (mixed locking), nothing removed', async () => {
+    const other = driver === 'native' ? 'wasm' : 'native';
+    const file = await healthyDb(other);
+    const child = await holder(file, other);
+    try {
+      const { run, report } = doctorJson([file, '--driver', driver, '--fix']);
+      assert.is(run.code, 1, both(run));
+      assert.is(verdict(report, 'mixed-locking'), 'fail', JSON.stringify(report.checks));
+      assert.match(report.checks.find((c: any) => c.id === 'mixed-locking').detail, new RegExp(`pid ${child.pid} \\(${other}`));
+      assert.is(verdict(report, 'open'), 'skipped');
     } finally {
       await killed(child);
     }
