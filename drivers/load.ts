@@ -6,7 +6,6 @@
  */
 import { createRequire } from 'node:module';
 import { DriverUnavailableError } from './errors.js';
-import type { DriverName } from './types.js';
 
 const require = createRequire(import.meta.url);
 
@@ -90,12 +89,6 @@ export function loadWasm(): WasmModule {
   });
   if (!wasm.ok) throw new DriverUnavailableError('wasm', wasm.error);
   return wasm.value;
-}
-
-/** Loads the named driver (throws `DriverUnavailableError`). */
-export function loadDriver(driver: DriverName): void {
-  if (driver === 'native') loadNative();
-  else loadWasm();
 }
 
 /** True when this module set `SQLITE_USE_URI` itself (for error messages). */

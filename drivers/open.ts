@@ -13,7 +13,7 @@ import { NativeConnection, toSqliteError } from './native-connection.js';
 import { realDatabasePath } from './paths.js';
 import { selectDriver } from './select.js';
 import { applySettings } from './settings.js';
-import type { Backend, DriverName, DriverSelection, LockProtocol, OpenBackendOptions, Row } from './types.js';
+import type { Backend, DriverName, LockProtocol, OpenBackendOptions, Row } from './types.js';
 import { WasmConnection } from './wasm-connection.js';
 
 /**
@@ -211,6 +211,3 @@ function openWasm(config: DsnConfig, filename: string | null): DriverConnection 
     throw new SqliteError('SQLITE_CANTOPEN', `cannot open "${filename ?? name}": ${(e as Error).message}`, 'wasm', undefined, e);
   }
 }
-
-/** Re-exported for `index.ts`. */
-export type { DriverSelection };

@@ -9,7 +9,8 @@ import { OpenError } from './errors.js';
 
 /**
  * The real path of `path`. For a file that does not exist yet, the directory is resolved and the
- * name kept (following a dangling symlink to where the file will be created).
+ * name kept (following a dangling symlink to where the file will be created). `depth` bounds
+ * symlink loops.
  */
 export function realDatabasePath(path: string, depth = 0): string {
   try {
