@@ -4,6 +4,7 @@
 import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import type { DsnConfig } from '../dsn/types.js';
 import { DualBackend } from './backend.js';
 import type { DriverConnection } from './connection.js';
@@ -165,9 +166,11 @@ let uriMode: boolean | undefined;
 function requireUriMode(Database: NativeModule, forPath: string): void {
   uriMode ??= probeUriMode(Database);
   if (uriMode) return;
-  const why = uriEnvWasSetByUs()
-    ? 'better-sqlite3\'s addon was already loaded in this process (by other code) before this library could set SQLITE_USE_URI=1'
-    : `SQLITE_USE_URI is "${process.env.SQLITE_USE_URI}" in the environment`;
+  const why = !uriEnvWasSetByUs()
+    ? `SQLITE_USE_URI is "${process.env.SQLITE_USE_URI}" in the environment`
+    : isMainThread
+      ? 'better-sqlite3\'s addon was already loaded in this process (by other code) before this library could set SQLITE_USE_URI=1'
+      : 'this is a worker thread: its process.env is a private copy the addon never reads, so SQLITE_USE_URI=1 set here had no effect';
   throw new OpenError(
     'NATIVE_URI_MODE_OFF',
     forPath,

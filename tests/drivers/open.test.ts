@@ -143,6 +143,34 @@ matrix('drivers: opening', (test, driver) => {
     b.close();
   });
 
+  // native (POSIX locks): a reader's shared lock makes the writer's COMMIT busy, and the COMMIT
+  // can be retried; wasm (one dot-file lock): the reader cannot even start while the writer holds it
+  test('COMMIT that meets a reader: retryable on native; on wasm the reader is the one refused', () => {
+    const file = tmpDbPath();
+    const w = open(driver, file, {}, { sqliteBusyTimeout: 0 });
+    w.execute('create table t (x)', []);
+    const r = open(driver, file, {}, { sqliteBusyTimeout: 0 });
+    if (driver === 'native') {
+      w.execute('begin immediate', []);
+      w.execute('insert into t values (1)', []);
+      r.execute('begin', []);
+      assert.equal(r.execute('select count(*) as n from t', []).rows, [{ n: 0 }]);
+      throwsCode(() => w.execute('commit', []), 'SQLITE_BUSY');
+      assert.is(w.inTransaction, true, 'the transaction survives a busy COMMIT');
+      r.execute('commit', []);
+      w.execute('commit', []);
+      assert.is(w.inTransaction, false);
+    } else {
+      w.execute('begin immediate', []);
+      w.execute('insert into t values (1)', []);
+      throwsCode(() => r.execute('select count(*) as n from t', []), 'SQLITE_BUSY');
+      w.execute('commit', []);
+    }
+    assert.equal(r.execute('select count(*) as n from t', []).rows, [{ n: 1 }]);
+    w.close();
+    r.close();
+  });
+
   test(`a native vfs=unix-dotfile connection and a wasm connection lock each other (here: ${driver} writes)`, () => {
     const file = tmpDbPath();
     const cfg = (d: DriverName) => (d === 'native' ? { vfs: 'unix-dotfile' } : {});

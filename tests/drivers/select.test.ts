@@ -178,4 +178,19 @@ b.close();
   assert.equal(out, { lock: 'dotfile' });
   assert.equal(readdirSync(dir).sort(), ['a.db', 'child.ts', 'package.json']);
 });
+fallback('a first native open from a worker thread cannot turn URI mode on: refused with the reason; fine with SQLITE_USE_URI=1', () => {
+  const dir = tmpDir('kds-uri-worker-');
+  writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
+  const entry = join(root, 'tests/drivers/uri-worker-entry.mjs');
+  const script = `
+import { Worker } from 'node:worker_threads';
+const w = new Worker(${JSON.stringify(entry)}, { workerData: { file: ${JSON.stringify(join(dir, 'w.db'))} } });
+w.on('message', (m) => console.log(JSON.stringify(m)));
+`;
+  const off = child(dir, 'child.mjs', script);
+  assert.is(off.code, 'NATIVE_URI_MODE_OFF');
+  assert.match(off.message, /worker thread/);
+  assert.equal(readdirSync(dir).sort(), ['child.mjs', 'package.json'], 'nothing created');
+  assert.equal(child(dir, 'child.mjs', script, { SQLITE_USE_URI: '1' }), { lockProtocol: 'dotfile' });
+});
 fallback.run();

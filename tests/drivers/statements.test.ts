@@ -121,6 +121,7 @@ matrix('drivers: statements', (test, driver) => {
     ['syntax', 'SQLITE_ERROR', ['selec 1'], /syntax error/],
     ['no such table', 'SQLITE_ERROR', ['select * from nope'], /no such table/],
     ['too big', 'SQLITE_TOOBIG', ['select zeroblob(2000000000)'], /too big/],
+    ['runtime error while stepping', 'SQLITE_ERROR', ['select abs(-9223372036854775807 - 1)'], /integer overflow/],
   ];
   for (const [name, code, stmts, re] of failures) {
     test(`error code: ${name} -> ${code}`, () => {
