@@ -1,7 +1,8 @@
 /**
  * Value mapping shared by both drivers, so parameters bind and rows read back identically:
  * - parameters: `boolean` -> 1/0, `Date` -> ISO-8601 string, `bigint` within int64, numbers,
- *   strings, `null`, `Uint8Array` (a `Buffer` is one); `undefined` and anything else is refused
+ *   strings (without NUL characters or lone surrogates), `null`, `Uint8Array` (a `Buffer` is
+ *   one); `undefined` and anything else is refused
  *   with `INVALID_PARAMETER` naming the index (better-sqlite3 would bind `undefined` as NULL,
  *   node-sqlite3-wasm throws, so neither native behaviour can stand for both);
  * - integer-valued numbers bind as SQLite integers on both (better-sqlite3 binds every number as
@@ -35,7 +36,14 @@ export function toBindValues(params: readonly unknown[], sql: string): BindValue
 function toBindValue(v: unknown, i: number, sql: string): BindValue {
   switch (typeof v) {
     case 'number':
+      return v;
     case 'string':
+      // node-sqlite3-wasm binds text NUL-terminated (cutting at the first \0), and the two builds
+      // read back lone surrogates differently: refuse both rather than store different data
+      if (v.includes('\0')) throw invalid(i, 'contains a NUL character (\\0), which the wasm driver would cut off', 'store such data as a Uint8Array blob', sql);
+      if (!(v as string & { isWellFormed(): boolean }).isWellFormed()) {
+        throw invalid(i, 'contains a lone UTF-16 surrogate, which is not valid Unicode text', 'fix the string (String.prototype.toWellFormed) or store it as a blob', sql);
+      }
       return v;
     case 'boolean':
       return v ? 1 : 0;

@@ -110,6 +110,14 @@ matrix('drivers: values', (test, driver) => {
     b.close();
   });
 
+  test('text with a NUL character or a lone surrogate is INVALID_PARAMETER (wasm would cut or alter it)', () => {
+    const b = memory(driver);
+    throwsCode(() => b.execute('select ? as v', ['a\0b']), 'INVALID_PARAMETER', /parameter 1 .*NUL/);
+    throwsCode(() => b.execute('select ?, ? as v', ['ok', 'a\uD800b']), 'INVALID_PARAMETER', /parameter 2 .*lone UTF-16 surrogate/);
+    assert.equal(b.execute('select ? as v', ['\uD83D\uDE00']).rows, [{ v: '😀' }], 'a proper surrogate pair is fine');
+    b.close();
+  });
+
   test('null, text and unicode round-trip', () => {
     assert.is(one('select ? as v', [null]), null);
     assert.is(one('select ? as v', ['héllo ✓ 𝄞']), 'héllo ✓ 𝄞');
@@ -143,3 +151,42 @@ matrix('drivers: values', (test, driver) => {
     b.close();
   });
 });
+
+// Both drivers side by side on random values: whatever goes in, both give back the same thing.
+import { suite } from 'uvu';
+import fc from 'fast-check';
+import { matrixDrivers } from '../helpers/matrix.js';
+
+const parity = suite('drivers: values, native and wasm side by side (property)');
+if (matrixDrivers().length === 2) {
+  parity('random parameters read back identically (value and typeof) on both drivers', () => {
+    const n = memory('native');
+    const w = memory('wasm');
+    const value = fc.oneof(
+      fc.integer(),
+      fc.maxSafeInteger(),
+      fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
+      fc.double({ noNaN: true }),
+      fc.string(),
+      fc.string({ unit: 'grapheme' }),
+      fc.string({ unit: 'binary' }).filter((t) => !t.includes('\0') && (t as string & { isWellFormed(): boolean }).isWellFormed()),
+      fc.uint8Array({ maxLength: 64 }),
+      fc.boolean(),
+      fc.constant(null),
+      fc.date({ noInvalidDate: true }),
+    );
+    fc.assert(
+      fc.property(fc.array(value, { minLength: 1, maxLength: 6 }), (params) => {
+        const sql = `select ${params.map((_, i) => `? as v${i}, typeof(?) as t${i}`).join(', ')}`;
+        const doubled = params.flatMap((p) => [p, p]);
+        const a = n.execute(sql, doubled).rows;
+        const b = w.execute(sql, doubled).rows;
+        assert.equal(a, b);
+      }),
+      { numRuns: 300 },
+    );
+    n.close();
+    w.close();
+  });
+}
+parity.run();
