@@ -36,6 +36,8 @@ export class DualBackend implements Backend {
   // the open iterator's statement cursor, ended by close(): better-sqlite3 refuses to close a
   // connection with a running iterator, and a wasm one would keep the lock
   #cursor: Iterator<Row, undefined> | undefined;
+  // uncached statements of iterators not started yet: finalized by close() if never started
+  readonly #unstarted = new Set<PreparedStatement>();
   // last_insert_rowid() only moves when a row is inserted, so readers that insert nothing report
   // the value seen last instead of paying a second statement
   #lastInsertRowid: number | bigint = 0;
@@ -74,6 +76,7 @@ export class DualBackend implements Backend {
 
   iterate(sql: string, params: readonly unknown[]): IterableIterator<Row> {
     const prepared = this.#prepare(sql, params);
+    if (!prepared.cached) this.#unstarted.add(prepared.entry.stmt);
     return this.#rows(prepared.entry, prepared.values, prepared.cached);
   }
 
@@ -82,6 +85,8 @@ export class DualBackend implements Backend {
     this.#closed = true;
     this.#cursor?.return?.();
     this.#cursor = undefined;
+    for (const stmt of this.#unstarted) stmt.finalize();
+    this.#unstarted.clear();
     this.#cache.clear();
     this.#conn.close();
   }
@@ -144,6 +149,7 @@ export class DualBackend implements Backend {
   }
 
   *#rows(entry: CachedStatement, values: BindValue[], cached: boolean): Generator<Row, undefined, undefined> {
+    this.#unstarted.delete(entry.stmt);
     if (this.#closed) throw new StatementError('CONNECTION_CLOSED', 'the connection is closed; open a new one', '');
     if (this.#iterating) {
       if (!cached) entry.stmt.finalize();

@@ -220,6 +220,15 @@ matrix('drivers: statements', (test, driver) => {
     assert.equal(it.next(), { done: true, value: undefined });
   });
 
+  test('with the cache off, an iterator never started is cleaned up by close()', () => {
+    const b = open(driver, { kind: 'memory' }, { stmtCacheSize: 0 });
+    const it = b.iterate('select 1 as x', []);
+    const used = b.iterate('select 2 as x', []);
+    assert.equal([...used], [{ x: 2 }]);
+    b.close();
+    throwsCode(() => it.next(), 'CONNECTION_CLOSED');
+  });
+
   test('iterate a non-reader runs it and yields nothing', () => {
     withTable((b) => {
       assert.equal([...b.iterate("insert into t (v) values ('i')", [])], []);
