@@ -157,6 +157,12 @@ matrix('drivers: statements', (test, driver) => {
     r.close();
   });
 
+  test('error code: write under _query_only=1 -> SQLITE_READONLY', () => {
+    const b = open(driver, { kind: 'memory' }, { pragmas: { query_only: true } });
+    throwsCode(() => b.execute('create table t (x)', []), 'SQLITE_READONLY', /readonly/);
+    b.close();
+  });
+
   test('iterate: break releases the statement and its lock', () => {
     const file = tmpDbPath();
     const a = open(driver, file, {}, { sqliteBusyTimeout: 0 });
