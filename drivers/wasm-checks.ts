@@ -1,0 +1,58 @@
+/**
+ * What the wasm driver cannot do, found before opening so the error names the cause and the fix
+ * (node-sqlite3-wasm itself only says "unable to open database file" or ignores the option).
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+import type { DsnConfig } from '../dsn/types.js';
+import { OpenError, UnsupportedOptionError } from './errors.js';
+
+/** Refuses options only a SQLite URI can carry (wasm has none) and VFSs other than dot-file locking. */
+export function checkWasmOptions(config: DsnConfig): void {
+  const fix = 'node-sqlite3-wasm takes no URI options; use the native driver (_driver=native) for this';
+  if (config.vfs !== undefined && config.vfs !== 'unix-dotfile') {
+    throw new UnsupportedOptionError(
+      'vfs',
+      config.vfs,
+      'wasm',
+      'its only VFS locks with dot-files like unix-dotfile (use vfs=unix-dotfile or drop vfs), or use the native driver',
+    );
+  }
+  if (config.immutable) throw new UnsupportedOptionError('immutable', 1, 'wasm', fix);
+  if (config.nolock) throw new UnsupportedOptionError('nolock', 1, 'wasm', fix);
+  if (config.psow !== undefined) throw new UnsupportedOptionError('psow', config.psow ? 1 : 0, 'wasm', fix);
+  if (config.modeof !== undefined) throw new UnsupportedOptionError('modeof', config.modeof, 'wasm', fix);
+}
+
+/**
+ * Refuses a file already in WAL mode unless `_locking_mode=exclusive` is set (then SQLite keeps
+ * the WAL index in heap memory and needs no shared memory).
+ */
+export function checkWasmFile(config: DsnConfig, filename: string): void {
+  if (isWalFile(filename) && config.pragmas.locking_mode !== 'exclusive') {
+    throw new OpenError(
+      'WASM_WAL_FILE',
+      filename,
+      `database file "${filename}" is in WAL mode, which the wasm driver cannot open (its VFS has no shared memory); ` +
+        'convert it with the native driver (PRAGMA journal_mode=delete), or open it with _locking_mode=exclusive (one process only)',
+    );
+  }
+}
+
+/** True when the header's read/write format versions (bytes 18, 19) say WAL. */
+function isWalFile(filename: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(filename, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    const header = Buffer.alloc(20);
+    return readSync(fd, header, 0, 20, 0) === 20 && header.toString('latin1', 0, 15) === 'SQLite format 3' && (header[18] === 2 || header[19] === 2);
+  } catch {
+    return false; // a directory or unreadable file: SQLite reports it when opening
+  } finally {
+    closeSync(fd);
+  }
+}
+
