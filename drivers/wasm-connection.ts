@@ -7,7 +7,7 @@
  */
 import { constraintCode, PRIMARY_CODES, primaryFromMessage } from './error-codes.js';
 import type { DriverConnection, PreparedStatement } from './connection.js';
-import { SqliteError } from './errors.js';
+import { DriverUnavailableError, SqliteError } from './errors.js';
 import type { WasmDatabase, WasmModule, WasmStatement } from './load.js';
 import type { Row } from './types.js';
 import { normalizeInteger, type BindValue } from './values.js';
@@ -43,6 +43,10 @@ export class WasmConnection implements DriverConnection {
   readonly #api: RawApi;
 
   constructor(mod: WasmModule, db: WasmDatabase) {
+    if (typeof db._ptr !== 'number') {
+      db.close();
+      throw new DriverUnavailableError('wasm', new Error('node-sqlite3-wasm\'s Database has no numeric _ptr handle: this version is not supported (0.8 is)'));
+    }
     this.#db = db;
     this.#api = rawApi(mod);
   }
