@@ -68,6 +68,8 @@ export class DotfileGuard extends ClaimGuard {
   readonly #exclusive: boolean | undefined;
   /** When the current statement began (wall clock, ns), to recognise a lock it created. */
   #enteredNs = 0n;
+  /** Identity of a lock this thread may be keeping between statements (exclusive mode). */
+  #keptId: string | undefined;
 
   constructor(claim: OwnClaim | null, ctx: RecoveryContext, exclusive?: boolean) {
     super(claim);
@@ -99,7 +101,9 @@ export class DotfileGuard extends ClaimGuard {
    */
   #mayStillHold(): boolean {
     const lock = lockIdOf(this.#ctx.lockPath);
-    return lock !== null && lock.ctimeNs + CTIME_MARGIN_NS >= this.#enteredNs;
+    const mine = lock !== null && (lock.id === this.#keptId || lock.ctimeNs + CTIME_MARGIN_NS >= this.#enteredNs);
+    this.#keptId = mine ? lock.id : undefined;
+    return mine;
   }
 
   override recoverStaleLock(): boolean {
@@ -107,6 +111,7 @@ export class DotfileGuard extends ClaimGuard {
     try {
       const lock = lockIdOf(this.#ctx.lockPath);
       if (!lock) return false;
+      this.#keptId = undefined;
       // We got SQLITE_BUSY, so we hold no lock on this file: say so, naming the lock that blocks
       // us, so that other waiters may clear it if it is stale (a "busy" mark would stop them).
       this.claim?.setWaiting(lock.id);

@@ -9,7 +9,9 @@ import { Worker } from 'node:worker_threads';
 import { matrix } from '../helpers/matrix.js';
 import { tmpDbPath } from '../helpers/tmp.js';
 import { openDatabase } from '../../core/index.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { claimsDirOf } from '../../core/guard/index.js';
+import { readClaims } from '../../core/guard/claims.js';
 import { WORKER_ENTRY } from '../torture/child.js';
 import { LEDGER_DDL, dsnFor, runSql, spawnChild } from '../torture/harness.js';
 import type { DriverName } from '../../drivers/types.js';
@@ -125,6 +127,39 @@ matrix('stale dot-file lock', (test, driver) => {
     assert.is(lstatSync(`${file}.lock`).ino, lockBefore);
     await foreign.kill();
     await db.close();
+  });
+
+  test('a live holder in locking_mode=exclusive keeps the lock it holds between statements', async () => {
+    const { file, dsn } = await freshLedger(driver);
+    // Evidence that would clear any lock made after it: a library process killed while it was
+    // waiting (busy mark set) behind a live holder, whose lock is then released normally.
+    const live = spawnChild({ role: 'hold', dsn, driver });
+    await live.waitFor(/^holding/);
+    const dead = spawnChild({ role: 'claim', file, driver, lockProtocol: 'dotfile', busy: true });
+    await dead.waitFor(/^ready/);
+    await dead.kill();
+    // The exclusive-mode opener queues behind the live holder, then keeps the lock while idle.
+    const holder = spawnChild({ role: 'idle', dsn: dsnFor(file, driver, { dotfile: true, extra: '_locking_mode=exclusive' }), driver });
+    while (!readClaims(claimsDirOf(file)).some((c) => c.state.kind === 'waiting')) await sleep(20);
+    live.send('commit');
+    await live.waitFor(/^committed/);
+    await holder.waitFor(/^ready/);
+    assert.ok(existsSync(`${file}.lock`), 'exclusive mode keeps the lock after the statement');
+    const lockBefore = lstatSync(`${file}.lock`).ino;
+    const db = await openDatabase(dsnFor(file, driver, { dotfile: true, extra: '_busy_timeout=2000' }), { driver }).catch((e) => e);
+    if (db instanceof Error) {
+      assert.is((db as { code?: string }).code, 'SQLITE_BUSY'); // the open itself met the lock
+    } else {
+      try {
+        await db.execute("insert into ledger values ('waiter', 1, 1, 0)");
+        assert.unreachable('the exclusive holder is alive');
+      } catch (err) {
+        assert.is((err as { code?: string }).code, 'SQLITE_BUSY');
+      }
+      await db.close();
+    }
+    assert.is(lstatSync(`${file}.lock`).ino, lockBefore);
+    await holder.kill();
   });
 
   test('the claims folder is left clean after a normal close', async () => {
