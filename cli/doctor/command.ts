@@ -134,7 +134,13 @@ async function openAndCheck(config: DsnConfig, selection: DriverSelection, file:
   const sqliteBusyTimeout = config.busyTimeout;
   let guard: LockGuard;
   try {
-    guard = createGuard({ filename: file, driver: selection.driver, lockProtocol: lockProtocol(config, selection.driver), readOnly: config.mode === 'ro' });
+    guard = createGuard({
+      filename: file,
+      driver: selection.driver,
+      lockProtocol: lockProtocol(config, selection.driver),
+      readOnly: config.mode === 'ro',
+      exclusiveLocking: config.pragmas.locking_mode === 'exclusive',
+    });
   } catch (err) {
     checks.push(failed('open', 'open', err, 'see the mixed lock protocols check'));
     return;
