@@ -170,6 +170,7 @@ function guardFor(config: DsnConfig, options: Omit<OpenBackendOptions, 'sqliteBu
     driver,
     lockProtocol: lockProtocol(config, driver),
     readOnly: config.mode === 'ro',
+    exclusiveLocking: config.pragmas.locking_mode === 'exclusive',
   });
 }
 

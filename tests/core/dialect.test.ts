@@ -99,6 +99,33 @@ matrix('dialect', (test, driver) => {
     }
   });
 
+  test('_locking_mode=exclusive: the connection keeps its lock between statements; destroy frees it', async () => {
+    const { path: file, dsn } = tmpDsn('_locking_mode=exclusive');
+    const db = await openTestDb(driver, dsn);
+    await db.insertInto('t').values({ v: 'x' }).execute();
+    await db.transaction().execute(async (trx) => trx.insertInto('t').values({ v: 'y' }).execute());
+    // Another connection cannot even open (its settings pragmas read the locked file).
+    const busy = (() => {
+      try {
+        const other = openBackend(parseDsn(file), { driver, sqliteBusyTimeout: 0 });
+        try {
+          other.execute('select count(*) from t', []);
+        } finally {
+          other.close();
+        }
+        return undefined;
+      } catch (error: any) {
+        return error.code;
+      }
+    })();
+    assert.is(busy, 'SQLITE_BUSY', 'another connection must be locked out while the exclusive connection is open');
+    await db.destroy();
+    assert.is(lockDirExists(file), false);
+    const after = openBackend(parseDsn(file), { driver, sqliteBusyTimeout: 0 });
+    assert.equal(after.execute('select count(*) as c from t', []).rows, [{ c: 2 }]);
+    after.close();
+  });
+
   test('every isolation level is accepted (SQLite transactions are serializable)', async () => {
     const { dsn } = tmpDsn();
     const db = await openTestDb(driver, dsn);
