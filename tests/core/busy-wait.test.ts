@@ -31,8 +31,8 @@ const MAX_BUSY_GAP_MS = 50;
 const MAX_GAP_MS = Number(process.env.STALL_BOUND_MS ?? 400);
 const MAX_LOOP_UTILIZATION = 0.3;
 
-async function holdLock(dsn: string, driver: DriverName): Promise<ChildProcess> {
-  const child = fork(holderScript, [dsn, driver], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+async function holdLock(dsn: string, driver: DriverName, mode: 'write' | 'read' = 'write'): Promise<ChildProcess> {
+  const child = fork(holderScript, [dsn, driver, mode], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const [message] = (await Promise.race([once(child, 'message'), once(child, 'exit').then(() => ['exited'])])) as [string];
   assert.is(message, 'locked', 'lock holder did not report "locked"');
   return child;
@@ -142,6 +142,40 @@ matrix('busy wait', (test, driver) => {
     blocking.close();
     await release(child);
     assert.ok(m.maxBusyGap() >= 250, `the blocking wait should register as ~300 ms busy, got ${m.maxBusyGap().toFixed(1)}`);
+  });
+
+  test('a reader in another process: native waits at COMMIT (retried safely), wasm at BEGIN (dot-file locks are exclusive)', async () => {
+    const { dsn } = tmpDsn('_busy_timeout=20000');
+    const db = await openTestDb(driver, dsn);
+    let child: ChildProcess | undefined;
+    let releasedAt = 0;
+    const releaseLater = (c: ChildProcess) =>
+      new Promise((r) => setTimeout(r, 500)).then(() => {
+        releasedAt = performance.now();
+        return release(c);
+      });
+    let releasing: Promise<void> | undefined;
+    if (driver === 'wasm') {
+      child = await holdLock(dsn, driver, 'read');
+      releasing = releaseLater(child);
+    }
+    let insertedAt = 0;
+    await db.transaction().execute(async (trx) => {
+      await trx.insertInto('t').values({ v: 'writer' }).execute();
+      insertedAt = performance.now();
+      if (driver === 'native') {
+        // The reader takes its shared lock while we hold RESERVED; our COMMIT then needs it gone.
+        child = await holdLock(dsn, driver, 'read');
+        releasing = releaseLater(child);
+      }
+    });
+    const committedAt = performance.now();
+    await releasing;
+    assert.ok(committedAt >= releasedAt, 'committed only after the reader let go');
+    if (driver === 'native') assert.ok(insertedAt < releasedAt, 'native: the write ran before, the COMMIT waited');
+    else assert.ok(insertedAt >= releasedAt, 'wasm: the transaction could not begin before the reader let go');
+    assert.equal((await db.selectFrom('t').select('v').execute()).map((r) => r.v), ['writer']);
+    await db.destroy();
   });
 
   test('a BEGIN that times out releases the connection: the next query runs once the lock is free', async () => {
