@@ -115,4 +115,17 @@ mixed('native opened with vfs=unix-dotfile joins a live wasm user without MixedL
   await first.kill();
 });
 
+mixed('two processes claiming with different protocols at the same moment are never both accepted', async () => {
+  for (let i = 0; i < 6; i++) {
+    const file = tmpDbPath();
+    const a = spawnChild({ role: 'claim', file, driver: 'native', lockProtocol: 'posix' });
+    const b = spawnChild({ role: 'claim', file, driver: 'wasm', lockProtocol: 'dotfile' });
+    const [la, lb] = await Promise.all([a.waitFor(/^(ready|error)/), b.waitFor(/^(ready|error)/)]);
+    const accepted = [la, lb].filter((l) => l.startsWith('ready')).length;
+    assert.ok(accepted <= 1, `both accepted: ${la} / ${lb}`);
+    for (const l of [la, lb]) if (l.startsWith('error')) assert.match(l, /^error MIXED_LOCKING /);
+    await Promise.all([a.kill(), b.kill()]);
+  }
+});
+
 mixed.run();

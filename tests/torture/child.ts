@@ -73,7 +73,9 @@ async function writer(r: Extract<Role, { role: 'writer' }>): Promise<void> {
     await db.execute('commit');
     report(`ack ${r.writer} ${seq}`);
     if (r.checkpointEvery && seq % r.checkpointEvery === 0) {
+      report('checkpoint');
       await db.execute('pragma wal_checkpoint(truncate)');
+      report('checkpointed');
     }
   }
   await db.close();

@@ -35,7 +35,7 @@ for (const s of chosen) {
   const t0 = Date.now();
   const r = await runScenario(s, { rounds, roundMs: [lo!, hi!], midRoundKills: kills, log: values.quiet ? undefined : console.log });
   results.push(r);
-  console.log(`${s.name}: ${r.rounds} rounds, ${r.kills} kills, ${r.commitsChecked} commits checked, ${r.failures} failures (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  console.log(`${s.name}: ${r.rounds} rounds, ${r.kills} kills, ${r.commitsChecked} commits checked, ${r.failures} failures${r.checkpointKills ? `, ${r.checkpointKills} kills during a checkpoint` : ''} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
   for (const p of r.problems) console.log(`  ! ${p}`);
 }
 console.log(`\n${summaryTable(results)}\n`);

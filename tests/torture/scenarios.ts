@@ -66,6 +66,8 @@ export interface ScenarioResult {
   /** Crash loops: acknowledged commits, each verified present after every later round. Load: rows. */
   commitsChecked: number;
   failures: number;
+  /** Kills that hit a writer between its `checkpoint` and `checkpointed` reports (WAL). */
+  checkpointKills: number;
   /** The first problems seen, for the report. */
   readonly problems: string[];
 }
@@ -90,6 +92,8 @@ function scratchFile(): { dir: string; file: string } {
 /** One writer slot of a crash loop: restarts its process under a new writer id each time. */
 class Slot {
   child: Child | undefined;
+  /** The last report line was `checkpoint`: a checkpoint is (probably) running. */
+  inCheckpoint = false;
   #incarnation = 0;
   #expectedExit = false;
 
@@ -110,6 +114,7 @@ class Slot {
     this.writer = writer;
     const s = this.scenario;
     this.#expectedExit = false;
+    this.inCheckpoint = false;
     const child = spawnChild(
       {
         role: 'writer',
@@ -119,7 +124,9 @@ class Slot {
         checkpointEvery: s.checkpointEvery,
       },
       (line) => {
-        if (line.startsWith('ack ')) {
+        if (line === 'checkpoint') this.inCheckpoint = true;
+        else if (line === 'checkpointed') this.inCheckpoint = false;
+        else if (line.startsWith('ack ')) {
           const [, w, seq] = line.split(' ');
           this.acked.set(w!, Number(seq));
         } else if (line.startsWith('error ')) {
@@ -136,19 +143,40 @@ class Slot {
     });
   }
 
-  async kill(): Promise<void> {
+  /** SIGKILLs the running writer; true when it was reporting a checkpoint in progress. */
+  async kill(): Promise<boolean> {
     const child = this.child;
-    if (!child) return;
+    if (!child) return false;
+    const duringCheckpoint = this.inCheckpoint;
     this.#expectedExit = true;
     this.child = undefined;
     this.writer = undefined;
     await child.kill();
+    return duringCheckpoint;
+  }
+}
+
+/**
+ * Waits (up to 2 s) for a writer to report that it started a checkpoint and SIGKILLs it at once,
+ * so WAL rounds always include a kill aimed at a checkpoint, not only ones that land by chance.
+ */
+async function killDuringCheckpoint(slots: readonly Slot[], result: ScenarioResult): Promise<void> {
+  const until = Date.now() + 2000;
+  while (Date.now() < until) {
+    const slot = slots.find((sl) => sl.child && sl.inCheckpoint);
+    if (slot) {
+      result.kills++;
+      if (await slot.kill()) result.checkpointKills++;
+      slot.start();
+      return;
+    }
+    await sleep(1);
   }
 }
 
 /** Runs one crash-loop scenario for `opts.rounds` rounds. */
 export async function runCrashScenario(s: CrashScenario, opts: TortureOptions): Promise<ScenarioResult> {
-  const result: ScenarioResult = { name: s.name, rounds: 0, kills: 0, commitsChecked: 0, failures: 0, problems: [] };
+  const result: ScenarioResult = { name: s.name, rounds: 0, kills: 0, commitsChecked: 0, failures: 0, checkpointKills: 0, problems: [] };
   const { dir, file } = scratchFile();
   let roundProblems: string[] = [];
   const fail = (p: string) => roundProblems.push(p);
@@ -172,19 +200,20 @@ export async function runCrashScenario(s: CrashScenario, opts: TortureOptions): 
         elapsed = at;
         const slot = slots[rand(0, slots.length)]!;
         if (slot.child) {
-          await slot.kill();
+          if (await slot.kill()) result.checkpointKills++;
           result.kills++;
           slot.start();
         }
       }
       await sleep(runMs - elapsed);
+      if (s.checkpointEvery) await killDuringCheckpoint(slots, result);
       // End of round: SIGKILL a random non-empty subset, wherever they are (often mid-transaction
       // or, in WAL mode, mid-checkpoint); the others keep writing during the verification.
       const victims = slots.filter(() => Math.random() < 0.6);
       if (victims.length === 0) victims.push(slots[rand(0, slots.length)]!);
       for (const v of victims) {
         if (v.child) result.kills++;
-        await v.kill();
+        if (await v.kill()) result.checkpointKills++;
       }
       const snapshot = new Map(acked);
       const running = new Set(slots.map((sl) => sl.writer));
@@ -211,7 +240,7 @@ export async function runCrashScenario(s: CrashScenario, opts: TortureOptions): 
 
 /** Runs one sub-agent load scenario for `opts.rounds` rounds (a fresh file each round). */
 export async function runLoadScenario(s: LoadScenario, opts: TortureOptions): Promise<ScenarioResult> {
-  const result: ScenarioResult = { name: s.name, rounds: 0, kills: 0, commitsChecked: 0, failures: 0, problems: [] };
+  const result: ScenarioResult = { name: s.name, rounds: 0, kills: 0, commitsChecked: 0, failures: 0, checkpointKills: 0, problems: [] };
   for (let round = 1; round <= opts.rounds; round++) {
     const { dir, file } = scratchFile();
     const problems: string[] = [];
