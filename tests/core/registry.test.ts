@@ -145,6 +145,13 @@ matrix('registry', (test, driver) => {
     assert.equal((await sql`select count(*) as c from only_in_d1`.execute(k1b)).rows, [{ c: 0 }]);
     const missing = await rejection(sql`select * from only_in_d1`.execute(k2));
     assert.match(missing.message, /no such table/);
+    // A temporary database ('') follows the same rule as :memory:.
+    const t1 = createKysely<any>('', { driver });
+    const t2 = createKysely<any>('', { driver });
+    await sql`create table only_in_t1 (x)`.execute(t1);
+    assert.match((await rejection(sql`select * from only_in_t1`.execute(t2))).message, /no such table/);
+    await t1.destroy();
+    await t2.destroy();
     const name = `shared_${driver}_${process.pid}`;
     const m1 = createKysely<any>(`file:${name}?mode=memory`, { driver });
     const m2 = createKysely<any>(`file:${name}?mode=memory`, { driver });
