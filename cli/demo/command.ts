@@ -102,7 +102,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   else println(io.stdout, `  driver   ${selection.driver} (${selection.source}: ${selection.reason})`);
   println(io.stdout, `  run id   ${runId}`);
 
-  const results = await runAgents(dsn, options, runId, io);
+  const results = await runAgents(dsn, options, runId, selection.driver, io);
   const check = await verify(dsn, options.driver, runId, results);
   return report(options, results, check, io);
 }
@@ -150,9 +150,10 @@ function agentFile(): string {
   return fileURLToPath(new URL(`./agent${extname(self)}`, import.meta.url));
 }
 
-async function runAgents(dsn: string, options: DemoOptions, runId: string, io: CliIo): Promise<RunResults> {
+/** `driver` is the parent's selection: every agent makes the same one (same DSN, env and packages). */
+async function runAgents(dsn: string, options: DemoOptions, runId: string, driver: string, io: CliIo): Promise<RunResults> {
   const results: AgentResult[] = Array.from({ length: options.agents }, (_, agent) => ({
-    driver: options.mixed ? (agent % 2 === 0 ? 'native' : 'wasm') : (options.driver ?? 'auto'),
+    driver: options.mixed ? (agent % 2 === 0 ? 'native' : 'wasm') : driver,
     counters: zero(), committed: null, waits: [], errorSamples: [], fatal: null, exitCode: null, signal: null,
   }));
   const children: ChildProcess[] = [];
