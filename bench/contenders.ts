@@ -249,13 +249,13 @@ async function loadOurDialect(checkout?: string): Promise<new (config: { dsn: st
   return ctor as new (config: { dsn: string; driver?: 'native' | 'wasm' }) => Dialect;
 }
 
-function ours(driver: 'native' | 'wasm', query = '', suffix = '', checkout?: string): Contender {
+function ours(driver: 'native' | 'wasm', query = '', suffix = '', checkout?: string, kind?: ContenderKind): Contender {
   const notes = [driver, query, checkout ? `build in ${checkout}` : ''].filter(Boolean).join(', ');
   return {
     id: `ours-${driver}${suffix}`,
     label: `kysely-dual-sqlite (${notes})`,
     driver,
-    kind: query || checkout ? 'variant' : 'ours',
+    kind: kind ?? (query || checkout ? 'variant' : 'ours'),
     sync: false,
     multiProcess: !query.includes('exclusive'),
     async open(file) {
@@ -367,6 +367,9 @@ export const CONTENDERS: readonly Contender[] = [
   ours('wasm'),
   ...(compare ? [ours('wasm', '', '@compare', compare)] : []),
   ours('wasm', '_locking_mode=exclusive', '-exclusive'),
+  // What the statement cache buys: the same dialect preparing every statement anew.
+  { ...ours('native', '_stmt_cache_size=0', '-nocache', undefined, 'probe'), workloads: ['select-qb', 'select-compiled', 'insert-tx'] },
+  { ...ours('wasm', '_stmt_cache_size=0', '-nocache', undefined, 'probe'), workloads: ['select-compiled', 'select-in-tx'] },
 ];
 
 /** Looks a contender up by id. */
