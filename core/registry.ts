@@ -45,7 +45,7 @@ export async function retainDatabase(config: DsnConfig, options: OpenOptions = {
   if (key === undefined) return privateRef(await SharedDatabase.open(config, options));
   // Never two connections (and two guards) on one file in this thread: a newcomer waits until
   // the previous connection, whose last user just left, has finished closing.
-  while (!entries.has(key) && closing.has(key)) await closing.get(key);
+  while (!entries.has(key) && closing.has(key)) await closing.get(key)!.catch(() => undefined);
   let entry = entries.get(key);
   if (entry) {
     const conflicts = configConflicts(entry.config, config);
