@@ -1,10 +1,12 @@
 import { Kysely, type KyselyConfig } from 'kysely';
 import type { DsnConfig } from '../dsn/types.js';
-import type { DualSqliteOpenOptions } from './dialect-config.js';
+import type { DualSqliteDialectConfig, DualSqliteOpenOptions } from './dialect-config.js';
 import { DualSqliteDialect } from './dialect.js';
 
 /** Options of {@link createKysely}: the dialect's options plus Kysely's own `plugins` and `log`. */
 export interface CreateKyselyOptions extends DualSqliteOpenOptions {
+  /** See {@link DualSqliteDialectConfig.detectMisuse}. */
+  readonly detectMisuse?: boolean;
   readonly plugins?: KyselyConfig['plugins'];
   /** Kysely's query log (not the dialect's event log, which is `log`). */
   readonly kyselyLog?: KyselyConfig['log'];

@@ -32,6 +32,12 @@ export interface DualSqliteOpenOptions {
 export interface DualSqliteDialectConfig extends DualSqliteOpenOptions {
   /** A DSN string (`file:app.db?_txlock=immediate`, `:memory:`, ...) or an already parsed config. */
   readonly dsn: string | DsnConfig;
+  /**
+   * Detect the outer `db` used inside its own transaction callback (`TransactionMisuseError`).
+   * Default true. `false` skips the AsyncLocalStorage this needs (a small cost on every promise
+   * in the process on Node 20); such a misuse then waits, so set `acquireTimeout`.
+   */
+  readonly detectMisuse?: boolean;
 }
 
 /** The default logger: the library's warnings must not vanish, but must not throw either. */

@@ -7,6 +7,7 @@ import type { DsnConfig } from '../dsn/types.js';
 import { DualSqliteAdapter } from './adapter.js';
 import type { DualSqliteDialectConfig } from './dialect-config.js';
 import { DualSqliteDriver } from './driver.js';
+import { enableMisuseDetection } from './misuse.js';
 import { resolveOptions } from './options.js';
 
 /**
@@ -28,6 +29,7 @@ export class DualSqliteDialect implements Dialect {
   constructor(config: DualSqliteDialectConfig) {
     this.#config = Object.freeze({ ...config });
     this.#dsn = resolveOptions(config.dsn, config);
+    if (config.detectMisuse !== false) enableMisuseDetection();
   }
 
   /** The parsed DSN this dialect opens. */

@@ -8,7 +8,7 @@ import type { DsnConfig } from '../dsn/types.js';
 import { DualSqliteConnection } from './connection.js';
 import { defaultLogger, type DualSqliteDialectConfig } from './dialect-config.js';
 import { TransactionMisuseError, DatabaseClosedError } from './errors.js';
-import { holdsHere, markHolding } from './misuse.js';
+import { holdsHere, markHolding, type Holding } from './misuse.js';
 import { retainDatabase, type SharedRef } from './registry.js';
 
 /** Kysely driver of one Kysely instance; all instances on a file share its {@link SharedRef}'s database. */
@@ -36,7 +36,7 @@ export class DualSqliteDriver implements Driver {
   async acquireConnection(): Promise<DatabaseConnection> {
     const ref = this.#ref;
     if (!ref || this.#destroyed) throw new DatabaseClosedError(ref?.database.label ?? 'the database');
-    if (holdsHere(ref.database)) throw new TransactionMisuseError(ref.database.label);
+    if (this.#config.detectMisuse !== false && holdsHere(ref.database)) throw new TransactionMisuseError(ref.database.label);
     const unlock = await ref.database.acquire(this.#config.acquireTimeout);
     this.#connection!.lease(unlock);
     return this.#connection!;
@@ -45,7 +45,7 @@ export class DualSqliteDriver implements Driver {
   beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
     // Synchronously, before any await: the mark must land in the context that Kysely then runs
     // the transaction callback in (see misuse.ts).
-    const holding = markHolding(this.#ref!.database);
+    const holding = this.#config.detectMisuse === false ? unmarked(this.#ref!.database) : markHolding(this.#ref!.database);
     return (connection as DualSqliteConnection).begin(settings, this.#dsn.txlock, holding);
   }
 
@@ -78,6 +78,11 @@ export class DualSqliteDriver implements Driver {
     this.#destroyed = true;
     await this.#ref?.release();
   }
+}
+
+/** A holding that marks no context: detection is off for this dialect. */
+function unmarked(database: object): Holding {
+  return { database, active: true, outer: undefined };
 }
 
 /** Same statement Kysely's own SQLite driver builds (`savepoint "name"`), quoted by the compiler. */

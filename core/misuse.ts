@@ -14,10 +14,25 @@ export interface Holding {
 }
 
 const storage = new AsyncLocalStorage<Holding | undefined>();
+let enabled = false;
 
-// Node 20 starts propagating a store only once the storage is enabled; async resources created
-// before that would share one store, so enable it now, before any transaction exists.
-storage.run({ database: storage, active: false, outer: undefined }, () => undefined);
+/**
+ * Turns detection on for the process (idempotent). Called when a dialect that wants detection is
+ * constructed, i.e. before any of its transactions exists: Node 20 propagates a store only to
+ * async resources created after the storage is enabled (older ones would share one store), and
+ * marks are only ever set in continuations Kysely creates at query time, which come later. Not
+ * enabling it at all spares the process the promise-hook cost of an enabled storage.
+ */
+export function enableMisuseDetection(): void {
+  if (enabled) return;
+  storage.run({ database: storage, active: false, outer: undefined }, () => undefined);
+  enabled = true;
+}
+
+/** True once some dialect turned detection on in this thread. */
+export function misuseDetectionEnabled(): boolean {
+  return enabled;
+}
 
 /**
  * Marks the CURRENT async context, and every continuation created from it from now on, as
@@ -27,12 +42,13 @@ storage.run({ database: storage, active: false, outer: undefined }, () => undefi
  */
 export function markHolding(database: object): Holding {
   const holding: Holding = { database, active: true, outer: storage.getStore() };
-  storage.enterWith(holding);
+  if (enabled) storage.enterWith(holding);
   return holding;
 }
 
 /** True when the current async context runs inside a transaction that holds `database`. */
 export function holdsHere(database: object): boolean {
+  if (!enabled) return false;
   for (let h = storage.getStore(); h; h = h.outer) {
     if (h.active && h.database === database) return true;
   }

@@ -7,7 +7,7 @@ import { InvalidOptionError } from './errors.js';
 const DRIVERS = ['native', 'wasm', 'auto'];
 
 /** Parses a DSN string (a `DsnConfig` is taken as is) and checks the options; throws on bad input. */
-export function resolveOptions(dsn: unknown, options: DualSqliteOpenOptions): DsnConfig {
+export function resolveOptions(dsn: unknown, options: DualSqliteOpenOptions & { detectMisuse?: unknown }): DsnConfig {
   const { driver, acquireTimeout, log } = options;
   if (driver !== undefined && !DRIVERS.includes(driver)) {
     throw new InvalidOptionError('driver', driver, 'use "native", "wasm" or "auto" (or leave it out to follow the DSN and SQLITE_DRIVER)');
@@ -17,6 +17,9 @@ export function resolveOptions(dsn: unknown, options: DualSqliteOpenOptions): Ds
   }
   if (log !== undefined && typeof log !== 'function') {
     throw new InvalidOptionError('log', log, 'use a function receiving { level, event, message, error }');
+  }
+  if (options.detectMisuse !== undefined && typeof options.detectMisuse !== 'boolean') {
+    throw new InvalidOptionError('detectMisuse', options.detectMisuse, 'use true (default) or false');
   }
   if (typeof dsn === 'string') return parseDsn(dsn);
   if (dsn !== null && typeof dsn === 'object' && 'location' in dsn) return dsn as DsnConfig;

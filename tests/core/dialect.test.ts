@@ -272,6 +272,7 @@ export async function down(db) { await db.schema.dropTable('pet').execute(); }`,
       [{ dsn: ':memory:', acquireTimeout: '100' }, 'INVALID_OPTION', /option acquireTimeout = "100"/],
       [{ dsn: ':memory:', log: 'console' }, 'INVALID_OPTION', /option log = "console".*function/],
       [{ dsn: 42 }, 'INVALID_OPTION', /option dsn = 42.*DSN string/],
+      [{ dsn: ':memory:', detectMisuse: 'yes' }, 'INVALID_OPTION', /option detectMisuse = "yes"/],
       [{ dsn: 'file:x.db?_txlock=sometimes' }, 'DSN_INVALID_VALUE', /_txlock/],
     ];
     for (const [config, code, message] of cases) {
