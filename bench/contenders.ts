@@ -368,8 +368,8 @@ export const CONTENDERS: readonly Contender[] = [
   ...(compare ? [ours('wasm', '', '@compare', compare)] : []),
   ours('wasm', '_locking_mode=exclusive', '-exclusive'),
   // What the statement cache buys: the same dialect preparing every statement anew.
-  { ...ours('native', '_stmt_cache_size=0', '-nocache', undefined, 'probe'), workloads: ['select-qb', 'select-compiled', 'insert-tx'] },
-  { ...ours('wasm', '_stmt_cache_size=0', '-nocache', undefined, 'probe'), workloads: ['select-compiled', 'select-in-tx'] },
+  { ...ours('native', '_stmt_cache_size=0', '-nocache', undefined, 'probe'), multiProcess: false, workloads: ['select-qb', 'select-compiled', 'insert-tx'] },
+  { ...ours('wasm', '_stmt_cache_size=0', '-nocache', undefined, 'probe'), multiProcess: false, workloads: ['select-compiled', 'select-in-tx'] },
 ];
 
 /** Looks a contender up by id. */

@@ -34,7 +34,7 @@ const { values: args } = parseArgs({
 
 if (args.help) {
   console.log(`usage: npm run bench -- [--quick] [--filter REGEX] [--json] [--rounds N] [--slice-ms MS] [--contention-ms MS]
-  --quick          3 rounds of 120 ms slices, 1.5 s contention: under a minute
+  --quick          3 rounds of 100 ms slices, 1 s contention: under a minute
   --filter REGEX   run only "workload/contender" pairs matching, e.g. "select" or "ours-|kysely-"
   --json           print the results as JSON on stdout (tables go to stderr)
   --probes         add the probe rows (Kysely's floor, raw + our value mapping)
@@ -45,9 +45,11 @@ contenders: ${CONTENDERS.map((c) => c.id).join(', ')}`);
   process.exit(0);
 }
 
-const ROUNDS = Number(args.rounds ?? (args.quick ? 3 : 7));
-const SLICE_MS = Number(args['slice-ms'] ?? (args.quick ? 120 : 500));
-const CONTENTION_MS = Number(args['contention-ms'] ?? (args.quick ? 1500 : 4000));
+// Many short rounds rather than a few long ones: on a shared machine a disturbance spoils one
+// short slice, and the median over many slices shrugs it off.
+const ROUNDS = Number(args.rounds ?? (args.quick ? 3 : 15));
+const SLICE_MS = Number(args['slice-ms'] ?? (args.quick ? 100 : 250));
+const CONTENTION_MS = Number(args['contention-ms'] ?? (args.quick ? 1000 : 4000));
 const filter = args.filter ? new RegExp(args.filter) : undefined;
 const probe = (id: string) => CONTENDERS.find((c) => c.id === id)?.kind === 'probe';
 const selected = (workload: string, contender: string) =>
@@ -203,7 +205,8 @@ const parity = parityCost(workloads);
 if (parity) out(`### probe: value mapping (parity) cost\n\n${parity}\n`);
 if (alsTax) {
   out(`### probe: AsyncLocalStorage tax (Kysely SqliteDialect alone, precompiled point SELECT, ${alsTax.rounds} child processes each)\n`);
-  out(`without an enabled AsyncLocalStorage: ${alsTax.withoutUs.toFixed(2)} us/query; with one: ${alsTax.withUs.toFixed(2)} us/query (${((alsTax.withUs / alsTax.withoutUs - 1) * 100).toFixed(0)}% slower)\n`);
+  const delta = (alsTax.withUs / alsTax.withoutUs - 1) * 100;
+  out(`without an enabled AsyncLocalStorage: ${alsTax.withoutUs.toFixed(2)} us/query; with one: ${alsTax.withUs.toFixed(2)} us/query (${delta >= 0 ? '+' : ''}${delta.toFixed(1)}%)\n`);
 }
 if (args.json) console.log(JSON.stringify({ machine: m, rounds: ROUNDS, sliceMs: SLICE_MS, contentionMs: CONTENTION_MS, seconds, workloads, contention, alsTax }, null, 2));
 
