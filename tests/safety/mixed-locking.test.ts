@@ -13,7 +13,7 @@ import { openDatabase } from '../../core/index.js';
 import { claimsDirOf, MixedLockingError } from '../../core/guard/index.js';
 import { HEADER_SIZE } from '../../core/guard/claims.js';
 import { selfOwner } from '../../core/guard/identity.js';
-import { LEDGER_DDL, dsnFor, runSql, spawnChild, verifyLedger } from '../torture/harness.js';
+import { LEDGER_DDL, dsnFor, runSql, spawnChild, verifyLedger, killAllChildren } from '../torture/harness.js';
 import type { DriverName } from '../../drivers/types.js';
 
 const other = (d: DriverName): DriverName => (d === 'native' ? 'wasm' : 'native');
@@ -21,6 +21,7 @@ const other = (d: DriverName): DriverName => (d === 'native' ? 'wasm' : 'native'
 // "driver" here is the side that is open FIRST (in a child process); the parent then opens the
 // file on the other driver with the other lock protocol and must be refused.
 matrix('mixed lock protocols are refused', (test, driver) => {
+  test.after(killAllChildren);
   test(`${driver} first (${driver === 'native' ? 'posix' : 'dot-file'}), then ${other(driver)}: MixedLockingError`, async () => {
     const file = tmpDbPath();
     await runSql(file, driver, LEDGER_DDL);
@@ -78,6 +79,7 @@ matrix('mixed lock protocols are refused', (test, driver) => {
 });
 
 const mixed = suite('native (vfs=unix-dotfile) and wasm on one file');
+mixed.after(killAllChildren);
 
 mixed('writers on both drivers interleave safely: integrity ok, exact counts', async () => {
   const file = tmpDbPath();

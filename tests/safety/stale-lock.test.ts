@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { claimsDirOf } from '../../core/guard/index.js';
 import { readClaims } from '../../core/guard/claims.js';
 import { WORKER_ENTRY } from '../torture/child.js';
-import { LEDGER_DDL, dsnFor, runSql, spawnChild } from '../torture/harness.js';
+import { LEDGER_DDL, dsnFor, runSql, spawnChild, killAllChildren } from '../torture/harness.js';
 import type { DriverName } from '../../drivers/types.js';
 
 async function freshLedger(driver: DriverName, extra?: string): Promise<{ file: string; dsn: string }> {
@@ -28,6 +28,7 @@ async function rowsOf(dsn: string, driver: DriverName): Promise<Record<string, u
 }
 
 matrix('stale dot-file lock', (test, driver) => {
+  test.after(killAllChildren);
   test('SIGKILL inside a transaction: an open waiter clears the lock, the dead transaction is rolled back', async () => {
     const { file, dsn } = await freshLedger(driver);
     const db = await openDatabase(dsn, { driver });

@@ -9,7 +9,7 @@ import { matrix } from '../helpers/matrix.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { openDatabase } from '../../core/index.js';
 import { MixedLockingError } from '../../core/guard/index.js';
-import { LEDGER_DDL, dsnFor, runSql, spawnChild, verifyLedger } from '../torture/harness.js';
+import { LEDGER_DDL, dsnFor, runSql, spawnChild, verifyLedger, killAllChildren } from '../torture/harness.js';
 
 function twoPaths(): { real: string; link: string } {
   const realDir = tmpDir();
@@ -21,6 +21,7 @@ function twoPaths(): { real: string; link: string } {
 }
 
 matrix('one file through a symlink and through its real path', (test, driver) => {
+  test.after(killAllChildren);
   test(`${driver} via the symlink and wasm via the real path write safely together`, async () => {
     const { real, link } = twoPaths();
     await runSql(real, 'wasm', LEDGER_DDL);

@@ -80,12 +80,19 @@ async function writer(r: Extract<Role, { role: 'writer' }>): Promise<void> {
   }
   await db.close();
   report('done');
+  if (isMainThread) process.exit(0);
 }
 
 /** Resolves when stdin delivers the line `want`. */
 async function stdinLine(want: string): Promise<void> {
-  for await (const line of createInterface({ input: process.stdin })) {
-    if (line.trim() === want) return;
+  const rl = createInterface({ input: process.stdin });
+  try {
+    for await (const line of rl) {
+      if (line.trim() === want) return;
+    }
+  } finally {
+    rl.close(); // and stop reading stdin, which would keep the process alive
+    process.stdin.destroy();
   }
   throw new Error(`stdin closed before "${want}"`);
 }

@@ -113,9 +113,19 @@ export class Child {
   }
 }
 
+const running = new Set<Child>();
+
 /** Starts `role` in a new child process. */
 export function spawnChild(role: Role, onLine?: (line: string) => void): Child {
-  return new Child(role, onLine);
+  const child = new Child(role, onLine);
+  running.add(child);
+  void child.closed.then(() => running.delete(child));
+  return child;
+}
+
+/** SIGKILLs every child still running (call from a suite's `after` so no test leaks one). */
+export async function killAllChildren(): Promise<void> {
+  await Promise.all([...running].map((c) => c.kill()));
 }
 
 /** The DSN a driver uses to open `file` in a scenario (native dot-file needs the VFS). */
