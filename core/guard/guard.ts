@@ -95,9 +95,10 @@ export class DotfileGuard extends ClaimGuard {
 
   /**
    * With `locking_mode=exclusive` SQLite keeps the lock after the statement. When the caller did
-   * not say which mode is in force, a lock directory created since this statement began may be
-   * ours: stay "busy" (conservative; the next statement or busy wait corrects it). The margin
-   * covers the file system's coarse timestamps.
+   * not say which mode is in force, a lock directory created since this statement began, or the
+   * one kept after the previous statement, may be ours: stay "busy" (conservative; a busy wait,
+   * which proves we hold nothing, corrects it). The margin covers the file system's coarse
+   * timestamps.
    */
   #mayStillHold(): boolean {
     const lock = lockIdOf(this.#ctx.lockPath);
