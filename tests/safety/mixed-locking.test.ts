@@ -44,6 +44,20 @@ matrix('mixed lock protocols are refused', (test, driver) => {
     await first.kill();
   });
 
+  test(`a read-only ${driver} user counts too (it takes locks): ${other(driver)} is refused`, async () => {
+    const file = tmpDbPath();
+    await runSql(file, driver, LEDGER_DDL);
+    const reader = spawnChild({ role: 'idle', dsn: `file:${file}?mode=ro`, driver });
+    await reader.waitFor(/^ready/);
+    const err = await openDatabase(file, { driver: other(driver) }).then(
+      () => assert.unreachable('a read-only user of the other protocol must block the open'),
+      (e: unknown) => e as MixedLockingError,
+    );
+    assert.is(err.code, 'MIXED_LOCKING');
+    assert.is(err.other.pid, reader.pid);
+    await reader.kill();
+  });
+
   test(`a dead ${driver} claimant (SIGKILL) does not block ${other(driver)}`, async () => {
     const file = tmpDbPath();
     await runSql(file, driver, LEDGER_DDL);
