@@ -49,10 +49,10 @@ matrix('mixed lock protocols are refused', (test, driver) => {
     await runSql(file, driver, LEDGER_DDL);
     const reader = spawnChild({ role: 'idle', dsn: `file:${file}?mode=ro`, driver });
     await reader.waitFor(/^ready/);
-    const err = await openDatabase(file, { driver: other(driver) }).then(
+    const err = (await openDatabase(file, { driver: other(driver) }).then(
       () => assert.unreachable('a read-only user of the other protocol must block the open'),
-      (e: unknown) => e as MixedLockingError,
-    );
+      (e: unknown) => e,
+    )) as MixedLockingError;
     assert.is(err.code, 'MIXED_LOCKING');
     assert.is(err.other.pid, reader.pid);
     await reader.kill();
