@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --filter REGEX] [-- --json]`
+ * `npm run bench [-- --quick] [-- --filter REGEX] [-- --json] [-- --probes]` (`--help` for all)
  *
  * Runs every workload on every contender in one process, rounds alternating the contenders, and
  * prints one table per workload (throughput as the median over rounds, median latency, p25-p75
@@ -33,11 +33,12 @@ const { values: args } = parseArgs({
 });
 
 if (args.help) {
-  console.log(`usage: npm run bench -- [--quick] [--filter REGEX] [--json] [--rounds N] [--slice-ms MS] [--contention-ms MS]
+  console.log(`usage: npm run bench -- [--quick] [--filter REGEX] [--json] [--probes] [--rounds N] [--slice-ms MS] [--contention-ms MS]
   --quick          3 rounds of 100 ms slices, 1 s contention: under a minute
   --filter REGEX   run only "workload/contender" pairs matching, e.g. "select" or "ours-|kysely-"
   --json           print the results as JSON on stdout (tables go to stderr)
-  --probes         add the probe rows (Kysely's floor, raw + our value mapping)
+  --probes         add the probe rows (Kysely floor, raw + our value mapping, statement cache off,
+                   AsyncLocalStorage tax) that explain the targets
 environment: BENCH_COMPARE=<dir of another checkout> adds that tree's dialect as extra rows (A/B);
   BENCH_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles the contention writers
 workloads: ${WORKLOADS.map((w) => w.id).join(', ')}, contention
@@ -174,6 +175,11 @@ function parityCost(results: WorkloadResult[]): string | undefined {
   );
 }
 
+function measureAlsTax() {
+  progress('als-tax: kysely-native in child processes');
+  return runAlsTax(template, args.quick ? 2 : 5, args.quick ? 600 : 1500);
+}
+
 function machine() {
   return {
     node: process.version,
@@ -189,11 +195,11 @@ const sessions = await openAll();
 const workloads = await runWorkloads(sessions);
 for (const s of sessions.values()) if (!(s instanceof Error)) await s.close();
 const contention = await runAllContention();
-const alsTax = args.probes && selected('als-tax', 'kysely-native') ? (progress('als-tax: kysely-native in child processes'), runAlsTax(template, args.quick ? 2 : 5, args.quick ? 600 : 1500)) : undefined;
+const alsTax = args.probes && selected('als-tax', 'kysely-native') ? measureAlsTax() : undefined;
 const seconds = (performance.now() - started) / 1000;
 
 const m = machine();
-out(`\nkysely-dual-sqlite benchmark: ${ROUNDS} rounds x ${SLICE_MS} ms per contender per workload, contention ${PROCESSES_NOTE()} for ${CONTENTION_MS} ms`);
+out(`\nkysely-dual-sqlite benchmark: ${ROUNDS} rounds x ${SLICE_MS} ms per contender per workload, contention ${PROCESSES} processes for ${CONTENTION_MS} ms`);
 out(`machine: ${m.cpu}, ${m.nproc} cpus, node ${m.node}, ${m.platform}, ${m.date}; took ${seconds.toFixed(1)} s\n`);
 out('"ours ÷ this" = our dialect\'s throughput divided by this contender\'s, on the same driver (above 1 = ours is faster).\n');
 for (const w of workloads) out(`${workloadTable(w.title, WORKLOADS.find((x) => x.id === w.workload)!.unit, w.rows)}\n`);
@@ -210,6 +216,3 @@ if (alsTax) {
 }
 if (args.json) console.log(JSON.stringify({ machine: m, rounds: ROUNDS, sliceMs: SLICE_MS, contentionMs: CONTENTION_MS, seconds, workloads, contention, alsTax }, null, 2));
 
-function PROCESSES_NOTE() {
-  return `${PROCESSES} processes`;
-}
