@@ -355,6 +355,7 @@ const rawNativeParity: Contender = {
  */
 const compare = process.env.BENCH_COMPARE;
 
+/** Every contender, in table order: per driver the limit, the probes, the alternative, ours. */
 export const CONTENDERS: readonly Contender[] = [
   rawNative,
   rawNativeParity,

@@ -37,6 +37,7 @@ export interface Workload {
   slice(s: Session, c: Contender, cursor: number, o: SliceOptions): Promise<SliceResult>;
 }
 
+/** The in-process workloads, in table order (contention runs separately, see contention.ts). */
 export const WORKLOADS: readonly Workload[] = [
   {
     id: 'select-qb',
