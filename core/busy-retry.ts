@@ -7,6 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SqliteError } from '../drivers/errors.js';
 import type { DriverName } from '../drivers/types.js';
+import { ANNOUNCE_AFTER_MS, ANNOUNCED_POLL_MS, type Turns } from './turns.js';
 
 /** First pause after SQLITE_BUSY, in ms. */
 const FIRST_DELAY_MS = 1;
@@ -40,6 +41,12 @@ export interface BusyRetryOptions {
   readonly sql: string;
   /** Called before each pause, e.g. to let the cross-process guard clear a stale lock. */
   readonly onWait?: () => void;
+  /**
+   * Cross-process turn-taking on this file: after {@link ANNOUNCE_AFTER_MS} of waiting the
+   * waiter announces itself and polls every {@link ANNOUNCED_POLL_MS}, so a process that
+   * re-BEGINs back to back steps aside for it instead of starving it.
+   */
+  readonly turns?: Turns;
 }
 
 /**
@@ -64,7 +71,8 @@ async function retryLoop<T>(attempt: () => T, options: BusyRetryOptions, first: 
     const remaining = deadline - performance.now();
     if (remaining <= 0) throw busyTimeout(options, last, performance.now() - started);
     options.onWait?.();
-    await sleep(Math.min(remaining, jitter(delay)));
+    const cap = announce(options.turns, performance.now() - started) ? ANNOUNCED_POLL_MS : MAX_DELAY_MS;
+    await sleep(Math.min(remaining, jitter(Math.min(delay, cap))));
     delay = Math.min(delay * 2, MAX_DELAY_MS);
     try {
       return attempt();
@@ -72,6 +80,17 @@ async function retryLoop<T>(attempt: () => T, options: BusyRetryOptions, first: 
       if (!isBusyError(error)) throw error;
       last = error;
     }
+  }
+}
+
+/** Announces a long wait; true when announced. Turn-taking is a courtesy: it never throws. */
+function announce(turns: Turns | undefined, waitedMs: number): boolean {
+  if (turns === undefined || waitedMs < ANNOUNCE_AFTER_MS) return false;
+  try {
+    turns.announce();
+    return true;
+  } catch {
+    return false;
   }
 }
 

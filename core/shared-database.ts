@@ -12,12 +12,15 @@ import { createGuard, type LockGuard } from './guard/index.js';
 import { isRetrySafe, retryOnBusy } from './busy-retry.js';
 import { FifoLock, type Unlock } from './fifo-lock.js';
 import { AcquireTimeoutError } from './errors.js';
+import { Turns } from './turns.js';
 
 /**
  * SQLite's own busy timeout while the library waits asynchronously on top: 0 makes a locked
  * statement return SQLITE_BUSY at once instead of blocking (native) or spinning (wasm).
  */
 export const SQLITE_BUSY_TIMEOUT_MS = 0;
+
+const BEGIN = /^\s*begin\b/i;
 
 const NO_GUARD: LockGuard = { enter() {}, exit() {}, recoverStaleLock: () => false, release() {} };
 
@@ -26,12 +29,15 @@ export class SharedDatabase {
   readonly #backend: Backend;
   readonly #guard: LockGuard;
   readonly #lock = new FifoLock();
+  /** Cross-process turn-taking; absent for memory and temp databases (no other process). */
+  readonly #turns: Turns | undefined;
   /** Used in error messages: the real path, or a label for memory/temp databases. */
   readonly label: string;
 
-  private constructor(backend: Backend, guard: LockGuard) {
+  private constructor(backend: Backend, guard: LockGuard, turns: Turns | undefined) {
     this.#backend = backend;
     this.#guard = guard;
+    this.#turns = turns;
     this.label = describeLocation(backend);
   }
 
@@ -44,14 +50,17 @@ export class SharedDatabase {
    */
   static async open(config: DsnConfig, options: Omit<OpenBackendOptions, 'sqliteBusyTimeout'>): Promise<SharedDatabase> {
     const guard = guardFor(config, options);
+    // Opening takes the lock too (settings read the schema): a newcomer takes turns like a BEGIN.
+    const turns = turnsFor(config);
     try {
       const backend = await retryOnBusy(() => openGuarded(config, options, guard), {
         timeoutMs: config.busyTimeout,
         retrySafe: true,
         sql: '(opening the database)',
         onWait: () => recoverQuietly(guard),
+        turns,
       });
-      return new SharedDatabase(backend, guard);
+      return new SharedDatabase(backend, guard, turns);
     } catch (error) {
       guard.release();
       throw error;
@@ -80,13 +89,30 @@ export class SharedDatabase {
    * `busyTimeoutMs` is spent, but only where a retry is safe (BEGIN, COMMIT, autocommit).
    */
   run(sql: string, params: readonly unknown[], busyTimeoutMs: number): Promise<StatementResult> {
+    // Before a BEGIN, step aside once if another process has announced a long wait (see turns.ts).
+    if (this.#turns !== undefined && !this.#backend.inTransaction && BEGIN.test(sql) && this.#othersWaiting()) {
+      return this.#turns.stepAside().then(() => this.#run(sql, params, busyTimeoutMs));
+    }
+    return this.#run(sql, params, busyTimeoutMs);
+  }
+
+  #run(sql: string, params: readonly unknown[], busyTimeoutMs: number): Promise<StatementResult> {
     const retrySafe = isRetrySafe(sql, this.#backend.inTransaction);
     return retryOnBusy(() => this.#guarded(() => this.#backend.execute(sql, params)), {
       timeoutMs: busyTimeoutMs,
       retrySafe,
       sql,
       onWait: () => this.#recoverStaleLock(),
+      turns: this.#turns,
     });
+  }
+
+  #othersWaiting(): boolean {
+    try {
+      return this.#turns!.othersWaiting();
+    } catch {
+      return false;
+    }
   }
 
   /**
@@ -172,6 +198,12 @@ function guardFor(config: DsnConfig, options: Omit<OpenBackendOptions, 'sqliteBu
     readOnly: config.mode === 'ro',
     exclusiveLocking: config.pragmas.locking_mode === 'exclusive',
   });
+}
+
+/** Turn-taking for file databases that lock (memory, temp, nolock and immutable ones do not). */
+function turnsFor(config: DsnConfig): Turns | undefined {
+  if (config.location.kind !== 'file' || config.nolock || config.immutable) return undefined;
+  return new Turns(realDatabasePath(config.location.path));
 }
 
 function openGuarded(config: DsnConfig, options: Omit<OpenBackendOptions, 'sqliteBusyTimeout'>, guard: LockGuard): Backend {
