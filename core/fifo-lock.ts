@@ -3,6 +3,8 @@
  * arrival order, so a burst of autocommit queries cannot starve a waiting transaction.
  */
 
+import { loopStarved } from './loop-yield.js';
+
 /** Called by the holder to hand the lock on. Idempotent: a second call does nothing. */
 export type Unlock = () => void;
 
@@ -65,6 +67,8 @@ export class FifoLock {
     }
     // The lock passes straight to the next waiter, never unlocked in between: no barging.
     if (next.timer) clearTimeout(next.timer);
-    next.grant(this.#unlocker());
+    // A long chain of hand-offs never leaves the microtask queue; let the loop turn first.
+    if (loopStarved()) setImmediate(() => next.grant(this.#unlocker()));
+    else next.grant(this.#unlocker());
   }
 }
