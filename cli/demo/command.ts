@@ -23,11 +23,10 @@ import { createSchema, type DemoDatabase } from './schema.js';
 export const DEFAULT_DSN = './data/demo.db';
 
 /**
- * Default `--think-ms`: sub-agents do their own work between writes. With 0 (every task writing
- * back to back) a process whose queue never drains re-BEGINs right after each COMMIT, other
- * processes polling for the lock rarely find it free, and on a loaded machine one of them can
- * wait out the whole busy timeout (measured: 1 SQLITE_BUSY in a 12 s run at load 7 on 2 cores);
- * `--think-ms 0` keeps that worst case one flag away.
+ * Default `--think-ms`: sub-agents do some work of their own between writes, as real agents do.
+ * `--think-ms 0` (every task writing back to back) is the worst case for the locks; it passes too
+ * since processes take turns for the write lock (core/turns.ts): before that, a process whose
+ * queue never drained starved pollers in the others until their busy timeout.
  */
 export const DEFAULT_THINK_MS = 10;
 
