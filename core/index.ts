@@ -15,3 +15,4 @@ export {
   DatabaseClosedError,
   InvalidOptionError,
 } from './errors.js';
+export { MixedLockingError, recoverStaleLockAt } from './guard/index.js';
