@@ -62,7 +62,11 @@ export async function retryOnBusy<T>(attempt: () => T, options: BusyRetryOptions
   }
 }
 
-async function retryLoop<T>(attempt: () => T, options: BusyRetryOptions, first: unknown): Promise<T> {
+/**
+ * The waiting part of {@link retryOnBusy}, for callers that made the first attempt themselves
+ * (synchronously, so the uncontended path allocates no closures or options).
+ */
+export async function retryLoop<T>(attempt: () => T, options: BusyRetryOptions, first: unknown): Promise<T> {
   const started = performance.now();
   const deadline = started + options.timeoutMs;
   let last = first;

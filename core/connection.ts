@@ -3,6 +3,7 @@
  * (the FIFO lock of the file) while Kysely holds it, and the transaction state of that lease.
  */
 import type { CompiledQuery, DatabaseConnection, QueryResult, TransactionSettings } from 'kysely';
+import type { StatementResult } from '../drivers/types.js';
 import type { TxLock } from '../dsn/types.js';
 import { ReadOnlyTransactionError } from './errors.js';
 import type { Unlock } from './fifo-lock.js';
@@ -31,15 +32,17 @@ export class DualSqliteConnection implements DatabaseConnection {
     this.#log = log;
   }
 
-  async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+  executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
     const { sql, parameters } = compiledQuery;
-    const result = await this.#run(sql, parameters);
-    if (result.reader) return { rows: result.rows as R[] };
-    return {
-      numAffectedRows: BigInt(result.changes),
-      insertId: BigInt(result.lastInsertRowid),
-      rows: [],
-    };
+    // Inside a read-only transaction #run translates SQLITE_READONLY; elsewhere there is nothing
+    // to translate, and an uncontended statement completes synchronously: one settled promise.
+    if (this.#restoreQueryOnly !== undefined) return this.#run(sql, parameters).then(toQueryResult<R>);
+    try {
+      const attempt = this.#db.runFirst(sql, parameters, this.#busyTimeoutMs);
+      return attempt instanceof Promise ? attempt.then(toQueryResult<R>) : Promise.resolve(toQueryResult<R>(attempt));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   async *streamQuery<R>(compiledQuery: CompiledQuery, chunkSize = DEFAULT_CHUNK_SIZE): AsyncIterableIterator<QueryResult<R>> {
@@ -152,6 +155,11 @@ export class DualSqliteConnection implements DatabaseConnection {
       this.#log({ level: 'error', event: 'rollback-failed', message: `${sql} on ${this.#db.label} failed`, error });
     }
   }
+}
+
+function toQueryResult<R>(result: StatementResult): QueryResult<R> {
+  if (result.reader) return { rows: result.rows as R[] };
+  return { numAffectedRows: BigInt(result.changes), insertId: BigInt(result.lastInsertRowid), rows: [] };
 }
 
 function isReadOnlyError(error: unknown): boolean {

@@ -37,7 +37,8 @@ export class DualSqliteDriver implements Driver {
     const ref = this.#ref;
     if (!ref || this.#destroyed) throw new DatabaseClosedError(ref?.database.label ?? 'the database');
     if (this.#config.detectMisuse !== false && holdsHere(ref.database)) throw new TransactionMisuseError(ref.database.label);
-    const unlock = await ref.database.acquire(this.#config.acquireTimeout);
+    // A free lock is taken synchronously: no promise and no extra tick per query.
+    const unlock = ref.database.tryAcquire() ?? (await ref.database.acquire(this.#config.acquireTimeout));
     this.#connection!.lease(unlock);
     return this.#connection!;
   }

@@ -29,6 +29,16 @@ export class FifoLock {
   }
 
   /**
+   * Takes the lock at once when it is free, else returns undefined. A free lock has no waiters
+   * (release hands it straight to the next one), so this never jumps the queue.
+   */
+  tryAcquire(): Unlock | undefined {
+    if (this.#locked) return undefined;
+    this.#locked = true;
+    return this.#unlocker();
+  }
+
+  /**
    * Resolves with an unlock function once the lock is ours. With `timeoutMs`, rejects with the
    * error from `onTimeout` and leaves the queue if the lock did not come in time.
    */

@@ -9,7 +9,7 @@ import { realDatabasePath } from '../drivers/paths.js';
 import type { Backend, OpenBackendOptions, Row, StatementResult } from '../drivers/types.js';
 import type { DsnConfig } from '../dsn/types.js';
 import { createGuard, type LockGuard } from './guard/index.js';
-import { isRetrySafe, retryOnBusy } from './busy-retry.js';
+import { isBusyError, isRetrySafe, retryLoop, retryOnBusy } from './busy-retry.js';
 import { FifoLock, type Unlock } from './fifo-lock.js';
 import { AcquireTimeoutError } from './errors.js';
 import { Turns } from './turns.js';
@@ -79,6 +79,11 @@ export class SharedDatabase {
     return this.#backend.closed;
   }
 
+  /** The connection at once when nobody holds or waits for it, else undefined. */
+  tryAcquire(): Unlock | undefined {
+    return this.#lock.tryAcquire();
+  }
+
   /** Waits (FIFO) for the connection; rejects with {@link AcquireTimeoutError} after `timeoutMs`. */
   acquire(timeoutMs?: number): Promise<Unlock> {
     return this.#lock.acquire(timeoutMs, () => new AcquireTimeoutError(this.label, timeoutMs!));
@@ -89,11 +94,36 @@ export class SharedDatabase {
    * `busyTimeoutMs` is spent, but only where a retry is safe (BEGIN, COMMIT, autocommit).
    */
   run(sql: string, params: readonly unknown[], busyTimeoutMs: number): Promise<StatementResult> {
+    try {
+      return Promise.resolve(this.runFirst(sql, params, busyTimeoutMs));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * {@link run} with the first attempt inline: the result itself when the statement did not
+   * meet SQLITE_BUSY (the common case, which then allocates no promise, closure or options), a
+   * promise of the result when it has to wait. Errors that are not waited out are thrown.
+   */
+  runFirst(sql: string, params: readonly unknown[], busyTimeoutMs: number): StatementResult | Promise<StatementResult> {
     // Before a BEGIN, step aside once if another process has announced a long wait (see turns.ts).
     if (this.#turns !== undefined && !this.#backend.inTransaction && BEGIN.test(sql) && this.#othersWaiting()) {
       return this.#turns.stepAside().then(() => this.#run(sql, params, busyTimeoutMs));
     }
-    return this.#run(sql, params, busyTimeoutMs);
+    const inTransaction = this.#backend.inTransaction;
+    try {
+      return this.#execute(sql, params, inTransaction);
+    } catch (error) {
+      if (!isBusyError(error) || !isRetrySafe(sql, inTransaction)) throw error;
+      return retryLoop(() => this.#guarded(() => this.#backend.execute(sql, params)), {
+        retrySafe: true,
+        timeoutMs: busyTimeoutMs,
+        sql,
+        onWait: () => this.#recoverStaleLock(),
+        turns: this.#turns,
+      }, error);
+    }
   }
 
   #run(sql: string, params: readonly unknown[], busyTimeoutMs: number): Promise<StatementResult> {
@@ -170,6 +200,16 @@ export class SharedDatabase {
       if (iterator) closeIterator(iterator);
       if (!this.#backend.inTransaction) this.#guard.exit();
       throw error;
+    }
+  }
+
+  /** {@link #guarded} for one statement, without allocating a closure (the hot path). */
+  #execute(sql: string, params: readonly unknown[], inTransactionBefore: boolean): StatementResult {
+    if (!inTransactionBefore) this.#guard.enter();
+    try {
+      return this.#backend.execute(sql, params);
+    } finally {
+      if (!this.#backend.inTransaction) this.#guard.exit();
     }
   }
 

@@ -47,13 +47,23 @@ class NativePrepared implements PreparedStatement {
   }
 
   all(params: readonly BindValue[]): Row[] {
-    const rows = guard(() => this.#stmt.all(...toNativeIntegers(params)), this.#sql);
+    let rows: Row[];
+    try {
+      rows = this.#stmt.all(...toNativeIntegers(params));
+    } catch (e) {
+      throw toSqliteError(e, this.#sql);
+    }
     for (const row of rows) normalizeNativeRow(row);
     return rows;
   }
 
   run(params: readonly BindValue[]): { changes: number; lastInsertRowid: number | bigint } {
-    const r = guard(() => this.#stmt.run(...toNativeIntegers(params)), this.#sql);
+    let r: { changes: number; lastInsertRowid: number | bigint };
+    try {
+      r = this.#stmt.run(...toNativeIntegers(params));
+    } catch (e) {
+      throw toSqliteError(e, this.#sql);
+    }
     return { changes: r.changes, lastInsertRowid: normalizeInteger(r.lastInsertRowid) };
   }
 

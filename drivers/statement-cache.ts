@@ -16,6 +16,8 @@ export class StatementCache {
   readonly #capacity: number;
   // a Map iterates in insertion order: re-inserting on use keeps the oldest first
   readonly #entries = new Map<string, CachedStatement>();
+  /** SQL of the most recently used entry (the young end of the map). */
+  #newest: string | undefined;
 
   constructor(capacity: number) {
     this.#capacity = capacity;
@@ -27,9 +29,11 @@ export class StatementCache {
 
   get(sql: string): CachedStatement | undefined {
     const hit = this.#entries.get(sql);
-    if (hit !== undefined) {
+    // Re-inserting moves the entry to the young end; a hit on the newest entry skips that.
+    if (hit !== undefined && sql !== this.#newest) {
       this.#entries.delete(sql);
       this.#entries.set(sql, hit);
+      this.#newest = sql;
     }
     return hit;
   }
@@ -37,7 +41,9 @@ export class StatementCache {
   /** Stores `entry`; returns false (and stores nothing) when caching is off. */
   add(sql: string, entry: CachedStatement): boolean {
     if (this.#capacity === 0) return false;
+    this.#entries.delete(sql);
     this.#entries.set(sql, entry);
+    this.#newest = sql;
     if (this.#entries.size > this.#capacity) {
       const [oldest, evicted] = this.#entries.entries().next().value as [string, CachedStatement];
       this.#entries.delete(oldest);
@@ -50,5 +56,6 @@ export class StatementCache {
   clear(): void {
     for (const e of this.#entries.values()) e.stmt.finalize();
     this.#entries.clear();
+    this.#newest = undefined;
   }
 }
