@@ -104,32 +104,31 @@ function privateKey(owner: object | undefined): string | undefined {
 
 
 function sharedRef(entry: Entry, database: SharedDatabase): SharedRef {
-  let released = false;
-  return {
-    database,
-    async release() {
-      if (released) return;
-      released = true;
-      entry.refs--;
-      if (entry.refs > 0) return;
-      if (entries.get(entry.key) === entry) entries.delete(entry.key);
-      const done = closeWhenIdle(database).finally(() => {
-        if (closing.get(entry.key) === done) closing.delete(entry.key);
-      });
-      closing.set(entry.key, done);
-      await done;
-    },
-  };
+  return refWithRelease(database, async () => {
+    entry.refs--;
+    if (entry.refs > 0) return;
+    if (entries.get(entry.key) === entry) entries.delete(entry.key);
+    const done = closeWhenIdle(database).finally(() => {
+      if (closing.get(entry.key) === done) closing.delete(entry.key);
+    });
+    closing.set(entry.key, done);
+    await done;
+  });
 }
 
 function privateRef(database: SharedDatabase): SharedRef {
+  return refWithRelease(database, () => closeWhenIdle(database));
+}
+
+/** A user's reference whose `release` runs `onRelease` once, however often it is called. */
+function refWithRelease(database: SharedDatabase, onRelease: () => Promise<void>): SharedRef {
   let released = false;
   return {
     database,
     async release() {
       if (released) return;
       released = true;
-      await closeWhenIdle(database);
+      await onRelease();
     },
   };
 }
