@@ -19,7 +19,8 @@
  * break-in race. Under the mutex the judgement is redone and the lock's identity re-checked, then
  * the directory is renamed away (atomic: a concurrent mkdir by a live process either happened
  * before, and the identity check fails, or creates a fresh directory that we do not touch) and
- * removed. SQLite rolls back the hot journal itself on the next lock.
+ * removed. The dead owner's hot journal is played back first, under the lock (hot-journal.ts):
+ * wasm's VFS would never roll it back.
  */
 import {
   linkSync, lstatSync, readFileSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync,
@@ -29,6 +30,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { liveness, parseOwner, type Owner } from './identity.js';
 import { readClaims, type Claim } from './claims.js';
+import { playBackHotJournal } from './hot-journal.js';
 
 /** Minimum age of a lock directory before it can be judged stale (see the file comment). */
 export const STALE_GRACE_MS = 500;
@@ -158,6 +160,14 @@ function removeUnderMutex(ctx: RecoveryContext, seen: LockId): boolean {
   const claims = readClaims(ctx.claimsDir);
   if (judgeLock(seen, claims, ctx.ownName) !== 'stale') return false;
   if (lockIdOf(ctx.lockPath)?.id !== seen.id) return false;
+  // While the dead owner's lock still shuts everyone out, undo its unfinished transaction:
+  // node-sqlite3-wasm never finds a journal hot (see hot-journal.ts). A failure here leaves the
+  // lock in place; the next attempt tries again.
+  try {
+    playBackHotJournal(ctx.lockPath.slice(0, -'.lock'.length));
+  } catch {
+    return false;
+  }
   const grave = join(ctx.claimsDir, `stale-${randomBytes(6).toString('hex')}.lock`);
   try {
     renameSync(ctx.lockPath, grave);
