@@ -9,7 +9,7 @@ import { realDatabasePath } from '../drivers/paths.js';
 import type { Backend, OpenBackendOptions, Row, StatementResult } from '../drivers/types.js';
 import type { DsnConfig } from '../dsn/types.js';
 import { createGuard, type LockGuard } from './guard/index.js';
-import { isBusyError, isRetrySafe, retryLoop, retryOnBusy } from './busy-retry.js';
+import { isBusyError, isRetrySafe, retryLoop, retryOnBusy, type BusyRetryOptions } from './busy-retry.js';
 import { FifoLock, type Unlock } from './fifo-lock.js';
 import { AcquireTimeoutError } from './errors.js';
 import { Turns } from './turns.js';
@@ -109,32 +109,25 @@ export class SharedDatabase {
   runFirst(sql: string, params: readonly unknown[], busyTimeoutMs: number): StatementResult | Promise<StatementResult> {
     // Before a BEGIN, step aside once if another process has announced a long wait (see turns.ts).
     if (this.#turns !== undefined && !this.#backend.inTransaction && BEGIN.test(sql) && this.#othersWaiting()) {
-      return this.#turns.stepAside().then(() => this.#run(sql, params, busyTimeoutMs));
+      return this.#turns.stepAside().then(() => this.#attempt(sql, params, busyTimeoutMs));
     }
+    return this.#attempt(sql, params, busyTimeoutMs);
+  }
+
+  /** The first attempt inline; only a retry-safe SQLITE_BUSY turns into the async wait. */
+  #attempt(sql: string, params: readonly unknown[], busyTimeoutMs: number): StatementResult | Promise<StatementResult> {
     const inTransaction = this.#backend.inTransaction;
     try {
       return this.#execute(sql, params, inTransaction);
     } catch (error) {
       if (!isBusyError(error) || !isRetrySafe(sql, inTransaction)) throw error;
-      return retryLoop(() => this.#guarded(() => this.#backend.execute(sql, params)), {
-        retrySafe: true,
-        timeoutMs: busyTimeoutMs,
-        sql,
-        onWait: () => this.#recoverStaleLock(),
-        turns: this.#turns,
-      }, error);
+      return retryLoop(() => this.#guarded(() => this.#backend.execute(sql, params)), this.#waitOptions(sql, busyTimeoutMs, true), error);
     }
   }
 
-  #run(sql: string, params: readonly unknown[], busyTimeoutMs: number): Promise<StatementResult> {
-    const retrySafe = isRetrySafe(sql, this.#backend.inTransaction);
-    return retryOnBusy(() => this.#guarded(() => this.#backend.execute(sql, params)), {
-      timeoutMs: busyTimeoutMs,
-      retrySafe,
-      sql,
-      onWait: () => this.#recoverStaleLock(),
-      turns: this.#turns,
-    });
+  /** How every statement of this database waits: stale-lock recovery and turn-taking included. */
+  #waitOptions(sql: string, timeoutMs: number, retrySafe: boolean): BusyRetryOptions {
+    return { timeoutMs, retrySafe, sql, onWait: () => this.#recoverStaleLock(), turns: this.#turns };
   }
 
   #othersWaiting(): boolean {
@@ -151,12 +144,7 @@ export class SharedDatabase {
    */
   async *iterate(sql: string, params: readonly unknown[], busyTimeoutMs: number, chunkSize: number): AsyncGenerator<Row[]> {
     const retrySafe = isRetrySafe(sql, this.#backend.inTransaction);
-    const start = await retryOnBusy(() => this.#firstStep(sql, params), {
-      timeoutMs: busyTimeoutMs,
-      retrySafe,
-      sql,
-      onWait: () => this.#recoverStaleLock(),
-    });
+    const start = await retryOnBusy(() => this.#firstStep(sql, params), this.#waitOptions(sql, busyTimeoutMs, retrySafe));
     const { iterator } = start;
     try {
       let step = start.first;
