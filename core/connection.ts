@@ -9,6 +9,7 @@ import { ReadOnlyTransactionError } from './errors.js';
 import type { Unlock } from './fifo-lock.js';
 import type { Holding } from './misuse.js';
 import type { SharedDatabase } from './shared-database.js';
+import { isLimitedWrite, rewriteLimitedWrite } from './limited-write.js';
 import type { DualSqliteLogger } from './dialect-config.js';
 
 const DEFAULT_CHUNK_SIZE = 100;
@@ -33,6 +34,7 @@ export class DualSqliteConnection implements DatabaseConnection {
   }
 
   executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    if (this.#needsRewrite(compiledQuery)) return this.#executeRewritten(compiledQuery);
     const { sql, parameters } = compiledQuery;
     // Inside a read-only transaction #run translates SQLITE_READONLY; elsewhere there is nothing
     // to translate, and an uncontended statement completes synchronously: one settled promise.
@@ -47,10 +49,24 @@ export class DualSqliteConnection implements DatabaseConnection {
 
   async *streamQuery<R>(compiledQuery: CompiledQuery, chunkSize = DEFAULT_CHUNK_SIZE): AsyncIterableIterator<QueryResult<R>> {
     const size = Number.isInteger(chunkSize) && chunkSize > 0 ? chunkSize : DEFAULT_CHUNK_SIZE;
-    const { sql, parameters } = compiledQuery;
-    for await (const rows of this.#db.iterate(sql, parameters, this.#busyTimeoutMs, size)) {
+    const query = this.#needsRewrite(compiledQuery) ? await this.#rewrite(compiledQuery) : compiledQuery;
+    for await (const rows of this.#db.iterate(query.sql, query.parameters, this.#busyTimeoutMs, size)) {
       yield { rows: rows as R[] };
     }
+  }
+
+  /** UPDATE/DELETE with ORDER BY/LIMIT where the SQLite in use cannot parse it (see limited-write.ts). */
+  async #executeRewritten<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    const query = await this.#rewrite(compiledQuery);
+    return toQueryResult<R>(await this.#run(query.sql, query.parameters));
+  }
+
+  #needsRewrite(compiledQuery: CompiledQuery): boolean {
+    return !this.#db.backend.capabilities.updateDeleteLimit && isLimitedWrite(compiledQuery.query);
+  }
+
+  #rewrite(compiledQuery: CompiledQuery): Promise<CompiledQuery> {
+    return rewriteLimitedWrite(compiledQuery, this.#db.backend.selection.driver, async (sql, params) => (await this.#run(sql, params)).rows);
   }
 
   /** Records the lease granted by the file's FIFO lock. */

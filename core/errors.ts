@@ -107,3 +107,41 @@ function describeValue(v: unknown): string {
   if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
   return typeof v;
 }
+
+/**
+ * A Kysely UPDATE or DELETE with `orderBy()`/`limit()` that the library cannot run on a driver
+ * whose SQLite lacks the `UPDATE/DELETE ... LIMIT` grammar (`backend.capabilities.updateDeleteLimit`
+ * false). Such queries are otherwise rewritten into a rowid (or primary-key) subquery; this error
+ * is for the shapes that rewrite cannot give SQLite's result for. Code `UPDATE_DELETE_LIMIT_UNSUPPORTED`.
+ */
+export class UpdateDeleteLimitError extends DualSqliteError {
+  /** The SQL Kysely compiled. */
+  readonly sql: string;
+  readonly statement: 'UPDATE' | 'DELETE';
+  /** The driver whose SQLite lacks the grammar. */
+  readonly driver: string;
+  /**
+   * `join`: the statement joins other tables (UPDATE ... FROM, joins), where SQLite itself picks
+   * which joined row applies; `view`: the target is a view, which has no rowid or primary key.
+   */
+  readonly reason: 'join' | 'view';
+  /** The statement to write by hand instead. */
+  readonly rewrite: string;
+
+  constructor(sql: string, statement: 'UPDATE' | 'DELETE', driver: string, reason: 'join' | 'view', rewrite: string) {
+    const why =
+      reason === 'view'
+        ? 'the target is a view, which has no rowid or primary key to rewrite it with'
+        : 'the statement joins other tables (UPDATE ... FROM or joins), and a rowid subquery would not pick the joined rows SQLite picks';
+    super(
+      'UPDATE_DELETE_LIMIT_UNSUPPORTED',
+      `${statement} with ORDER BY/LIMIT "${sql}": the ${driver} driver's SQLite cannot parse ORDER BY/LIMIT on ${statement}, ` +
+        `and the library cannot rewrite it because ${why}. Write it by hand: ${rewrite}`,
+    );
+    this.sql = sql;
+    this.statement = statement;
+    this.driver = driver;
+    this.reason = reason;
+    this.rewrite = rewrite;
+  }
+}

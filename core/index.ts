@@ -14,5 +14,6 @@ export {
   ReadOnlyTransactionError,
   DatabaseClosedError,
   InvalidOptionError,
+  UpdateDeleteLimitError,
 } from './errors.js';
 export { MixedLockingError, recoverStaleLockAt } from './guard/index.js';

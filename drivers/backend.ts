@@ -8,7 +8,7 @@ import type { DriverConnection, PreparedStatement } from './connection.js';
 import { StatementError } from './errors.js';
 import { scanSql } from './sql-scan.js';
 import { StatementCache, type CachedStatement } from './statement-cache.js';
-import type { Backend, DriverSelection, LockProtocol, Row, StatementResult } from './types.js';
+import type { Backend, BackendCapabilities, DriverSelection, LockProtocol, Row, StatementResult } from './types.js';
 import { toBindValues, type BindValue } from './values.js';
 
 /** Everything decided while opening, handed to the backend. */
@@ -18,6 +18,7 @@ export interface BackendInit {
   readonly filename: string | null;
   readonly lockProtocol: LockProtocol;
   readonly settings: Readonly<Record<string, string | number>>;
+  readonly capabilities: BackendCapabilities;
 }
 
 const NO_ROWS: Row[] = [];
@@ -29,6 +30,7 @@ export class DualBackend implements Backend {
   readonly filename: string | null;
   readonly lockProtocol: LockProtocol;
   readonly settings: Readonly<Record<string, string | number>>;
+  readonly capabilities: BackendCapabilities;
   readonly #conn: DriverConnection;
   readonly #cache: StatementCache;
   #closed = false;
@@ -49,6 +51,7 @@ export class DualBackend implements Backend {
     this.filename = init.filename;
     this.lockProtocol = init.lockProtocol;
     this.settings = Object.freeze({ ...init.settings });
+    this.capabilities = Object.freeze({ ...init.capabilities });
     this.#cache = new StatementCache(init.config.stmtCacheSize);
   }
 

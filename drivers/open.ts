@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import type { DsnConfig } from '../dsn/types.js';
 import { DualBackend } from './backend.js';
+import { detectCapabilities } from './capabilities.js';
 import type { DriverConnection } from './connection.js';
 import { OpenError, SqliteError } from './errors.js';
 import { loadNative, loadWasm } from './load.js';
@@ -38,7 +39,8 @@ export function openBackend(config: DsnConfig, options: OpenBackendOptions = {})
       options.sqliteBusyTimeout ?? config.busyTimeout,
       driver,
     );
-    return new DualBackend(conn, { selection, config, filename, lockProtocol: lockProtocol(config, driver), settings });
+    const capabilities = detectCapabilities(conn);
+    return new DualBackend(conn, { selection, config, filename, lockProtocol: lockProtocol(config, driver), settings, capabilities });
   } catch (e) {
     conn.close();
     throw e;

@@ -42,6 +42,18 @@ export interface StatementResult {
   readonly lastInsertRowid: number | bigint;
 }
 
+/**
+ * What the SQLite build behind a connection can parse, found at open by preparing a probe
+ * statement (never by `pragma compile_options`, which can claim options the parser lacks).
+ */
+export interface BackendCapabilities {
+  /**
+   * `UPDATE/DELETE ... ORDER BY ... LIMIT ... OFFSET` (SQLite's SQLITE_ENABLE_UPDATE_DELETE_LIMIT
+   * grammar). `core/` rewrites Kysely's `orderBy()/limit()` on UPDATE and DELETE where this is false.
+   */
+  readonly updateDeleteLimit: boolean;
+}
+
 /** Options for {@link Backend} creation that do not come from the DSN. */
 export interface OpenBackendOptions {
   /** Driver chosen in code; beats the DSN's `_driver` and `SQLITE_DRIVER`. */
@@ -64,6 +76,8 @@ export interface Backend {
   readonly lockProtocol: LockProtocol;
   /** Every applied setting as read back from SQLite after opening, keyed by pragma name. */
   readonly settings: Readonly<Record<string, string | number>>;
+  /** What this connection's SQLite parses (probed at open). */
+  readonly capabilities: BackendCapabilities;
   /** True between a successful BEGIN and the end of that transaction (SQLite's autocommit off). */
   readonly inTransaction: boolean;
   /** True once `close()` has run. */
