@@ -17,3 +17,4 @@ export {
 } from './errors.js';
 export { scanSql, type SqlShape } from './sql-scan.js';
 export { PRAGMA_ORDER } from './settings.js';
+export { FEATURE_PROBES, probeFeatures, type FeatureProbe } from './features.js';
