@@ -24,6 +24,10 @@ export interface NativeDatabase {
 export interface NativeStatement {
   readonly reader: boolean;
   safeIntegers(on: boolean): NativeStatement;
+  /** Rows as arrays of values in column order. */
+  raw(on: boolean): NativeStatement;
+  /** The result columns as SQLite names them now (readers only). */
+  columns(): { name: string }[];
   run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint };
   all(...params: unknown[]): Record<string, unknown>[];
   iterate(...params: unknown[]): IterableIterator<Record<string, unknown>>;
@@ -43,15 +47,29 @@ export interface WasmDatabase {
   prepare(sql: string): WasmStatement;
   close(): void;
 }
-/** A node-sqlite3-wasm `Statement`; `_ptr` is its `sqlite3_stmt*`. */
+/**
+ * A node-sqlite3-wasm `Statement`; `_ptr` is its `sqlite3_stmt*`. The underscored methods are the
+ * class's own steps of `all()`/`iterate()`, used separately because those read the column names
+ * before the first step (see `wasm-connection.ts`); {@link loadWasm} checks they exist.
+ */
 export interface WasmStatement {
   readonly _ptr: number | null;
   readonly isFinalized: boolean;
   run(values?: unknown[]): { changes: number; lastInsertRowid: number | bigint };
-  all(values?: unknown[]): Record<string, unknown>[];
-  iterate(values?: unknown[]): IterableIterator<Record<string, unknown>>;
   finalize(): void;
+  /** Throws when the statement is finalized or its database closed. */
+  _assertReady(): void;
+  /** Resets the statement, clears its bindings and binds `values`. */
+  _bind(values: unknown[]): void;
+  /** One `sqlite3_step`: true for a row, false when done; throws on an error. */
+  _step(): boolean;
+  /** `sqlite3_column_name` of every column, as SQLite sees them now. */
+  _getColumnNames(): string[];
+  /** The current row as `{ [keys[i]]: value of column i }` (blobs as fresh `Uint8Array` copies). */
+  _getRow(keys: readonly string[], expand: false): Record<string, unknown>;
 }
+
+const WASM_STATEMENT_METHODS = ['_assertReady', '_bind', '_step', '_getColumnNames', '_getRow', 'run', 'finalize'] as const;
 
 type Loaded<T> = { ok: true; value: T } | { ok: false; error: unknown };
 let native: Loaded<NativeModule> | undefined;
@@ -85,10 +103,24 @@ export function loadWasm(): WasmModule {
     if (typeof mod.cwrap !== 'function' || typeof mod.Database !== 'function') {
       throw new Error('node-sqlite3-wasm does not export cwrap/Database as version 0.8 did');
     }
+    checkStatementMethods(mod);
     return mod;
   });
   if (!wasm.ok) throw new DriverUnavailableError('wasm', wasm.error);
   return wasm.value;
+}
+
+/** Proves the `Statement` internals this layer steps with exist (the class itself is not exported). */
+function checkStatementMethods(mod: WasmModule): void {
+  const db = new mod.Database(':memory:');
+  try {
+    const stmt = db.prepare('select 1');
+    const missing = WASM_STATEMENT_METHODS.filter((m) => typeof (stmt as unknown as Record<string, unknown>)[m] !== 'function');
+    stmt.finalize();
+    if (missing.length > 0) throw new Error(`node-sqlite3-wasm's Statement lacks ${missing.join(', ')} (version 0.8 has them): this version is not supported`);
+  } finally {
+    db.close();
+  }
 }
 
 /** True when this module set `SQLITE_USE_URI` itself (for error messages). */

@@ -3,7 +3,8 @@
  * row reading; a few raw SQLite calls (reached through the module's `cwrap` and the classes'
  * `_ptr` handles) fill what they lack: resetting a statement right after use (its `get()` and
  * abandoned iterators keep the statement, and so the `<db>.lock` directory, alive), the result
- * code of a failed step, the reader flag, and fresh `changes()`.
+ * code of a failed step, the reader flag, and fresh `changes()`. Rows are read with the class's
+ * own bind/step/row steps, but column names only after the first step (see {@link Columns}).
  */
 import { constraintCode, PRIMARY_CODES, primaryFromMessage } from './error-codes.js';
 import type { DriverConnection, PreparedStatement } from './connection.js';
@@ -98,7 +99,7 @@ export class WasmConnection implements DriverConnection {
     let stmt: WasmStatement | undefined;
     try {
       stmt = this.#db.prepare('select name from pragma_table_info(?) where pk > 0 order by pk');
-      const pk = stmt.all([table]).map((r) => r.name as string);
+      const pk = readAll(stmt, [table]).map((r) => r.name as string);
       return pk.length === columns.length && pk.every((c) => columns.includes(c));
     } catch {
       return false;
@@ -123,7 +124,7 @@ class WasmPrepared implements PreparedStatement {
 
   all(params: readonly BindValue[]): Row[] {
     try {
-      const rows = this.#stmt.all(params as BindValue[]);
+      const rows = readAll(this.#stmt, params);
       this.#conn.reset(this.#stmt);
       return rows;
     } catch (e) {
@@ -143,15 +144,22 @@ class WasmPrepared implements PreparedStatement {
 
   iterate(params: readonly BindValue[]): Iterator<Row, undefined> {
     const self = { conn: this.#conn, stmt: this.#stmt, sql: this.#sql };
-    let it: Iterator<Row> | undefined;
+    let columns: Columns | undefined;
+    let started = false;
     let done = false;
     return {
       next(): IteratorResult<Row, undefined> {
         if (done) return { done: true, value: undefined };
         try {
-          it ??= self.stmt.iterate(params as BindValue[]);
-          const r = it.next();
-          if (!r.done) return { done: false, value: r.value };
+          if (!started) {
+            started = true;
+            self.stmt._assertReady();
+            self.stmt._bind(params as BindValue[]);
+          }
+          if (self.stmt._step()) {
+            columns ??= columnsOf(self.stmt);
+            return { done: false, value: readRow(self.stmt, columns) };
+          }
         } catch (e) {
           done = true;
           throw self.conn.stepError(e, self.stmt, self.sql);
@@ -161,7 +169,7 @@ class WasmPrepared implements PreparedStatement {
         return { done: true, value: undefined };
       },
       return(): IteratorResult<Row, undefined> {
-        // the package's generator has no finally: without this reset the lock outlives the loop
+        // the statement stays mid-step otherwise: without this reset the lock outlives the loop
         if (!done) self.conn.reset(self.stmt);
         done = true;
         return { done: true, value: undefined };
@@ -174,6 +182,35 @@ class WasmPrepared implements PreparedStatement {
     this.#conn.reset(this.#stmt);
     this.#stmt.finalize();
   }
+}
+
+/**
+ * The column names of one execution. The package's own `all()`/`iterate()` read them after
+ * binding and before the first step, but a statement whose schema changed (a table dropped and
+ * re-created, a column added or renamed, by this connection or another process) is re-prepared by
+ * SQLite inside that first step: names read before it are the old ones, and so is their count.
+ * Reading them after the first step gives the statement as it actually ran.
+ */
+type Columns = readonly string[];
+
+function columnsOf(stmt: WasmStatement): Columns {
+  return stmt._getColumnNames();
+}
+
+function readRow(stmt: WasmStatement, columns: Columns): Row {
+  return stmt._getRow(columns, false);
+}
+
+/** Binds and steps `stmt` to the end, naming columns after the first step (see {@link Columns}). */
+function readAll(stmt: WasmStatement, params: readonly BindValue[]): Row[] {
+  stmt._assertReady();
+  stmt._bind(params as BindValue[]);
+  const rows: Row[] = [];
+  if (!stmt._step()) return rows;
+  const columns = columnsOf(stmt);
+  do rows.push(readRow(stmt, columns));
+  while (stmt._step());
+  return rows;
 }
 
 function messageOf(e: unknown): string {
