@@ -8,6 +8,7 @@ import type { TxLock } from '../dsn/types.js';
 import { ReadOnlyTransactionError } from './errors.js';
 import type { Unlock } from './fifo-lock.js';
 import type { Holding } from './misuse.js';
+import type { Lease } from './lease.js';
 import type { SharedDatabase } from './shared-database.js';
 import { isLimitedWrite, rewriteLimitedWrite } from './limited-write.js';
 import type { DualSqliteLogger } from './dialect-config.js';
@@ -24,6 +25,9 @@ export class DualSqliteConnection implements DatabaseConnection {
   readonly #log: DualSqliteLogger;
   #unlock: Unlock | undefined;
   #holding: Holding | undefined;
+  /** The current lease and the mark of the flow that took it (see misuse.ts). */
+  #lease: Lease | undefined;
+  #flow: Holding | undefined;
   /** `query_only` value to restore when a read-only transaction ends; undefined outside one. */
   #restoreQueryOnly: number | undefined;
 
@@ -50,8 +54,19 @@ export class DualSqliteConnection implements DatabaseConnection {
   async *streamQuery<R>(compiledQuery: CompiledQuery, chunkSize = DEFAULT_CHUNK_SIZE): AsyncIterableIterator<QueryResult<R>> {
     const size = Number.isInteger(chunkSize) && chunkSize > 0 ? chunkSize : DEFAULT_CHUNK_SIZE;
     const query = this.#needsRewrite(compiledQuery) ? await this.#rewrite(compiledQuery) : compiledQuery;
-    for await (const rows of this.#db.iterate(query.sql, query.parameters, this.#busyTimeoutMs, size)) {
-      yield { rows: rows as R[] };
+    const lease = this.#lease;
+    const inTransaction = lease?.use === 'transaction';
+    // Inside a transaction the lease stays the transaction's (Kysely queues trx statements itself).
+    if (lease && !inTransaction) lease.useFor('stream', query.sql, this.#db.captureSites);
+    try {
+      for await (const rows of this.#db.iterate(query.sql, query.parameters, this.#busyTimeoutMs, size)) {
+        // parked while the consumer runs its loop body: a statement it starts then can never run
+        if (lease) lease.parked = true;
+        yield { rows: rows as R[] };
+        if (lease) lease.parked = false;
+      }
+    } finally {
+      if (lease) lease.parked = false;
     }
   }
 
@@ -69,9 +84,11 @@ export class DualSqliteConnection implements DatabaseConnection {
     return rewriteLimitedWrite(compiledQuery, this.#db.backend.selection.driver, async (sql, params) => (await this.#run(sql, params)).rows);
   }
 
-  /** Records the lease granted by the file's FIFO lock. */
-  lease(unlock: Unlock): void {
+  /** Records the lease granted by the file's FIFO lock, and the mark of the flow that took it. */
+  lease(unlock: Unlock, lease: Lease, flow: Holding | undefined): void {
     this.#unlock = unlock;
+    this.#lease = lease;
+    this.#flow = flow;
   }
 
   /**
@@ -82,7 +99,9 @@ export class DualSqliteConnection implements DatabaseConnection {
   async begin(settings: TransactionSettings, txlock: TxLock, holding: Holding): Promise<void> {
     this.#holding = holding;
     const readOnly = settings.accessMode === 'read only';
-    await this.#run(`begin ${readOnly || this.#connectionReadOnly() ? 'deferred' : txlock}`, []);
+    const begin = `begin ${readOnly || this.#connectionReadOnly() ? 'deferred' : txlock}`;
+    this.#lease?.useFor('transaction', begin, this.#db.captureSites);
+    await this.#run(begin, []);
     if (!readOnly) return;
     try {
       const current = await this.#run('pragma query_only', []);
@@ -120,6 +139,9 @@ export class DualSqliteConnection implements DatabaseConnection {
     try {
       if (this.#holding) this.#holding.active = false;
       this.#holding = undefined;
+      if (this.#flow) this.#flow.active = false;
+      this.#flow = undefined;
+      this.#lease = undefined;
       if (!this.#db.closed && this.#db.inTransaction) {
         this.#log({ level: 'warn', event: 'open-transaction-released', message: `connection to ${this.#db.label} released inside an open transaction; rolled it back` });
         this.#endQuietly('rollback');

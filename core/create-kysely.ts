@@ -5,8 +5,6 @@ import { DualSqliteDialect } from './dialect.js';
 
 /** Options of {@link createKysely}: the dialect's options plus Kysely's own `plugins` and `log`. */
 export interface CreateKyselyOptions extends DualSqliteOpenOptions {
-  /** See {@link DualSqliteDialectConfig.detectMisuse}. */
-  readonly detectMisuse?: boolean;
   readonly plugins?: KyselyConfig['plugins'];
   /** Kysely's query log (not the dialect's event log, which is `log`). */
   readonly kyselyLog?: KyselyConfig['log'];

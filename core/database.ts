@@ -7,6 +7,7 @@ import type { DsnConfig } from '../dsn/types.js';
 import { defaultLogger, type DualSqliteOpenOptions } from './dialect-config.js';
 import { DatabaseClosedError } from './errors.js';
 import type { Unlock } from './fifo-lock.js';
+import { enableMisuseDetection, markFlow, type Holding } from './misuse.js';
 import { resolveOptions } from './options.js';
 import { retainDatabase, type SharedRef } from './registry.js';
 
@@ -22,7 +23,11 @@ export class DualSqliteDatabase {
   readonly #options: DualSqliteOpenOptions;
   /** The lease kept while this handle's transaction is open. */
   #held: Unlock | undefined;
+  /** The mark of the async flow that began that transaction (see misuse.ts). */
+  #heldBy: Holding | undefined;
   #closed = false;
+  /** Names this handle in messages about who holds the connection. */
+  readonly #owner = `openDatabase handle #${++handles}`;
 
   /** Use {@link openDatabase}. */
   constructor(ref: SharedRef, config: DsnConfig, options: DualSqliteOpenOptions) {
@@ -53,21 +58,54 @@ export class DualSqliteDatabase {
 
   /** Runs one statement; SQLITE_BUSY is waited out asynchronously where a retry is safe. */
   async execute(sql: string, params: readonly unknown[] = []): Promise<StatementResult> {
-    const unlock = await this.#lease();
+    // Synchronously, in the caller's context: a transaction this statement begins belongs to the
+    // caller's flow, which must not then wait for the connection through another handle.
+    const flow = this.#held === undefined && BEGIN.test(sql) ? this.#markFlow() : undefined;
+    let unlock: Unlock;
     try {
-      return await this.#ref.database.run(sql, params, this.#config.busyTimeout);
+      unlock = await this.#lease();
+    } catch (error) {
+      if (flow) flow.active = false;
+      throw error;
+    }
+    const database = this.#ref.database;
+    if (flow) {
+      flow.lease = database.holder;
+      database.holder?.useFor('transaction', sql, database.captureSites);
+    }
+    try {
+      return await database.run(sql, params, this.#config.busyTimeout);
     } finally {
-      this.#settle(unlock);
+      this.#settle(unlock, flow);
     }
   }
 
   /** Iterates rows; the connection is this handle's until the loop ends or stops early. */
   async *iterate(sql: string, params: readonly unknown[] = []): AsyncGenerator<Row> {
-    const unlock = await this.#lease();
+    const flow = this.#held === undefined ? this.#markFlow() : undefined;
+    let unlock: Unlock;
     try {
-      for await (const rows of this.#ref.database.iterate(sql, params, this.#config.busyTimeout, 1)) yield* rows;
+      unlock = await this.#lease();
+    } catch (error) {
+      if (flow) flow.active = false;
+      throw error;
+    }
+    const database = this.#ref.database;
+    // inside this handle's transaction the lease stays the transaction's
+    const lease = flow ? database.holder : undefined;
+    if (flow) flow.lease = lease;
+    lease?.useFor('stream', sql, database.captureSites);
+    try {
+      for await (const rows of database.iterate(sql, params, this.#config.busyTimeout, 1)) {
+        for (const row of rows) {
+          if (lease) lease.parked = true;
+          yield row;
+          if (lease) lease.parked = false;
+        }
+      }
     } finally {
-      this.#settle(unlock);
+      if (lease) lease.parked = false;
+      this.#settle(unlock, flow);
     }
   }
 
@@ -86,6 +124,8 @@ export class DualSqliteDatabase {
       } catch (error) {
         (this.#options.log ?? defaultLogger)({ level: 'error', event: 'rollback-failed', message: 'rollback on close failed', error });
       } finally {
+        if (this.#heldBy) this.#heldBy.active = false;
+        this.#heldBy = undefined;
         held();
       }
     }
@@ -95,21 +135,47 @@ export class DualSqliteDatabase {
   async #lease(): Promise<Unlock> {
     if (this.#closed) throw new DatabaseClosedError(this.#ref.database.label);
     if (this.#held) return () => {};
-    return this.#ref.database.acquire(this.#options.acquireTimeout);
+    const { acquireTimeout, acquireWarning, log } = this.#options;
+    const database = this.#ref.database;
+    return database.tryAcquire(this.#owner) ?? database.acquire({
+      owner: this.#owner,
+      timeoutMs: acquireTimeout,
+      busyTimeoutMs: this.#config.busyTimeout,
+      warnAfterMs: acquireWarning,
+      log: log ?? defaultLogger,
+    });
+  }
+
+  #markFlow(): Holding | undefined {
+    return this.#options.detectMisuse === false ? undefined : markFlow(this.#ref.database);
   }
 
   /** Keeps the lease while a transaction begun through this handle is open, else hands it on. */
-  #settle(unlock: Unlock): void {
-    if (this.#ref.database.inTransaction && !this.#ref.database.closed) {
-      this.#held ??= unlock;
+  #settle(unlock: Unlock, flow: Holding | undefined): void {
+    const database = this.#ref.database;
+    if (database.inTransaction && !database.closed) {
+      if (this.#held === undefined) {
+        this.#held = unlock;
+        this.#heldBy = flow;
+        const holder = database.holder;
+        if (holder) holder.handleTransaction = true;
+      }
       return;
     }
     const held = this.#held;
+    const heldBy = this.#heldBy;
     this.#held = undefined;
+    this.#heldBy = undefined;
+    if (flow) flow.active = false;
+    if (heldBy) heldBy.active = false;
     unlock();
     held?.();
   }
 }
+
+let handles = 0;
+
+const BEGIN = /^\s*begin\b/i;
 
 /**
  * Opens (or joins, when this process already has it open) the database a DSN names.
@@ -117,6 +183,7 @@ export class DualSqliteDatabase {
  */
 export async function openDatabase(dsnOrConfig: string | DsnConfig, options: DualSqliteOpenOptions = {}): Promise<DualSqliteDatabase> {
   const config = resolveOptions(dsnOrConfig, options);
+  if (options.detectMisuse !== false) enableMisuseDetection();
   const ref = await retainDatabase(config, { driver: options.driver, env: options.env });
   return new DualSqliteDatabase(ref, config, options);
 }

@@ -26,18 +26,28 @@ export interface DualSqliteOpenOptions {
    * transaction of this process) before failing with code `ACQUIRE_TIMEOUT`. Default: wait forever.
    */
   readonly acquireTimeout?: number;
+  /**
+   * A wait for this process's connection that lasts this many ms logs one `slow-acquire` warning
+   * through `log`, naming what holds the connection (a transaction, a stream or a query, on which
+   * Kysely instance or handle, for how long, and from the second such wait on, where it began).
+   * Default 10000; `Infinity` turns it off.
+   */
+  readonly acquireWarning?: number;
+  /**
+   * Detect waits for the connection that can never end because the waiting async flow holds it
+   * itself: the outer `db` inside its own transaction callback (`TRANSACTION_MISUSE`), a statement
+   * inside a `for await` over a stream on the same file (`STREAM_MISUSE`), a second handle used
+   * while this flow has a transaction open on another (`TRANSACTION_MISUSE`). Default true.
+   * `false` skips the AsyncLocalStorage this needs (a small cost on every promise in the process
+   * on Node 20); such a misuse then waits, so set `acquireTimeout`.
+   */
+  readonly detectMisuse?: boolean;
 }
 
 /** Configuration of {@link DualSqliteDialect}. */
 export interface DualSqliteDialectConfig extends DualSqliteOpenOptions {
   /** A DSN string (`file:app.db?_txlock=immediate`, `:memory:`, ...) or an already parsed config. */
   readonly dsn: string | DsnConfig;
-  /**
-   * Detect the outer `db` used inside its own transaction callback (`TransactionMisuseError`).
-   * Default true. `false` skips the AsyncLocalStorage this needs (a small cost on every promise
-   * in the process on Node 20); such a misuse then waits, so set `acquireTimeout`.
-   */
-  readonly detectMisuse?: boolean;
 }
 
 /** The default logger: the library's warnings must not vanish, but must not throw either. */

@@ -8,39 +8,56 @@ import type { DsnConfig } from '../dsn/types.js';
 import { DualSqliteConnection } from './connection.js';
 import { defaultLogger, type DualSqliteDialectConfig } from './dialect-config.js';
 import { TransactionMisuseError, DatabaseClosedError } from './errors.js';
-import { holdsHere, markHolding, type Holding } from './misuse.js';
+import { holdsHere, markFlow, markHolding, type Holding } from './misuse.js';
 import { retainDatabase, type SharedRef } from './registry.js';
 
 /** Kysely driver of one Kysely instance; all instances on a file share its {@link SharedRef}'s database. */
 export class DualSqliteDriver implements Driver {
   readonly #config: DualSqliteDialectConfig;
   readonly #dsn: DsnConfig;
-  readonly #owner: object;
+  readonly #memoryOwner: object;
   #ref: SharedRef | undefined;
   #connection: DualSqliteConnection | undefined;
   #destroyed = false;
+  /** Names this Kysely instance in messages about who holds the connection. */
+  readonly #owner = `Kysely instance #${++instances}`;
 
   /** `owner` scopes private memory databases: drivers of one dialect share one. */
   constructor(config: DualSqliteDialectConfig, dsn: DsnConfig, owner: object) {
     this.#config = config;
     this.#dsn = dsn;
-    this.#owner = owner;
+    this.#memoryOwner = owner;
   }
 
   async init(): Promise<void> {
     const { driver, env } = this.#config;
-    this.#ref = await retainDatabase(this.#dsn, { driver, env }, this.#owner);
+    this.#ref = await retainDatabase(this.#dsn, { driver, env }, this.#memoryOwner);
     this.#connection = new DualSqliteConnection(this.#ref.database, this.#dsn.busyTimeout, this.#config.log ?? defaultLogger);
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
     const ref = this.#ref;
     if (!ref || this.#destroyed) throw new DatabaseClosedError(ref?.database.label ?? 'the database');
-    if (this.#config.detectMisuse !== false && holdsHere(ref.database)) throw new TransactionMisuseError(ref.database.label);
-    // A free lock is taken synchronously: no promise and no extra tick per query.
-    const unlock = ref.database.tryAcquire() ?? (await ref.database.acquire(this.#config.acquireTimeout));
-    this.#connection!.lease(unlock);
-    return this.#connection!;
+    const detect = this.#config.detectMisuse !== false;
+    if (detect && holdsHere(ref.database)) throw new TransactionMisuseError(ref.database.label);
+    // Synchronously, in the context of the user's call: a stream on this lease marks the loop
+    // that consumes it (see misuse.ts).
+    const mark = detect ? markFlow(ref.database) : undefined;
+    try {
+      // A free lock is taken synchronously: no promise and no extra tick per query.
+      const unlock = ref.database.tryAcquire(this.#owner) ?? (await ref.database.acquire(this.#acquireOptions()));
+      if (mark) mark.lease = ref.database.holder;
+      this.#connection!.lease(unlock, ref.database.holder!, mark);
+      return this.#connection!;
+    } catch (error) {
+      if (mark) mark.active = false;
+      throw error;
+    }
+  }
+
+  #acquireOptions() {
+    const { acquireTimeout, acquireWarning, log } = this.#config;
+    return { owner: this.#owner, timeoutMs: acquireTimeout, busyTimeoutMs: this.#dsn.busyTimeout, warnAfterMs: acquireWarning, log: log ?? defaultLogger };
   }
 
   beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
@@ -80,6 +97,8 @@ export class DualSqliteDriver implements Driver {
     await this.#ref?.release();
   }
 }
+
+let instances = 0;
 
 /** A holding that marks no context: detection is off for this dialect. */
 function unmarked(database: object): Holding {

@@ -12,12 +12,41 @@ export class TransactionMisuseError extends DualSqliteError {
   /** The database (real path, or a memory label) whose connection is held. */
   readonly database: string;
 
-  constructor(database: string) {
+  /**
+   * `holder`: the open transaction of an `openDatabase` handle that this flow began, waited for
+   * `waitedMs` (the waiter's `_busy_timeout`), as a second SQLite connection would have.
+   */
+  constructor(database: string, holder?: string, waitedMs?: number) {
     super(
       'TRANSACTION_MISUSE',
-      `the outer Kysely instance was used inside its own transaction callback on ${database}: ` +
-        'this async context already holds the connection to this database, so the query would wait forever. ' +
-        'Use the `trx` argument of the callback instead of `db` (and do not start a second transaction inside it).',
+      holder === undefined
+        ? `the outer Kysely instance was used inside its own transaction callback on ${database}: ` +
+            'this async context already holds the connection to this database, so the query would wait forever. ' +
+            'Use the `trx` argument of the callback instead of `db` (and do not start a second transaction inside it).'
+        : `this async flow holds the connection to ${database} in ${holder}, and waited ${waitedMs} ms (_busy_timeout) for that ` +
+            'same connection through another handle or a Kysely instance: only this flow can end that transaction, so awaiting ' +
+            'this statement first would wait forever (every handle and dialect on a file shares one connection). Run the statement ' +
+            'through the handle that began the transaction, or commit or roll back there first.',
+    );
+    this.database = database;
+  }
+}
+
+/**
+ * A statement was started on a database while the same async flow iterates a stream on it (e.g.
+ * a write inside `for await (const row of db.selectFrom(...).stream())`). The one connection
+ * cannot run a statement while it iterates, so the statement would wait for the stream, which
+ * waits for the loop: forever. Code `STREAM_MISUSE`.
+ */
+export class StreamMisuseError extends DualSqliteError {
+  readonly database: string;
+
+  constructor(database: string, holder: string) {
+    super(
+      'STREAM_MISUSE',
+      `a statement was started on ${database} while this async flow iterates ${holder}: the connection cannot run a ` +
+        'statement while it iterates, and the stream only moves on when this loop does, so it would wait forever. ' +
+        'Read the rows first (.execute(), or pages with limit/offset) and write after, or collect the changes and run them after the loop.',
     );
     this.database = database;
   }

@@ -9,6 +9,7 @@ export { registryKey, registeredUsers } from './registry.js';
 export type { DualSqliteDialectConfig, DualSqliteOpenOptions, DualSqliteLogEvent, DualSqliteLogger } from './dialect-config.js';
 export {
   TransactionMisuseError,
+  StreamMisuseError,
   AcquireTimeoutError,
   RegistryConflictError,
   ReadOnlyTransactionError,

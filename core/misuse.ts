@@ -5,12 +5,21 @@
  * connection of database X" so such a query can fail at once instead of waiting forever.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Lease } from './lease.js';
 
-/** One held connection, linked to any holding the context already had (another database). */
+/**
+ * One held connection, linked to any holding the context already had (another database).
+ * A holding with a `lease` is a flow mark (see {@link markFlow}); one without marks a Kysely
+ * transaction callback.
+ */
 export interface Holding {
   readonly database: object;
   active: boolean;
   readonly outer: Holding | undefined;
+  /** True for a flow mark. */
+  readonly flow?: boolean;
+  /** For flow marks: the lease this flow took, once granted. */
+  lease?: Lease | undefined;
 }
 
 const storage = new AsyncLocalStorage<Holding | undefined>();
@@ -50,7 +59,36 @@ export function markHolding(database: object): Holding {
 export function holdsHere(database: object): boolean {
   if (!enabled) return false;
   for (let h = storage.getStore(); h; h = h.outer) {
-    if (h.active && h.database === database) return true;
+    if (h.active && h.database === database && h.flow !== true) return true;
+  }
+  return false;
+}
+
+/**
+ * Marks the CURRENT async context as the flow that takes a lease of `database` (fill in `lease`
+ * once granted; set `active` false when it is handed back). Called synchronously where the
+ * user's call enters the library, so the mark reaches the code that continues after the user's
+ * `await`, e.g. the body of a `for await` loop over a stream, or the statements after a BEGIN on
+ * an `openDatabase` handle. Unlike a transaction callback's mark this one also reaches siblings
+ * started from the same context, so a waiter is refused on it only when the lease cannot move
+ * on without this flow: a stream suspended at a yield, a handle's open transaction.
+ * Returns undefined (and marks nothing) while detection is off.
+ */
+export function markFlow(database: object): Holding | undefined {
+  if (!enabled) return undefined;
+  let outer = storage.getStore();
+  // Finished marks at the head are dropped, so a loop of statements keeps a short chain.
+  while (outer !== undefined && !outer.active) outer = outer.outer;
+  const holding: Holding = { database, active: true, outer, flow: true, lease: undefined };
+  storage.enterWith(holding);
+  return holding;
+}
+
+/** True when the current async context took `lease` (its flow mark is still active). */
+export function flowHolds(lease: Lease): boolean {
+  if (!enabled) return false;
+  for (let h = storage.getStore(); h; h = h.outer) {
+    if (h.active && h.lease === lease) return true;
   }
   return false;
 }

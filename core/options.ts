@@ -15,6 +15,9 @@ export function resolveOptions(dsn: unknown, options: DualSqliteOpenOptions & { 
   if (acquireTimeout !== undefined && !(typeof acquireTimeout === 'number' && acquireTimeout >= 0 && Number.isFinite(acquireTimeout))) {
     throw new InvalidOptionError('acquireTimeout', acquireTimeout, 'use a number of milliseconds >= 0, or leave it out to wait without limit');
   }
+  if (options.acquireWarning !== undefined && !(typeof options.acquireWarning === 'number' && options.acquireWarning >= 0 && !Number.isNaN(options.acquireWarning))) {
+    throw new InvalidOptionError('acquireWarning', options.acquireWarning, 'use a number of milliseconds >= 0 (Infinity turns the warning off), or leave it out for 10000');
+  }
   if (log !== undefined && typeof log !== 'function') {
     throw new InvalidOptionError('log', log, 'use a function receiving { level, event, message, error }');
   }

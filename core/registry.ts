@@ -135,7 +135,7 @@ function refWithRelease(database: SharedDatabase, onRelease: () => Promise<void>
 
 /** Lets every queued query finish first (FIFO), so destroy never pulls the connection from under one. */
 async function closeWhenIdle(database: SharedDatabase): Promise<void> {
-  const unlock = await database.acquire();
+  const unlock = await database.acquireToClose();
   try {
     database.close();
   } finally {

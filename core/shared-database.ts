@@ -11,7 +11,10 @@ import type { DsnConfig } from '../dsn/types.js';
 import { createGuard, type LockGuard } from './guard/index.js';
 import { isBusyError, isRetrySafe, retryLoop, retryOnBusy, type BusyRetryOptions } from './busy-retry.js';
 import { FifoLock, type Unlock } from './fifo-lock.js';
-import { AcquireTimeoutError } from './errors.js';
+import { AcquireTimeoutError, StreamMisuseError, TransactionMisuseError } from './errors.js';
+import type { DualSqliteLogger } from './dialect-config.js';
+import { Lease } from './lease.js';
+import { flowHolds, holdsHere } from './misuse.js';
 import { Turns } from './turns.js';
 
 /**
@@ -21,6 +24,22 @@ import { Turns } from './turns.js';
 export const SQLITE_BUSY_TIMEOUT_MS = 0;
 
 const BEGIN = /^\s*begin\b/i;
+
+/** Default of `acquireWarning`: a wait for this process's connection this long (ms) is logged. */
+export const DEFAULT_ACQUIRE_WARNING_MS = 10_000;
+
+/** How one user waits for the connection (see {@link SharedDatabase.acquire}). */
+export interface AcquireOptions {
+  /** Who asks, named in messages: `Kysely instance #1`, `openDatabase handle #2`. */
+  readonly owner: string;
+  /** Longest wait in ms before `ACQUIRE_TIMEOUT`; undefined waits without limit. */
+  readonly timeoutMs?: number | undefined;
+  /** The waiter's `_busy_timeout`: how long it waits for a transaction its own flow holds on another handle. */
+  readonly busyTimeoutMs?: number | undefined;
+  /** A wait this long (ms) logs a `slow-acquire` warning naming the holder; default 10 s. */
+  readonly warnAfterMs?: number | undefined;
+  readonly log?: DualSqliteLogger | undefined;
+}
 
 const NO_GUARD: LockGuard = { enter() {}, exit() {}, recoverStaleLock: () => false, release() {} };
 
@@ -33,6 +52,13 @@ export class SharedDatabase {
   readonly #turns: Turns | undefined;
   /** Used in error messages: the real path, or a label for memory/temp databases. */
   readonly label: string;
+  /** The current grant of the FIFO lock; undefined while it is free. */
+  #holder: Lease | undefined;
+  /**
+   * True once a wait on this database was long enough to warn about: from then on leases keep
+   * the stack of where a transaction or stream began, so the next warning can name it.
+   */
+  #captureSites = false;
 
   private constructor(backend: Backend, guard: LockGuard, turns: Turns | undefined) {
     this.#backend = backend;
@@ -79,14 +105,88 @@ export class SharedDatabase {
     return this.#backend.closed;
   }
 
-  /** The connection at once when nobody holds or waits for it, else undefined. */
-  tryAcquire(): Unlock | undefined {
-    return this.#lock.tryAcquire();
+  /** The lease of whoever holds the connection now. */
+  get holder(): Lease | undefined {
+    return this.#holder;
   }
 
-  /** Waits (FIFO) for the connection; rejects with {@link AcquireTimeoutError} after `timeoutMs`. */
-  acquire(timeoutMs?: number): Promise<Unlock> {
-    return this.#lock.acquire(timeoutMs, () => new AcquireTimeoutError(this.label, timeoutMs!));
+  /** True when leases should record where a transaction or stream began (see {@link Lease.useFor}). */
+  get captureSites(): boolean {
+    return this.#captureSites;
+  }
+
+  /** The connection at once when nobody holds or waits for it, else undefined. */
+  tryAcquire(owner: string): Unlock | undefined {
+    const unlock = this.#lock.tryAcquire();
+    return unlock && this.#grant(owner, unlock);
+  }
+
+  /**
+   * Waits (FIFO) for the connection; rejects with {@link AcquireTimeoutError} after `timeoutMs`.
+   * A wait that can never end because this async flow holds the connection itself is refused at
+   * once: {@link StreamMisuseError} while the flow iterates a stream, {@link TransactionMisuseError}
+   * while it has a transaction open on an `openDatabase` handle or runs a Kysely transaction callback.
+   */
+  async acquire(options: AcquireOptions): Promise<Unlock> {
+    const ownTransaction = this.#refuseSelfDeadlock();
+    const { owner } = options;
+    // A wait for a transaction this flow holds on another handle is what two SQLite connections
+    // would see as a lock held by the other: it ends after the waiter's busy timeout, as a misuse.
+    const timeoutMs = ownTransaction ? Math.min(options.timeoutMs ?? Infinity, options.busyTimeoutMs ?? 0) : options.timeoutMs;
+    const onTimeout = ownTransaction
+      ? () => new TransactionMisuseError(this.label, ownTransaction.describe(), timeoutMs)
+      : () => new AcquireTimeoutError(this.label, timeoutMs!);
+    const warnAfterMs = options.warnAfterMs ?? DEFAULT_ACQUIRE_WARNING_MS;
+    const started = performance.now();
+    const unlock = await this.#lock.acquire(timeoutMs, onTimeout, {
+      afterMs: warnAfterMs,
+      onLongWait: () => this.#warnLongWait(options, started),
+    });
+    return this.#grant(owner, unlock);
+  }
+
+  /** For the registry's close: waits behind every queued user, without the checks. */
+  acquireToClose(): Promise<Unlock> {
+    return this.#lock.acquire().then((unlock) => this.#grant('closing', unlock));
+  }
+
+  #grant(owner: string, unlock: Unlock): Unlock {
+    const lease = new Lease(owner);
+    this.#holder = lease;
+    return () => {
+      if (lease.released) return;
+      lease.released = true;
+      if (this.#holder === lease) this.#holder = undefined;
+      unlock();
+    };
+  }
+
+  /**
+   * Throws when this flow holds the connection in a way only it can end (a Kysely transaction
+   * callback, a stream suspended in its loop); returns the holder's lease when this flow holds it
+   * in a handle's open transaction (see {@link acquire}).
+   */
+  #refuseSelfDeadlock(): Lease | undefined {
+    const holder = this.#holder;
+    if (holder === undefined) return undefined;
+    if (holdsHere(this)) throw new TransactionMisuseError(this.label);
+    if (!flowHolds(holder)) return undefined;
+    if (holder.use === 'stream' && holder.parked) throw new StreamMisuseError(this.label, holder.describe());
+    return holder.use === 'transaction' && holder.handleTransaction ? holder : undefined;
+  }
+
+  #warnLongWait(options: AcquireOptions, started: number): void {
+    this.#captureSites = true;
+    const now = performance.now();
+    const holder = this.#holder?.describe(now) ?? 'nobody (the lock is being handed on)';
+    options.log?.({
+      level: 'warn',
+      event: 'slow-acquire',
+      message:
+        `${options.owner} has waited ${Math.round(now - started)} ms for the connection to ${this.label}, held by ${holder}; ` +
+        'if that holder waits for this statement, the two wait forever: end that transaction or stream first ' +
+        '(acquireTimeout bounds such waits, acquireWarning sets when this warning comes)',
+    });
   }
 
   /**
