@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { median, quantile, seededIds, summarize } from '../../bench/stats.js';
+import { SPAWN_HANG_MS } from '../helpers/hang.js';
 
 const stats = suite('bench: statistics');
 
@@ -52,7 +53,7 @@ run('raw better-sqlite3 runs every workload and the contention audit adds up', (
   const stdout = execFileSync(
     process.execPath,
     ['--import', 'tsx', 'bench/run.ts', '--json', '--rounds', '1', '--slice-ms', '20', '--contention-ms', '300', '--filter', '/raw-native$'],
-    { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 },
+    { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: SPAWN_HANG_MS },
   );
   const result = JSON.parse(stdout);
   const ids = result.workloads.map((w: { workload: string }) => w.workload);

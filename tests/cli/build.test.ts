@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { root } from './run-cli.js';
 import { tmpDir } from '../helpers/tmp.js';
+import { SPAWN_HANG_MS } from '../helpers/hang.js';
 
 const test = suite('cli: build');
 
@@ -15,7 +16,7 @@ const test = suite('cli: build');
 const outDir = join(root, '.tmp', `build-${process.pid}`);
 process.on('exit', () => rmSync(outDir, { recursive: true, force: true }));
 
-const run = (args: string[], cwd = root) => spawnSync(process.execPath, args, { cwd, encoding: 'utf8', timeout: 120_000, env: { ...process.env, SQLITE_DRIVER: '' } });
+const run = (args: string[], cwd = root) => spawnSync(process.execPath, args, { cwd, encoding: 'utf8', timeout: SPAWN_HANG_MS, env: { ...process.env, SQLITE_DRIVER: '' } });
 
 test('tsc -p tsconfig.build.json compiles without errors', () => {
   mkdirSync(outDir, { recursive: true });

@@ -5,6 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadAwareTimeout, SPAWN_HANG_MS } from '../helpers/hang.js';
 
 /** Repository root. */
 export const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -44,7 +45,7 @@ export function cli(args: readonly string[], options: CliOptions = {}): CliRun {
     cwd: options.cwd ?? root,
     env: envFor(options.env),
     encoding: 'utf8',
-    timeout: options.timeoutMs ?? 60_000,
+    timeout: options.timeoutMs ?? SPAWN_HANG_MS,
   });
   return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: `${r.stderr}${r.error ? String(r.error) : ''}` };
 }
@@ -61,9 +62,9 @@ export function cliAsync(args: readonly string[], options: CliOptions = {}): Pro
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+    const cancel = loadAwareTimeout(options.timeoutMs ?? 120_000, () => child.kill('SIGKILL'));
     child.on('close', (code, signal) => {
-      clearTimeout(timer);
+      cancel();
       resolve({ code, signal, stdout, stderr });
     });
   });

@@ -8,12 +8,12 @@ import * as assert from 'uvu/assert';
 import { fork, type ChildProcess } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { createKysely, openDatabase, registeredUsers } from '../../core/index.js';
 import type { DriverName } from '../../drivers/types.js';
 import { matrix } from '../helpers/matrix.js';
+import { schedTimes } from '../helpers/sched.js';
 import { parseDsn } from '../../dsn/index.js';
 import { openBackend } from '../../drivers/index.js';
 import { lockDirExists, openTestDb, rejection, tmpDsn, type TestDb } from './support.js';
@@ -25,14 +25,18 @@ const holderScript = fileURLToPath(new URL('./fixtures/lock-holder.ts', import.m
  * timer by up to ~240 ms, while one lock attempt took under 5 ms. So each gap between two ticks is
  * split: the time the loop was busy (eventLoopUtilization: running JS or a blocking call, which is
  * what a blocking or spinning busy wait causes) minus the time the main thread sat runnable but
- * not running (Linux run-queue delay from /proc/self/schedstat) must stay under the bare 50 ms;
- * the raw wall-clock gap only gets a sanity bound (STALL_BOUND_MS, default 400; a blocking wait
- * shows the whole wait, 800 ms in the first test). The control test shows the metric catches a
- * real blocking wait.
+ * not running (Linux run-queue delay from /proc/thread-self/schedstat) must stay under the bare
+ * 50 ms. The raw wall-clock gap is only reported: it measures the machine's load, not the
+ * library. The control test shows the metric catches a real blocking wait.
+ *
+ * The share of the wait the loop was busy is corrected the same way (busy time minus run-queue
+ * delay, over the wait). CPU time itself is not inflated by load (a thread that waits for a CPU
+ * is not charged for it); the library's wait costs a few percent of a core (docs/performance.md),
+ * so 30% is far from any figure a busy machine produced and far below a spinning wait.
  */
 const MAX_BUSY_GAP_MS = 50;
-const MAX_GAP_MS = Number(process.env.STALL_BOUND_MS ?? 400);
 const MAX_LOOP_UTILIZATION = 0.3;
+const MAX_CPU_SHARE = 0.3;
 
 /** Lock holders still running; killed after each test so a failed assertion cannot leave one
  * holding the lock (and its IPC channel keeping this process alive). */
@@ -55,11 +59,7 @@ async function release(child: ChildProcess): Promise<void> {
 
 /** Milliseconds the main thread has spent runnable but waiting for a CPU; 0 where unknown. */
 function runQueueDelayMs(): number {
-  try {
-    return Number(readFileSync('/proc/self/schedstat', 'utf8').split(' ')[1]) / 1e6 || 0;
-  } catch {
-    return 0;
-  }
+  return schedTimes().waitMs;
 }
 
 /** Samples the event loop while `work` runs: largest timer gap, and CPU time per wall time. */
@@ -68,19 +68,20 @@ async function measure<T>(work: () => Promise<T>) {
   let last = performance.now();
   let lastElu = performance.eventLoopUtilization();
   let lastDelay = runQueueDelayMs();
-  const gaps: { at: number; gap: number; busy: number }[] = [];
+  const gaps: { at: number; gap: number; busy: number; idle: number }[] = [];
   const ticker = setInterval(() => {
     const now = performance.now();
     const elu = performance.eventLoopUtilization();
     const delay = runQueueDelayMs();
-    const active = performance.eventLoopUtilization(elu, lastElu).active;
-    gaps.push({ at: now, gap: now - last, busy: Math.max(0, active - (delay - lastDelay)) });
+    const { active, idle } = performance.eventLoopUtilization(elu, lastElu);
+    gaps.push({ at: now, gap: now - last, busy: Math.max(0, active - (delay - lastDelay)), idle });
     last = now;
     lastElu = elu;
     lastDelay = delay;
   }, 5);
   histogram.enable();
   const elu0 = performance.eventLoopUtilization();
+  const delay0 = runQueueDelayMs();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let outcome: { value?: T; error?: any };
@@ -91,7 +92,8 @@ async function measure<T>(work: () => Promise<T>) {
   }
   const wall = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
-  const utilization = performance.eventLoopUtilization(elu0).utilization;
+  const elu = performance.eventLoopUtilization(elu0);
+  const utilization = Math.max(0, elu.active - (runQueueDelayMs() - delay0)) / wall;
   clearInterval(ticker);
   histogram.disable();
   /** Largest timer gap that ended before `until` (a performance.now() time), i.e. while still waiting. */
@@ -99,7 +101,9 @@ async function measure<T>(work: () => Promise<T>) {
   /** Largest part of one gap during which the loop was busy and the OS was running it (same window). */
   const maxBusyGap = (until = Infinity) => Math.max(0, ...gaps.filter((g) => g.at <= until).map((g) => g.busy));
   if (process.env.DEBUG_GAPS) console.log(gaps.filter((g) => g.gap > 15).map((g) => `${(g.at - t0).toFixed(0)}:${g.gap.toFixed(1)}`).join(' '));
-  return { ...outcome, wall, utilization, maxBusyGap, cpuShare: (cpu.user + cpu.system) / 1000 / wall, maxGap, loopDelayMax: histogram.max / 1e6 };
+  /** The longest gap, with the time the loop sat idle waiting for events during it. */
+  const longest = () => gaps.reduce((a, g) => (g.gap > a.gap ? g : a), { at: 0, gap: 0, busy: 0, idle: 0 });
+  return { ...outcome, wall, utilization, maxBusyGap, longest, cpuShare: (cpu.user + cpu.system) / 1000 / wall, maxGap, loopDelayMax: histogram.max / 1e6 };
 }
 
 matrix('busy wait', (test, driver) => {
@@ -127,8 +131,7 @@ matrix('busy wait', (test, driver) => {
     assert.ok(m.wall >= releaseAfterMs - 20, `waited ${m.wall.toFixed(0)} ms, expected about ${releaseAfterMs}`);
     // Only the wait counts: after the release the insert itself commits (fsync), which is not waiting.
     assert.ok(m.maxBusyGap(releasedAt) < MAX_BUSY_GAP_MS, `event loop blocked ${m.maxBusyGap(releasedAt).toFixed(1)} ms while waiting`);
-    assert.ok(m.maxGap(releasedAt) < MAX_GAP_MS, `event loop gap of ${m.maxGap(releasedAt).toFixed(1)} ms while waiting`);
-    assert.ok(m.cpuShare < 0.3, `waiter used ${(m.cpuShare * 100).toFixed(0)}% of a core while waiting`);
+    assert.ok(m.cpuShare < MAX_CPU_SHARE, `waiter used ${(m.cpuShare * 100).toFixed(0)}% of a core while waiting`);
     assert.ok(m.utilization < MAX_LOOP_UTILIZATION, `event loop busy ${(m.utilization * 100).toFixed(0)}% of the wait`);
     const rows = await db.selectFrom('t').select(['v', 'n']).orderBy('id').execute();
     assert.equal(rows, [{ v: 'child', n: -1 }, { v: 'parent', n: 1 }]);
@@ -146,8 +149,7 @@ matrix('busy wait', (test, driver) => {
     assert.match(m.error.message, new RegExp(`_busy_timeout=${timeout}`));
     assert.ok(m.wall >= timeout - 5, `failed after ${m.wall.toFixed(0)} ms, before the ${timeout} ms timeout`);
     assert.ok(m.maxBusyGap() < MAX_BUSY_GAP_MS, `event loop blocked ${m.maxBusyGap().toFixed(1)} ms while waiting`);
-    assert.ok(m.maxGap() < MAX_GAP_MS, `event loop gap of ${m.maxGap().toFixed(1)} ms while waiting`);
-    assert.ok(m.cpuShare < 0.3, `waiter used ${(m.cpuShare * 100).toFixed(0)}% of a core while waiting`);
+    assert.ok(m.cpuShare < MAX_CPU_SHARE, `waiter used ${(m.cpuShare * 100).toFixed(0)}% of a core while waiting`);
     assert.ok(m.utilization < MAX_LOOP_UTILIZATION, `event loop busy ${(m.utilization * 100).toFixed(0)}% of the wait`);
     await release(child);
     await db.destroy();
@@ -171,11 +173,17 @@ matrix('busy wait', (test, driver) => {
     });
     blocking.close();
     await release(child);
-    assert.ok(m.maxGap() >= 250, `the blocking wait should show as a ~300 ms gap, got ${m.maxGap().toFixed(1)}`);
-    // The stall assertion of the other tests would fail on it (native sleeps in SQLite's busy
-    // handler, wasm spins; time the spinning thread spent preempted is not counted, so under load
-    // wasm's figure is lower than 300 but still far above the bound).
-    assert.ok(m.maxBusyGap() >= MAX_BUSY_GAP_MS, `the blocking wait should count as blocked, got ${m.maxBusyGap().toFixed(1)} ms`);
+    const longest = m.longest();
+    assert.ok(longest.gap >= 250, `the blocking wait should show as a ~300 ms gap, got ${longest.gap.toFixed(1)}`);
+    // The loop never got back to waiting for events during that gap: it was blocked, whatever
+    // the machine's load (a healthy wait spends its gaps idle in the poll phase).
+    assert.ok(longest.idle < 0.1 * longest.gap, `the loop was idle ${longest.idle.toFixed(1)} ms of a ${longest.gap.toFixed(1)} ms gap`);
+    // The stall assertion of the other tests fails on it too. Native sleeps in SQLite's busy
+    // handler (not runnable, so none of it is discounted as run-queue delay). wasm spins: only
+    // its on-CPU time counts, which on a loaded machine can be a small part of the 300 ms, so
+    // for wasm the idle check above is the load-proof signature.
+    if (driver === 'native') assert.ok(m.maxBusyGap() >= MAX_BUSY_GAP_MS, `the blocking wait should count as blocked, got ${m.maxBusyGap().toFixed(1)} ms`);
+    console.log(`  [${driver}] control: blocked ${longest.gap.toFixed(0)} ms (idle ${longest.idle.toFixed(1)} ms), busy part ${m.maxBusyGap().toFixed(1)} ms`);
   });
 
   test('a reader in another process: native waits at COMMIT (retried safely), wasm at BEGIN (dot-file locks are exclusive)', async () => {
@@ -245,7 +253,9 @@ matrix('busy wait', (test, driver) => {
   });
 
   test('a lock left by a SIGKILLed process is recovered while waiting, also when it blocks the open itself', async () => {
-    const { path: file, dsn } = tmpDsn('_busy_timeout=3000');
+    // A long busy timeout: recovery has to happen while waiting, however slow the machine; a
+    // lock that were never recovered would fail the open with SQLITE_BUSY after it.
+    const { path: file, dsn } = tmpDsn('_busy_timeout=20000');
     const seed = await openTestDb(driver, dsn);
     await seed.destroy();
     const child = await holdLock(dsn, driver);
@@ -253,11 +263,9 @@ matrix('busy wait', (test, driver) => {
     child.kill('SIGKILL');
     await exited;
     if (driver === 'wasm') assert.is(lockDirExists(file), true, 'the killed wasm process should have left its .lock');
-    const started = performance.now();
     const db = await openTestDb(driver, dsn);
     await db.insertInto('t').values({ v: 'after crash' }).execute();
     assert.equal((await db.selectFrom('t').select('v').execute()).map((r) => r.v), ['after crash']);
-    assert.ok(performance.now() - started < 3000, 'recovered before the busy timeout');
     assert.is(lockDirExists(file), false);
     await db.destroy();
   });
@@ -314,7 +322,10 @@ matrix('busy wait', (test, driver) => {
     );
     if (driver === 'native') {
       assert.is(m.error?.code, 'SQLITE_BUSY');
-      assert.ok(insertMs < 3000, `busy statement inside a transaction was retried for ${insertMs.toFixed(0)} ms`);
+      // A retried statement would fail only after the whole 5000 ms, with the busy wait's own
+      // message (which names _busy_timeout); the driver's error means it was not retried.
+      assert.not.match(m.error.message, /_busy_timeout=/, 'the busy statement inside a transaction was retried');
+      assert.ok(insertMs < 5000, `busy statement inside a transaction was retried for ${insertMs.toFixed(0)} ms`);
       await release(child!);
     } else {
       assert.is(m.error, undefined);

@@ -14,6 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { matrix } from '../helpers/matrix.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { codeBlocks, documents, root } from './markdown.js';
+import { SPAWN_HANG_MS } from '../helpers/hang.js';
 
 const indexUrl = pathToFileURL(join(root, 'index.ts')).href;
 const tsxUrl = import.meta.resolve('tsx');
@@ -63,7 +64,7 @@ function runExample(example: Example, driver: string): { status: number | null; 
   writeFileSync(file, rewriteImports(example.code));
   // Examples may read their DSN from DATABASE_URL, as applications do: a file in the temp cwd.
   const env: NodeJS.ProcessEnv = { ...process.env, SQLITE_DRIVER: driver, DATABASE_URL: 'app.db' };
-  const r = spawnSync(process.execPath, ['--import', tsxUrl, file], { cwd, env, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, ['--import', tsxUrl, file], { cwd, env, encoding: 'utf8', timeout: SPAWN_HANG_MS });
   return { status: r.status, output: `${r.stdout}${r.stderr}${r.error ? String(r.error) : ''}` };
 }
 
@@ -106,7 +107,7 @@ function typecheck(): Map<string, string[]> {
       JSON.stringify({ extends: '../../tsconfig.json', compilerOptions: { noEmit: true, rootDir: '../..' }, include: ['*.ts'] }),
     );
     const tsc = join(root, 'node_modules/typescript/bin/tsc');
-    const r = spawnSync(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json'), '--pretty', 'false'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json'), '--pretty', 'false'], { cwd: root, encoding: 'utf8', timeout: SPAWN_HANG_MS });
     const errors = new Map<string, string[]>();
     for (const line of `${r.stdout}${r.stderr}`.split('\n')) {
       const m = /(example-\d+\.ts)\((\d+),\d+\): (error .*)$/.exec(line);

@@ -11,6 +11,7 @@ import { selectDriver } from '../../drivers/index.js';
 import { makeConfig } from '../helpers/config.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { throwsCode } from './_util.js';
+import { SPAWN_HANG_MS } from '../helpers/hang.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const tsx = import.meta.resolve('tsx');
@@ -20,7 +21,7 @@ function child(cwd: string, file: string, code: string, env: Record<string, stri
   writeFileSync(join(cwd, file), code);
   const clean = { ...process.env, ...env };
   for (const k of ['SQLITE_DRIVER', 'SQLITE_USE_URI']) if (!(k in env)) delete clean[k];
-  const r = spawnSync(process.execPath, ['--import', tsx, join(cwd, file)], { cwd, env: clean, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, ['--import', tsx, join(cwd, file)], { cwd, env: clean, encoding: 'utf8', timeout: SPAWN_HANG_MS });
   assert.is(r.status, 0, `child failed: ${r.stderr}`);
   const lines = r.stdout.trim().split('\n');
   return JSON.parse(lines[lines.length - 1]!);

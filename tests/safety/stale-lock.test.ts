@@ -50,7 +50,7 @@ matrix('stale dot-file lock', (test, driver) => {
     await holder.kill();
     assert.ok(existsSync(`${file}.lock`) && existsSync(`${file}-journal`), 'lock and hot journal left behind');
     // Opening runs SQL (the settings pragmas), so the open itself meets the stale lock.
-    const db = await openDatabase(dsnFor(file, driver, { dotfile: true, extra: '_busy_timeout=5000' }), { driver });
+    const db = await openDatabase(dsnFor(file, driver, { dotfile: true, extra: '_busy_timeout=20000' }), { driver });
     await db.execute("insert into ledger values ('after', 1, 1, 0)");
     await db.close();
     assert.not.ok(existsSync(`${file}-journal`), 'the hot journal was rolled back');

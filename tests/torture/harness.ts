@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../../core/index.js';
 import type { DriverName } from '../../drivers/types.js';
 import type { Role } from './child.js';
+import { loadAwareTimeout } from '../helpers/hang.js';
 
 const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -81,13 +82,14 @@ export class Child {
     const seen = this.lines.find((l) => re.test(l));
     if (seen !== undefined) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        reject(new Error(`child ${this.pid}: no line matching ${re} within ${timeoutMs} ms; got ${JSON.stringify(this.lines.slice(-5))}; stderr: ${this.#stderr.slice(-2000)}`));
-      }, timeoutMs);
+      // A hang detector, not a speed bound: it counts time the machine had CPU to spare.
+      const clearTimer = loadAwareTimeout(timeoutMs, () => {
+        reject(new Error(`child ${this.pid}: no line matching ${re} within ${timeoutMs} ms of unloaded time; got ${JSON.stringify(this.lines.slice(-5))}; stderr: ${this.#stderr.slice(-2000)}`));
+      });
       const waiter = {
         re,
         resolve: (l: string) => {
-          clearTimeout(timer);
+          clearTimer();
           resolve(l);
         },
       };
@@ -95,7 +97,7 @@ export class Child {
       // An early exit must not leave the caller waiting for the timeout.
       void this.closed.then(() => {
         if (!this.#waiters.includes(waiter)) return;
-        clearTimeout(timer);
+        clearTimer();
         reject(new Error(`child ${this.pid} exited before a line matching ${re}; got ${JSON.stringify(this.lines.slice(-5))}; stderr: ${this.#stderr.slice(-2000)}`));
       });
     });
