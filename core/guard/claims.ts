@@ -175,11 +175,15 @@ export class OwnClaim {
   /** Waiting behind lock `lockId`, which this owner therefore does not hold. */
   setWaiting(lockId: string): void {
     if (this.#state === 'W' && this.#lockId === lockId) return;
-    // Readers must never pair 'W' with a lock id it was not written for: go through '1'
-    // (conservative: "may hold"), write the id, then flip the state byte.
-    this.#write1('1');
-    writeSync(this.#fd, header('1', lockId), 1, ID_WIDTH, 1);
-    this.#lockId = lockId;
+    if (this.#lockId !== lockId) {
+      // Readers must never pair 'W' with a lock id it was not written for: go through '1'
+      // (conservative: "may hold"), write the id, then flip the state byte. The same id is still
+      // on disk after setBusy/setIdle (they write byte 0 only), so a waiter that polls behind
+      // one lock flips the state byte alone.
+      if (this.#state !== '1') this.#write1('1');
+      writeSync(this.#fd, header('1', lockId), 1, ID_WIDTH, 1);
+      this.#lockId = lockId;
+    }
     this.#write1('W');
   }
 

@@ -9,6 +9,14 @@ import { forgetAtExit, rememberAtExit } from './exit-hook.js';
 /** File timestamps come from a coarse kernel clock (a few ms behind `Date.now()`). */
 const CTIME_MARGIN_NS = 20_000_000n;
 
+/**
+ * How often (ms) a waiter re-judges the same lock instance. Judging reads every claim and each
+ * claimant's /proc entry; done on every 2 ms poll it was most of a waiting wasm process's CPU
+ * (docs/performance.md). A lock is never stale before STALE_GRACE_MS (500 ms) anyway, so this
+ * adds at most 50 ms to the recovery of a dead owner's lock.
+ */
+export const REJUDGE_MS = 50;
+
 /** Guard for connections that take no file locks (memory, temp, `nolock`, `immutable`). */
 export class InertGuard implements LockGuard {
   enter(): void {}
@@ -70,6 +78,9 @@ export class DotfileGuard extends ClaimGuard {
   #enteredNs = 0n;
   /** Identity of a lock this thread may be keeping between statements (exclusive mode). */
   #keptId: string | undefined;
+  /** The lock instance last judged live or unproven, and when (performance.now() ms). */
+  #judgedId: string | undefined;
+  #judgedAt = 0;
 
   constructor(claim: OwnClaim | null, ctx: RecoveryContext, exclusive?: boolean) {
     super(claim);
@@ -116,6 +127,10 @@ export class DotfileGuard extends ClaimGuard {
       // We got SQLITE_BUSY, so we hold no lock on this file: say so, naming the lock that blocks
       // us, so that other waiters may clear it if it is stale (a "busy" mark would stop them).
       this.claim?.setWaiting(lock.id);
+      const now = performance.now();
+      if (lock.id === this.#judgedId && now - this.#judgedAt < REJUDGE_MS) return false;
+      this.#judgedId = lock.id;
+      this.#judgedAt = now;
       return recoverIfStale(this.#ctx, lock);
     } catch {
       return false; // a failed recovery attempt is just another busy retry
