@@ -8,6 +8,9 @@ import { SqliteAdapter } from 'kysely';
  * it also would not serialize two Kysely instances on one file, which our lock does.
  */
 export class DualSqliteAdapter extends SqliteAdapter {
+  // kysely 0.29 declares this member (so its types require `override`), 0.28 does not (so its
+  // types forbid it); the package builds against either.
+  // @ts-ignore TS4114 with kysely 0.29 types
   get supportsMultipleConnections(): boolean {
     return true;
   }

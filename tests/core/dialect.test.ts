@@ -6,7 +6,8 @@
 import * as assert from 'uvu/assert';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { FileMigrationProvider, Migrator, sql } from 'kysely';
+import { sql } from 'kysely';
+import { FileMigrationProvider, Migrator } from '../helpers/kysely-migration.js';
 import { parseDsn } from '../../dsn/index.js';
 import { openBackend } from '../../drivers/index.js';
 import { createKysely, DualSqliteDialect, registeredUsers } from '../../core/index.js';
