@@ -27,6 +27,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -202,6 +203,8 @@ function runSuite(v) {
 }
 
 const t0 = Date.now();
+const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
+const load0 = load();
 const summary = [];
 let passed = 0;
 let failed = 0;
@@ -230,6 +233,6 @@ for (const major of majors) {
   failed += result.failed;
   summary.push(`${label}: ${result.passed} passed, ${result.failed} failed, ${((Date.now() - started) / 60000).toFixed(1)} min`);
 }
-console.log(`\nNode matrix in ${((Date.now() - t0) / 60000).toFixed(1)} min:\n${summary.map((s) => `  ${s}`).join('\n')}`);
+console.log(`\nNode matrix in ${((Date.now() - t0) / 60000).toFixed(1)} min (load average ${load0} at the start, ${load()} at the end):\n${summary.map((s) => `  ${s}`).join('\n')}`);
 console.log(`${passed} passed, ${failed} failed`);
 if (failed > 0) process.exitCode = 1;
