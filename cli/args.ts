@@ -25,6 +25,24 @@ export const EXIT = Object.freeze({
 /** The values `--driver` accepts. */
 export type DriverFlag = 'native' | 'wasm' | 'auto';
 
+/** One accepted value of a flag with a fixed set of values: the help text and errors list these. */
+export interface Choice<V extends string = string> {
+  readonly value: V;
+  readonly help: string;
+}
+
+/** The drivers `--driver` names, in the order help and errors list them. */
+export const DRIVER_CHOICES: readonly Choice<DriverFlag>[] = Object.freeze([
+  { value: 'native', help: 'better-sqlite3' },
+  { value: 'wasm', help: 'node-sqlite3-wasm' },
+  { value: 'auto', help: 'native when better-sqlite3 loads, else wasm' },
+]);
+
+/** `native|wasm|auto` for usage lines. */
+export function choiceList(choices: readonly Choice[]): string {
+  return choices.map((c) => c.value).join('|');
+}
+
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 /** The parsed flags: strings for `type: 'string'`, booleans for `type: 'boolean'`. */
@@ -33,13 +51,17 @@ export type Parsed<O extends Options> = {
   readonly positionals: string[];
 };
 
-/** Parses `args` against `options`, turning parseArgs' TypeErrors into {@link UsageError}s. */
+/**
+ * Parses `args` against `options`. parseArgs' own errors are replaced by messages that name the
+ * flag and the fix; a negative number after a flag that takes a value (`--seconds -1`) is taken
+ * as that value, so its validator can say what is wrong with it.
+ */
 export function parse<O extends Options>(command: string, args: readonly string[], options: O, positionals: number): Parsed<O> {
   let parsed;
   try {
-    parsed = parseArgs({ args: [...args], options, allowPositionals: true, strict: true }) as unknown as Parsed<O>;
+    parsed = parseArgs({ args: joinNegativeValues(args, options), options, allowPositionals: true, strict: true }) as unknown as Parsed<O>;
   } catch (err) {
-    throw new UsageError(`${command}: ${(err as Error).message}. Run "dual-sqlite ${command} --help".`);
+    throw new UsageError(`${command}: ${describeParseError(err, options)} Run "dual-sqlite ${command} --help".`);
   }
   if (parsed.positionals.length > positionals) {
     throw new UsageError(
@@ -50,30 +72,84 @@ export function parse<O extends Options>(command: string, args: readonly string[
   return parsed;
 }
 
+/** `--flag -1` -> `--flag=-1` for flags that take a value (parseArgs would call -1 an option). */
+function joinNegativeValues(args: readonly string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const name = /^--([^=]+)$/.exec(args[i]!)?.[1];
+    const next = args[i + 1];
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && /^-[\d.]/.test(next)) {
+      out.push(`--${name}=${next}`);
+      i++;
+    } else out.push(args[i]!);
+  }
+  return out;
+}
+
+function describeParseError(err: unknown, options: Options): string {
+  const e = err as { code?: string; message?: string };
+  const flag = /'(-[^' ]+)/.exec(e.message ?? '')?.[1] ?? '?';
+  const known = Object.keys(options).map((o) => `--${o}`).join(', ');
+  switch (e.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown option "${flag}"; the options are ${known}.`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      if (/does not take an argument/.test(e.message ?? '')) return `${flag} takes no value.`;
+      return `${flag} needs a value (${flag} <value> or ${flag}=<value>).`;
+    default:
+      return `${e.message ?? String(err)}.`;
+  }
+}
+
+/** Validates a flag whose value must be one of `choices` (case-insensitive). */
+export function choiceFlag<V extends string>(command: string, flag: string, value: string | undefined, choices: readonly Choice<V>[]): V | undefined {
+  if (value === undefined) return undefined;
+  const found = choices.find((c) => c.value === value.toLowerCase());
+  if (found) return found.value;
+  const list = choices.map((c) => `${c.value} (${c.help})`).join(', ');
+  throw new UsageError(`${command}: --${flag} "${value}" is not one of the choices: ${list}.`);
+}
+
 /** Validates a `--driver` value. */
 export function driverFlag(command: string, value: string | undefined): DriverFlag | undefined {
-  if (value === undefined) return undefined;
-  const v = value.toLowerCase();
-  if (v === 'native' || v === 'wasm' || v === 'auto') return v;
-  throw new UsageError(`${command}: --driver "${value}" is not a driver; use native, wasm or auto.`);
+  return choiceFlag(command, 'driver', value, DRIVER_CHOICES);
 }
 
-/** Validates a positive integer flag such as `--agents 4`. */
-export function positiveInt(command: string, flag: string, value: string | undefined, fallback: number, max: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > max) {
-    throw new UsageError(`${command}: --${flag} "${value}" must be a whole number from 1 to ${max}.`);
-  }
-  return n;
+/** A numeric flag: its bounds, default and unit, for validation and for the help text. */
+export interface NumberFlag {
+  readonly name: string;
+  /** `int`: whole numbers only. */
+  readonly kind: 'int' | 'number';
+  /** Smallest accepted value; `above` makes it exclusive. */
+  readonly min: number;
+  readonly above?: boolean;
+  readonly max: number;
+  readonly fallback: number;
+  /** What the number counts, e.g. "worker processes". */
+  readonly unit: string;
 }
 
-/** Validates a positive number flag such as `--seconds 2.5`. */
-export function positiveNumber(command: string, flag: string, value: string | undefined, fallback: number, max: number): number {
-  if (value === undefined) return fallback;
+/** Validates `value` against `spec`: plain decimal digits only (no `1e3`, `0x10`, spaces). */
+export function numberFlag(command: string, spec: NumberFlag, value: string | undefined): number {
+  if (value === undefined) return spec.fallback;
+  const pattern = spec.kind === 'int' ? /^-?\d+$/ : /^-?(\d+\.?\d*|\.\d+)$/;
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || n > max) {
-    throw new UsageError(`${command}: --${flag} "${value}" must be a number above 0 and at most ${max}.`);
-  }
-  return n;
+  const low = spec.above ? n > spec.min : n >= spec.min;
+  if (pattern.test(value.trim()) && low && n <= spec.max) return n;
+  throw new UsageError(`${command}: --${spec.name} "${value}" must be ${numberRange(spec)} (${spec.unit}; default ${spec.fallback}).`);
+}
+
+/** "a whole number from 1 to 64", "a number above 0 and at most 86400". */
+export function numberRange(spec: NumberFlag): string {
+  const what = spec.kind === 'int' ? 'a whole number' : 'a number';
+  return spec.above ? `${what} above ${spec.min} and at most ${spec.max}` : `${what} from ${spec.min} to ${spec.max}`;
+}
+
+/** How a driver selection is shown: the command line is named as the source when `--driver` decided. */
+export function describeSelection(selection: { driver: string; source: string; reason: string }, flag: DriverFlag | undefined): string {
+  if (flag === undefined) return `${selection.driver} (${selection.reason})`;
+  if (flag !== 'auto') return `${selection.driver} (command line: --driver ${flag})`;
+  // the selection's reason reads "<who> is auto: <why>"; keep the why, name the command line as who
+  const why = selection.reason.slice(selection.reason.indexOf(': ') + 2);
+  return `${selection.driver} (command line: --driver auto; ${why})`;
 }

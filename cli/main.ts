@@ -8,16 +8,17 @@
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { DualSqliteError } from '../dsn/base-error.js';
-import { EXIT, UsageError } from './args.js';
+import { choiceList, DRIVER_CHOICES, EXIT, UsageError } from './args.js';
+import { DEMO_USAGE } from './demo/flags.js';
 import { processIo, println, type CliIo } from './io.js';
 
 /** Top-level help text. */
 export const HELP = `dual-sqlite: inspect DSNs, diagnose SQLite files, run the multi-agent demo
 
 Usage:
-  dual-sqlite inspect <dsn> [--driver native|wasm|auto] [--json]
-  dual-sqlite doctor <dsn> [--driver native|wasm|auto] [--fix] [--json]
-  dual-sqlite demo [--dsn <dsn>] [--driver native|wasm|auto] [--agents N] [--tasks N] [--seconds S]
+  dual-sqlite inspect <dsn> [--driver ${choiceList(DRIVER_CHOICES)}] [--json]
+  dual-sqlite doctor <dsn> [--driver ${choiceList(DRIVER_CHOICES)}] [--fix] [--json]
+  ${DEMO_USAGE}
   dual-sqlite help [command]
 
 Exit codes: 0 success (doctor: healthy), 1 a problem was found, 2 bad arguments or bad DSN.

@@ -50,7 +50,7 @@ async function runTask(db: Kysely<DemoDatabase>, task: number, endAt: number, st
 }
 
 class TaskState {
-  readonly counters: AgentCounters = { commits: 0, busy: 0, errors: 0, waited: 0, waitTotalMs: 0, waitMaxMs: 0, maxStallMs: 0 };
+  readonly counters: AgentCounters = { commits: 0, busy: 0, errors: 0, waited: 0, waitTotalMs: 0, waitMaxMs: 0, maxStallMs: 0, p99StallMs: 0 };
   readonly committed: number[];
   readonly waits: number[] = [];
   readonly errorSamples: string[] = [];
@@ -87,17 +87,20 @@ async function main(): Promise<void> {
   const go = new Promise<ParentMessage>((resolve) => process.once('message', (m) => resolve(m as ParentMessage)));
   try {
     await sql`select count(*) from demo_rows`.execute(db); // opens the connection and checks the schema
-    send({ type: 'ready', agent: spec.agent, driver: spec.driver ?? 'auto' });
+    const timeout = (await sql<Record<string, unknown>>`pragma busy_timeout`.execute(db)).rows[0];
+    send({ type: 'ready', agent: spec.agent, driver: spec.driver ?? 'auto', sqliteBusyTimeoutMs: Number(Object.values(timeout ?? {})[0]) });
     const { endAt } = await go;
     stalls.enable();
     const ticker = setInterval(() => {
       state.counters.maxStallMs = stalls.max / 1e6;
+      state.counters.p99StallMs = stalls.percentile(99) / 1e6;
       send({ type: 'progress', agent: spec.agent, counters: state.counters });
     }, 250);
     await Promise.all(Array.from({ length: spec.tasks }, (_, t) => runTask(db, t, endAt, state)));
     clearInterval(ticker);
     stalls.disable();
     state.counters.maxStallMs = stalls.max / 1e6;
+    state.counters.p99StallMs = stalls.percentile(99) / 1e6;
   } finally {
     await db.destroy();
   }

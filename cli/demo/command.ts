@@ -6,48 +6,33 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { dirname, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kysely, sql } from 'kysely';
 import { DualSqliteDialect } from '../../core/index.js';
 import { selectDriver } from '../../drivers/index.js';
 import { formatDsn, parseDsn } from '../../dsn/index.js';
-import { driverFlag, EXIT, parse, positiveInt, positiveNumber, UsageError, type DriverFlag } from '../args.js';
+import { choiceFlag, describeSelection, EXIT, numberFlag, parse, UsageError, type DriverFlag } from '../args.js';
 import { println, type CliIo } from '../io.js';
 import { ProgressLine } from '../progress.js';
 import type { AgentCounters, AgentMessage, AgentSpec } from './protocol.js';
 import { WAIT_THRESHOLD_MS } from './protocol.js';
 import { createSchema, type DemoDatabase } from './schema.js';
+import { DEFAULT_DSN, DEMO_DRIVER_CHOICES, DEMO_NUMBERS, DEMO_USAGE, demoOptionHelp } from './flags.js';
 
-/** Where the demo writes when no `--dsn` is given: an embedded file, nothing to set up. */
-export const DEFAULT_DSN = './data/demo.db';
+export { DEFAULT_DSN, DEFAULT_THINK_MS } from './flags.js';
 
-/**
- * Default `--think-ms`: sub-agents do some work of their own between writes, as real agents do.
- * `--think-ms 0` (every task writing back to back) is the worst case for the locks; it passes too
- * since processes take turns for the write lock (core/turns.ts): before that, a process whose
- * queue never drained starved pollers in the others until their busy timeout.
- */
-export const DEFAULT_THINK_MS = 10;
-
-/** Help text of `dual-sqlite demo`. */
+/** Help text of `dual-sqlite demo`, built from the flag tables in flags.ts. */
 export const HELP = `dual-sqlite demo: many sub-agents write one SQLite database through the dialect
 
-Usage: dual-sqlite demo [--dsn <dsn>] [--driver native|wasm|auto|mixed] [--agents N] [--tasks N] [--seconds S] [--think-ms MS]
+Usage: ${DEMO_USAGE}
 
-  --dsn      database to write (default ${DEFAULT_DSN}, created if missing; the demo only
-             adds rows tagged with its own run id and never deletes anything)
-  --driver   native, wasm or auto (default: the DSN's _driver, then SQLITE_DRIVER, then auto);
-             mixed = even agents native, odd agents wasm, all with vfs=unix-dotfile (the one lock
-             protocol both drivers share)
-  --agents   worker processes (default 4)
-  --tasks    async tasks per worker process (default 8)
-  --seconds  how long the agents write (default 8)
-  --think-ms mean pause of each task between two transactions, standing for the agent's own
-             work (default ${DEFAULT_THINK_MS}; 0 = every task writes back to back, the worst case for the locks)
+${demoOptionHelp()}
 
-Exit code 0 when no caller saw SQLITE_BUSY or another error, integrity_check is ok and every
-acknowledged commit is in the database; 1 otherwise; 2 for bad arguments.`;
+Exit code 0 when no caller saw SQLITE_BUSY or another error, SQLite's own busy timeout is 0 in
+every agent (lock waits happen on the event loop, never inside SQLite), integrity_check is ok and
+every acknowledged commit is in the database; 1 otherwise; 2 for bad arguments.`;
 
 interface DemoOptions {
   readonly dsn: string;
@@ -71,14 +56,15 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     seconds: { type: 'string' },
     'think-ms': { type: 'string' },
   }, 0);
+  const driver = choiceFlag('demo', 'driver', values.driver, DEMO_DRIVER_CHOICES);
   const options: DemoOptions = {
     dsn: values.dsn ?? DEFAULT_DSN,
-    driver: values.driver === 'mixed' ? 'native' : driverFlag('demo', values.driver),
-    mixed: values.driver === 'mixed',
-    agents: positiveInt('demo', 'agents', values.agents, 4, 64),
-    tasks: positiveInt('demo', 'tasks', values.tasks, 8, 1000),
-    seconds: positiveNumber('demo', 'seconds', values.seconds, 8, 24 * 3600),
-    thinkMs: values['think-ms'] === '0' ? 0 : positiveNumber('demo', 'think-ms', values['think-ms'], DEFAULT_THINK_MS, 60_000),
+    driver: driver === 'mixed' ? 'native' : driver,
+    mixed: driver === 'mixed',
+    agents: numberFlag('demo', DEMO_NUMBERS.agents, values.agents),
+    tasks: numberFlag('demo', DEMO_NUMBERS.tasks, values.tasks),
+    seconds: numberFlag('demo', DEMO_NUMBERS.seconds, values.seconds),
+    thinkMs: numberFlag('demo', DEMO_NUMBERS['think-ms'], values['think-ms']),
   };
   const config = parseDsn(options.dsn, { cwd: io.cwd });
   if (config.location.kind !== 'file') {
@@ -98,7 +84,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   println(io.stdout, `  workload each task: one transaction (insert + read back) then ${options.thinkMs > 0 ? `~${options.thinkMs} ms of its own work` : 'the next at once (--think-ms 0)'}`);
   println(io.stdout, `  database ${config.location.path}`);
   if (options.mixed) println(io.stdout, '  driver   mixed: even agents native with vfs=unix-dotfile, odd agents wasm (dot-file locks), on one file');
-  else println(io.stdout, `  driver   ${selection.driver} (${selection.source}: ${selection.reason})`);
+  else println(io.stdout, `  driver   ${describeSelection(selection, options.driver)}`);
   println(io.stdout, `  run id   ${runId}`);
 
   const results = await runAgents(dsn, options, runId, selection.driver, io);
@@ -127,6 +113,8 @@ async function prepare(dsn: string, options: DemoOptions, runId: string, driver:
 interface AgentResult {
   /** The driver the agent was told to use (`auto` when the DSN/env decide). */
   driver: string;
+  /** SQLite's own busy timeout the agent read back from its connection; null if it never got ready. */
+  sqliteBusyTimeoutMs: number | null;
   counters: AgentCounters;
   committed: number[] | null;
   waits: number[];
@@ -141,7 +129,7 @@ interface RunResults {
   readonly elapsedMs: number;
 }
 
-const zero = (): AgentCounters => ({ commits: 0, busy: 0, errors: 0, waited: 0, waitTotalMs: 0, waitMaxMs: 0, maxStallMs: 0 });
+const zero = (): AgentCounters => ({ commits: 0, busy: 0, errors: 0, waited: 0, waitTotalMs: 0, waitMaxMs: 0, maxStallMs: 0, p99StallMs: 0 });
 
 /** The agent module next to this one: `.ts` under tsx, `.js` in `dist/`. */
 function agentFile(): string {
@@ -153,7 +141,7 @@ function agentFile(): string {
 async function runAgents(dsn: string, options: DemoOptions, runId: string, driver: string, io: CliIo): Promise<RunResults> {
   const results: AgentResult[] = Array.from({ length: options.agents }, (_, agent) => ({
     driver: options.mixed ? (agent % 2 === 0 ? 'native' : 'wasm') : driver,
-    counters: zero(), committed: null, waits: [], errorSamples: [], fatal: null, exitCode: null, signal: null,
+    sqliteBusyTimeoutMs: null, counters: zero(), committed: null, waits: [], errorSamples: [], fatal: null, exitCode: null, signal: null,
   }));
   const children: ChildProcess[] = [];
   const exited: Promise<void>[] = [];
@@ -170,7 +158,10 @@ async function runAgents(dsn: string, options: DemoOptions, runId: string, drive
     const r = results[agent]!;
     child.on('message', (raw) => {
       const m = raw as AgentMessage;
-      if (m.type === 'ready' && ++ready === options.agents) onReady();
+      if (m.type === 'ready') {
+        r.sqliteBusyTimeoutMs = m.sqliteBusyTimeoutMs;
+        if (++ready === options.agents) onReady();
+      }
       else if (m.type === 'progress') r.counters = m.counters;
       else if (m.type === 'done') Object.assign(r, { counters: m.counters, committed: m.committed, waits: m.waits, errorSamples: m.errorSamples });
       else if (m.type === 'fatal') r.fatal = m.message;
@@ -279,33 +270,54 @@ function percentile(sorted: readonly number[], p: number): number {
 
 function report(options: DemoOptions, run: RunResults, check: Verification, io: CliIo): number {
   const out = (s = ''): void => println(io.stdout, s);
+  const more = (s: string): void => out(`                      ${s}`);
   const commits = total(run.agents, 'commits');
   const busy = total(run.agents, 'busy');
   const errors = total(run.agents, 'errors');
   const waits = run.agents.flatMap((r) => r.waits).sort((a, b) => a - b);
+  const maxWait = waits.at(-1) ?? 0;
   const stall = Math.max(0, ...run.agents.map((r) => r.counters.maxStallMs));
+  const p99Stall = Math.max(0, ...run.agents.map((r) => r.counters.p99StallMs));
+  const timeouts = run.agents.map((r) => r.sqliteBusyTimeoutMs);
+  const waitsOffLoop = timeouts.every((t) => t === 0);
   const integrityOk = check.integrity.length === 1 && check.integrity[0] === 'ok';
   const rowsOk = check.problems.length === 0 && check.verified === commits && check.expected === commits;
-  const ok = busy === 0 && errors === 0 && integrityOk && rowsOk;
+  const ok = busy === 0 && errors === 0 && waitsOffLoop && integrityOk && rowsOk;
+  const verdict = (good: boolean): string => (good ? 'ok' : 'FAIL');
 
   out();
   out(`results after ${(run.elapsedMs / 1000).toFixed(1)} s:`);
   out(`  throughput          ${fmt(commits)} transactions committed, ${fmt(Math.round(commits / options.seconds))} per second of the ${options.seconds} s run`);
   out(`  lock waits          ${fmt(total(run.agents, 'waited'))} of ${fmt(waits.length)} transactions waited >= ${WAIT_THRESHOLD_MS} ms to start;` +
-      ` p50 ${percentile(waits, 50).toFixed(2)} ms, p99 ${percentile(waits, 99).toFixed(2)} ms, max ${(waits.at(-1) ?? 0).toFixed(1)} ms`);
-  out(`                      (time from asking for a transaction to its callback running: this process's queue plus the cross-process write lock)`);
-  out(`  SQLITE_BUSY seen    ${busy} (expected 0: the dialect waits for locks instead of failing)`);
-  out(`  other errors        ${errors}`);
-  for (const r of run.agents) for (const s of r.errorSamples) out(`                      ${s}`);
+      ` p50 ${percentile(waits, 50).toFixed(2)} ms, p99 ${percentile(waits, 99).toFixed(2)} ms, max ${maxWait.toFixed(1)} ms`);
+  more('what: time from asking for a transaction to its callback running (this process\'s queue plus the cross-process');
+  more('write lock); how long is up to the load, the library bounds it by _busy_timeout, not by a figure');
+  more(`promise: lock waits never block the event loop: ${verdict(waitsOffLoop)}, SQLite's own busy timeout read back ` +
+       `${waitsOffLoop ? `as 0 ms in all ${timeouts.length} agents` : `as ${timeouts.map((t) => (t === null ? 'unknown' : `${t} ms`)).join(', ')} (must be 0)`}, ` +
+       'so a locked statement returns at once and the wait runs on timers');
+  out(`  SQLITE_BUSY seen    ${busy} (promise: 0, the dialect waits for locks instead of failing): ${verdict(busy === 0)}`);
+  out(`  other errors        ${errors} (expected 0): ${verdict(errors === 0)}`);
+  for (const r of run.agents) for (const s of r.errorSamples) more(s);
   out(`  per agent process   ${run.agents.map((r, i) => `#${i} ${r.driver} ${fmt(r.counters.commits)}`).join(', ')}`);
-  out(`  event-loop stall    max ${stall.toFixed(1)} ms in the worst agent process`);
+  out(`  event-loop stall    max ${stall.toFixed(1)} ms, p99 ${p99Stall.toFixed(1)} ms in the worst agent process`);
+  more('what: the longest time an agent\'s event loop did not turn. Statements run synchronously (a COMMIT waits for');
+  more(`fsync), so this is the slowest statement plus scheduling on this machine (load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} CPUs)`);
+  more(`promise: none on statement time (shown for information); ${stallEvidence(maxWait, stall)}`);
   out(`  integrity_check     ${integrityOk ? 'ok' : check.integrity.slice(0, 5).join('; ')}`);
   out(`  rows verified       ${fmt(check.verified)} of ${fmt(check.expected)} acknowledged commits found row by row; ${check.missing} missing, ${check.unexpected} unexpected`);
-  for (const p of check.problems.slice(0, 10)) out(`                      ${p}`);
+  for (const p of check.problems.slice(0, 10)) more(p);
   for (const r of run.agents) if (r.fatal) out(`  agent failed        ${r.fatal}`);
   out();
   out(ok ? 'verdict: PASS' : 'verdict: FAIL');
   return ok ? EXIT.OK : EXIT.PROBLEM;
+}
+
+/** What the stall says about lock waits: a wait that blocked the loop would be a stall as long. */
+function stallEvidence(maxWait: number, stall: number): string {
+  if (maxWait > stall) {
+    return `lock waits of up to ${maxWait.toFixed(1)} ms passed while no stall exceeded ${stall.toFixed(1)} ms, so those waits did not block the loop`;
+  }
+  return `no lock wait in this run outlasted the longest stall, so this figure alone cannot show that waits kept off the loop (the busy timeout above does)`;
 }
 
 function fmt(n: number): string {

@@ -24,6 +24,8 @@ export interface AgentCounters {
   waitMaxMs: number;
   /** Longest event-loop stall seen in the agent process, in ms. */
   maxStallMs: number;
+  /** 99th percentile of the event-loop delay in the agent process, in ms. */
+  p99StallMs: number;
 }
 
 /** A transaction counts as "waited" above this: below it is ordinary queue scheduling. */
@@ -31,7 +33,17 @@ export const WAIT_THRESHOLD_MS = 1;
 
 /** Agent -> parent. */
 export type AgentMessage =
-  | { readonly type: 'ready'; readonly agent: number; readonly driver: string }
+  | {
+      readonly type: 'ready';
+      readonly agent: number;
+      readonly driver: string;
+      /**
+       * SQLite's own busy timeout on the agent's connection, read back with `pragma busy_timeout`:
+       * 0 means a locked statement returns at once and the dialect waits on timers, never inside
+       * SQLite (where the wait would block the event loop).
+       */
+      readonly sqliteBusyTimeoutMs: number;
+    }
   | { readonly type: 'progress'; readonly agent: number; readonly counters: AgentCounters }
   | {
       readonly type: 'done';

@@ -13,7 +13,7 @@ import { lockProtocol, openBackend, selectDriver } from '../../drivers/index.js'
 import type { Backend, DriverSelection } from '../../drivers/types.js';
 import { formatDsn, parseDsn } from '../../dsn/index.js';
 import type { DsnConfig } from '../../dsn/types.js';
-import { driverFlag, EXIT, parse, UsageError } from '../args.js';
+import { describeSelection, driverFlag, EXIT, parse, UsageError } from '../args.js';
 import { println, type CliIo } from '../io.js';
 import { readHeader, type HeaderState } from './header.js';
 import { checkForeignKeys, checkIntegrity, queryOf } from './integrity.js';
@@ -93,7 +93,7 @@ export async function diagnose(dsn: string, config: DsnConfig, options: Diagnose
   let selection: DriverSelection;
   try {
     selection = selectDriver(config, { ...(options.driver ? { driver: options.driver } : {}), env: options.io.env });
-    checks.push(check('driver', 'driver', 'ok', `${selection.driver} (${selection.reason})`, { data: { ...selection } }));
+    checks.push(check('driver', 'driver', 'ok', describeSelection(selection, options.driver), { data: { ...selection } }));
   } catch (err) {
     checks.push(failed('driver', 'driver', err, 'install the driver, or choose the other one with --driver'));
     return finish(null);

@@ -8,6 +8,8 @@ import { suite } from 'uvu';
 import { matrix, matrixDrivers } from '../helpers/matrix.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { both, cli, cliAsync } from './run-cli.js';
+import { DRIVER_CHOICES } from '../../cli/args.js';
+import { DEMO_DRIVER_CHOICES, DEMO_NUMBERS } from '../../cli/demo/flags.js';
 
 matrix('cli: demo', (test, driver) => {
   test('a 2-second run passes, with 0 SQLITE_BUSY and every acknowledged commit in the file', async () => {
@@ -15,7 +17,14 @@ matrix('cli: demo', (test, driver) => {
     const r = await cliAsync(['demo', '--driver', driver, '--seconds', '2', '--agents', '3', '--tasks', '4'], { cwd });
     assert.is(r.code, 0, both(r));
     assert.match(r.stdout, /verdict: PASS/);
-    assert.match(r.stdout, new RegExp(`driver\\s+${driver} \\(code:`));
+    // --driver on the command line is named as the source (it was reported as chosen "in code")
+    assert.match(r.stdout, new RegExp(`driver\\s+${driver} \\(command line: --driver ${driver}\\)`));
+    // each figure says what it means and whether it is within the library's promise
+    assert.match(r.stdout, /lock waits .*\n\s+what: time from asking for a transaction/);
+    assert.match(r.stdout, /promise: lock waits never block the event loop: ok, SQLite's own busy timeout read back as 0 ms in all 3 agents/);
+    assert.match(r.stdout, /SQLITE_BUSY seen\s+0 \(promise: 0, .*\): ok/);
+    assert.match(r.stdout, /event-loop stall\s+max [\d.]+ ms, p99 [\d.]+ ms in the worst agent process\n\s+what: the longest time an agent's event loop did not turn/);
+    assert.match(r.stdout, /promise: none on statement time \(shown for information\); (lock waits of up to|no lock wait in this run)/);
     assert.match(r.stdout, /SQLITE_BUSY seen\s+0 /);
     assert.match(r.stdout, /integrity_check\s+ok/);
     const m = /rows verified\s+([\d,]+) of ([\d,]+) acknowledged commits found row by row; 0 missing, 0 unexpected/.exec(r.stdout);
@@ -37,13 +46,60 @@ matrix('cli: demo', (test, driver) => {
     assert.equal(run.rows[0], { commits_reported: verified });
   });
 
-  test('bad arguments exit 2 before any agent starts', () => {
-    for (const args of [['--agents', '0'], ['--seconds', 'soon'], ['--dsn', ':memory:'], ['--dsn', 'x.db?_txlok=1'], ['--driver', 'sqlite4']]) {
-      const r = cli(['demo', ...args], { cwd: tmpDir() });
-      assert.is(r.code, 2, `${args.join(' ')}: ${both(r)}`);
-    }
-  });
 });
+
+// Bad arguments: exit 2 before any agent starts, with a message naming the flag, the value and
+// what is accepted; never parseArgs' own text.
+const args = suite('cli: demo arguments');
+const BAD: [string[], RegExp][] = [
+  [['--seconds', '-1'], /--seconds "-1" must be a number above 0 and at most 86400 \(how long the agents write, in seconds; default 8\)/],
+  [['--seconds', '0'], /--seconds "0" must be a number above 0/],
+  [['--seconds', 'soon'], /--seconds "soon" must be a number above 0/],
+  [['--seconds'], /--seconds needs a value/],
+  [['--agents', '0'], /--agents "0" must be a whole number from 1 to 64/],
+  [['--agents', '2.5'], /--agents "2\.5" must be a whole number/],
+  [['--agents', '1e1'], /--agents "1e1" must be a whole number/],
+  [['--tasks', '1001'], /--tasks "1001" must be a whole number from 1 to 1000/],
+  [['--think-ms', '-5'], /--think-ms "-5" must be a number from 0 to 60000/],
+  [['--think-ms=0x10'], /--think-ms "0x10" must be a number/],
+  [['--bogus', '1'], /unknown option "--bogus"; the options are --dsn, --driver, --agents, --tasks, --seconds, --think-ms/],
+  [['--driver', 'sqlite4'], /--driver "sqlite4" is not one of the choices: native \(.*\), wasm \(.*\), auto \(.*\), mixed \(/],
+  [['--dsn', ':memory:'], /not a file database/],
+  [['--dsn', 'x.db?_txlok=1'], /_txlok/],
+];
+args('bad values: exit 2 and a message naming the flag, the value and what is accepted', () => {
+  for (const [argv, message] of BAD) {
+    const r = cli(['demo', ...argv], { cwd: tmpDir() });
+    assert.is(r.code, 2, `${argv.join(' ')}: ${both(r)}`);
+    assert.match(r.stderr, message, argv.join(' '));
+    assert.not.match(r.stderr, /ERR_PARSE_ARGS|argument is ambiguous|Did you forget|Unknown option '-/, argv.join(' '));
+  }
+});
+args('--think-ms 0 and 0.0 are accepted (back to back), as are --seconds=2.5 forms', () => {
+  // a bad --dsn after the numbers stops the run before any agent starts: only the numbers are checked here
+  for (const argv of [['--think-ms', '0'], ['--think-ms', '0.0'], ['--seconds=2.5']]) {
+    const r = cli(['demo', ...argv, '--dsn', ':memory:'], { cwd: tmpDir() });
+    assert.match(r.stderr, /not a file database/, `${argv.join(' ')}: ${both(r)}`);
+  }
+});
+args('--help, `dual-sqlite help` and the bad --driver error list every choice and every numeric flag', () => {
+  const help = cli(['demo', '--help']).stdout;
+  const top = cli(['help']).stdout;
+  const bad = cli(['demo', '--driver', 'x'], { cwd: tmpDir() }).stderr;
+  const values = DEMO_DRIVER_CHOICES.map((c) => c.value);
+  assert.ok(values.includes('mixed'));
+  assert.ok(DRIVER_CHOICES.every((c) => values.includes(c.value)), 'the demo offers every driver');
+  for (const text of [help, top]) assert.ok(text.includes(`--driver ${values.join('|')}`), text);
+  for (const c of DEMO_DRIVER_CHOICES) {
+    assert.match(help, new RegExp(`^\\s+${c.value}\\s+\\S`, 'm'), `help explains ${c.value}`);
+    assert.ok(bad.includes(`${c.value} (`), `the error lists ${c.value}: ${bad}`);
+  }
+  for (const f of Object.values(DEMO_NUMBERS)) {
+    assert.match(help, new RegExp(`--${f.name}\\s.*\\(default ${f.fallback}\\)`), `help gives --${f.name}'s range and default`);
+    assert.ok(top.includes(`[--${f.name} `), `dual-sqlite help lists --${f.name}`);
+  }
+});
+args.run();
 
 // Both drivers on one file at once, on the lock protocol they share: the guarantee users pick the
 // library for. Runs only when the matrix includes both drivers.

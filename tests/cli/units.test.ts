@@ -80,3 +80,15 @@ progress('elsewhere it prints plain lines, at most one per interval, and never \
 });
 
 progress.run();
+
+const selection = suite('cli: driver selection as shown');
+selection('--driver names the command line as the source; otherwise the selection says who chose', async () => {
+  const { describeSelection } = await import('../../cli/args.js');
+  const code = { driver: 'wasm', source: 'code', reason: 'the driver option in code chose wasm' };
+  assert.is(describeSelection(code, 'wasm'), 'wasm (command line: --driver wasm)');
+  const auto = { driver: 'native', source: 'code', reason: 'the driver option in code is auto: better-sqlite3 loaded, using native' };
+  assert.is(describeSelection(auto, 'auto'), 'native (command line: --driver auto; better-sqlite3 loaded, using native)');
+  const env = { driver: 'wasm', source: 'env', reason: 'SQLITE_DRIVER chose wasm' };
+  assert.is(describeSelection(env, undefined), 'wasm (SQLITE_DRIVER chose wasm)');
+});
+selection.run();
