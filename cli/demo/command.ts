@@ -291,7 +291,7 @@ function report(options: DemoOptions, run: RunResults, check: Verification, io: 
   out(`  lock waits          ${fmt(total(run.agents, 'waited'))} of ${fmt(waits.length)} transactions waited >= ${WAIT_THRESHOLD_MS} ms to start;` +
       ` p50 ${percentile(waits, 50).toFixed(2)} ms, p99 ${percentile(waits, 99).toFixed(2)} ms, max ${maxWait.toFixed(1)} ms`);
   more('what: time from asking for a transaction to its callback running (this process\'s queue plus the cross-process');
-  more('write lock); how long is up to the load, the library bounds it by _busy_timeout, not by a figure');
+  more('write lock); its length follows the load: the library bounds the cross-process part by _busy_timeout (then SQLITE_BUSY)');
   more(`promise: lock waits never block the event loop: ${verdict(waitsOffLoop)}, SQLite's own busy timeout read back ` +
        `${waitsOffLoop ? `as 0 ms in all ${timeouts.length} agents` : `as ${timeouts.map((t) => (t === null ? 'unknown' : `${t} ms`)).join(', ')} (must be 0)`}, ` +
        'so a locked statement returns at once and the wait runs on timers');
