@@ -1,4 +1,5 @@
 import { DualSqliteError } from './base-error.js';
+import { findOptionByKey, findOptionByPragma } from './registry.js';
 
 /**
  * Machine-readable reasons a DSN is rejected.
@@ -13,6 +14,8 @@ import { DualSqliteError } from './base-error.js';
  *   fragment, bad `%` escape).
  * - `DSN_INVALID_PATH`: the path cannot be used as written (`~` not expanded, control
  *   characters, text that is not valid Unicode).
+ * - `DSN_UNSUPPORTED_SCHEME`: the DSN is a URL of another database or service (`postgres://`,
+ *   `mysql://`, `libsql://`, `sqlite://`, ...), not a SQLite file.
  */
 export type DsnErrorCode =
   | 'DSN_UNKNOWN_OPTION'
@@ -20,7 +23,8 @@ export type DsnErrorCode =
   | 'DSN_CONFLICT'
   | 'DSN_UNSUPPORTED'
   | 'DSN_INVALID_URI'
-  | 'DSN_INVALID_PATH';
+  | 'DSN_INVALID_PATH'
+  | 'DSN_UNSUPPORTED_SCHEME';
 
 /** Every {@link DsnErrorCode}, for exhaustive tests and docs. */
 export const DSN_ERROR_CODES: readonly DsnErrorCode[] = Object.freeze([
@@ -30,6 +34,7 @@ export const DSN_ERROR_CODES: readonly DsnErrorCode[] = Object.freeze([
   'DSN_UNSUPPORTED',
   'DSN_INVALID_URI',
   'DSN_INVALID_PATH',
+  'DSN_UNSUPPORTED_SCHEME',
 ]);
 
 /**
@@ -56,18 +61,38 @@ export class DsnError extends DualSqliteError {
 }
 
 /**
- * Copies `input` with every query value replaced by `***`, except the values of the query
- * segments whose positions (0-based, counting `&`-separated segments) are in `show`, and with any
- * fragment hidden. Works on the raw text so it can quote even a DSN that failed to lex.
+ * Names that mark a value as a secret wherever it appears (`password`, `pwd`, `authToken`,
+ * `auth_token`, `token`, `key`, `hexkey`, `textkey`, `secret`, `sslpassword`, ...). Registry keys
+ * and pragmas (`_foreign_keys`) are never secrets: their values are settings.
  */
-export function redactDsn(input: string, show: ReadonlySet<number> = new Set()): string {
+const SECRET_NAME = /pass|pwd|secret|token|key|auth|cred|cookie|session|sig|salt|private/i;
+
+/** True when the value of query key `key` (or of `_pragma` name `key`) must never be quoted. */
+export function isSecretName(key: string): boolean {
+  return SECRET_NAME.test(key) && findOptionByKey(key) === undefined && findOptionByPragma(key) === undefined;
+}
+
+/** True when a `_pragma` value names a secret-looking pragma (`key(...)`, `hexkey=...`). */
+export function isSecretPragma(value: string): boolean {
+  const name = /^\s*([A-Za-z_][A-Za-z0-9_]*)/.exec(value)?.[1];
+  return name !== undefined && isSecretName(name);
+}
+
+/**
+ * Copies `input` with every query value replaced by `***`, except the values of the query
+ * segments whose positions (0-based, counting `&`-separated segments) are in `show` (or all of
+ * them for `'all'`); a secret-looking key's value is hidden even then. URL user information
+ * (`scheme://user:password@`) and any fragment are hidden too. Works on the raw text so it can
+ * quote even a DSN that failed to lex.
+ */
+export function redactDsn(input: string, show: ReadonlySet<number> | 'all' = new Set()): string {
   const q = input.indexOf('?');
   // In a file: URI a fragment may start before the query; in a plain path "#" is a file-name
   // character until the query begins.
   const hash = input.startsWith('file:') ? input.indexOf('#') : q < 0 ? -1 : input.indexOf('#', q);
   let body = hash < 0 ? input : input.slice(0, hash);
-  // `file://user:password@host/...`: the user information is as secret as a query value.
-  if (body.startsWith('file://')) body = body.replace(/^file:\/\/[^/?]*@/, 'file://***@');
+  // `scheme://user:password@host/...`: the user information is as secret as a query value.
+  body = body.replace(/^(\s*[A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#]*@/, '$1***@');
   const tail = hash < 0 ? '' : '#***';
   const start = body.indexOf('?');
   if (start < 0) return body + tail;
@@ -76,9 +101,21 @@ export function redactDsn(input: string, show: ReadonlySet<number> = new Set()):
     .split('&')
     .map((segment, i) => {
       const eq = segment.indexOf('=');
-      return eq < 0 || show.has(i) ? segment : `${segment.slice(0, eq)}=***`;
+      if (eq < 0) return segment;
+      const key = segment.slice(0, eq);
+      const value = segment.slice(eq + 1);
+      const secret = isSecretName(safeDecode(key)) || (safeDecode(key) === '_pragma' && isSecretPragma(safeDecode(value)));
+      return !secret && (show === 'all' || show.has(i)) ? segment : `${key}=***`;
     });
   return `${body.slice(0, start)}?${segments.join('&')}${tail}`;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 /** What a rejection says, assembled into one message of a fixed shape. */
@@ -94,11 +131,13 @@ export interface Complaint {
   readonly accepted?: string;
   /** How to fix it. */
   readonly fix: string;
+  /** The DSN as the message quotes it, instead of the redacted input (for foreign URLs). */
+  readonly quote?: string;
 }
 
 /** Builds the {@link DsnError} for `complaint` about `input`. */
 export function dsnError(input: string, complaint: Complaint): DsnError {
-  const dsn = redactDsn(input, new Set(complaint.show ?? []));
+  const dsn = complaint.quote ?? redactDsn(input, new Set(complaint.show ?? []));
   const accepted = complaint.accepted === undefined ? '' : ` Accepted: ${complaint.accepted}.`;
   // JSON quoting keeps control characters and quotes in the DSN visible and unambiguous.
   const message = `${complaint.problem} (DSN: ${JSON.stringify(dsn)}).${accepted} Fix: ${complaint.fix}`;

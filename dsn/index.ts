@@ -5,6 +5,7 @@
 export type * from './types.js';
 export { DsnError, DSN_ERROR_CODES, type DsnErrorCode } from './errors.js';
 export { parseDsn, formatDsn, normalizeDsn, type ParseDsnOptions } from './parse.js';
+export { classifyDsn, FOREIGN_SCHEMES, type DsnKind, type ForeignScheme } from './scheme.js';
 export {
   DSN_OPTIONS,
   DSN_UNSUPPORTED_KEYS,

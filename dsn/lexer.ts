@@ -1,4 +1,5 @@
-import { dsnError } from './errors.js';
+import { dsnError, isSecretName } from './errors.js';
+import { classifyDsn, refuseForeignDsn } from './scheme.js';
 
 /**
  * The pure first step of parsing: splits a DSN into where (the path text) and how (the list of
@@ -26,8 +27,13 @@ export interface DsnRecord {
   readonly params: readonly DsnParam[];
 }
 
-/** Splits `input` into a {@link DsnRecord}; throws `DsnError` when the structure is invalid. */
+/**
+ * Splits `input` into a {@link DsnRecord}; throws `DsnError` when the structure is invalid or the
+ * DSN is a URL of another database (`postgres://...`, see scheme.ts).
+ */
 export function lexDsn(input: string): DsnRecord {
+  const kind = classifyDsn(input);
+  if (kind.kind === 'foreign') throw refuseForeignDsn(input, kind);
   if (input.startsWith('file:')) return lexUri(input);
   const q = input.indexOf('?');
   const path = q < 0 ? input : input.slice(0, q);
@@ -49,6 +55,9 @@ function lexUri(input: string): DsnRecord {
   let rawPath = q < 0 ? input.slice(5) : input.slice(5, q);
   if (rawPath.startsWith('//')) rawPath = stripAuthority(input, rawPath);
   const path = decode(input, rawPath, 'path');
+  // `file:mysql://admin:pw@host/app` is a server URL behind a prefix, not a folder "mysql:".
+  const inner = classifyDsn(path);
+  if (inner.kind === 'foreign' && inner.hasAuthority) throw refuseForeignDsn(input, inner, 'file:');
   checkPathText(input, path, 'path');
   const params = q < 0 ? [] : lexQuery(input, input.slice(q + 1));
   return Object.freeze({ input, form: 'uri', path, params });
@@ -113,7 +122,9 @@ function decode(input: string, text: string, part: 'path' | 'key' | 'value', ind
   const show = index === undefined || part === 'key' ? [] : [index];
   const bad = BAD_ESCAPE.exec(text);
   let problem: string | undefined;
-  if (bad) problem = `The ${describe(part, key)} contains "%" not followed by two hex digits ("${text.slice(bad.index, bad.index + 3)}")`;
+  // The bytes around a bad escape in a secret's value are part of the secret.
+  const snippet = key !== undefined && isSecretName(key) ? '' : ` ("${text.slice(bad?.index, (bad?.index ?? 0) + 3)}")`;
+  if (bad) problem = `The ${describe(part, key)} contains "%" not followed by two hex digits${snippet}`;
   else if (text.includes('%')) {
     try {
       return decodeURIComponent(text);

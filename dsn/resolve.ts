@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { dsnError, type Complaint } from './errors.js';
+import { dsnError, isSecretPragma, type Complaint } from './errors.js';
 import type { DsnParam, DsnRecord } from './lexer.js';
 import {
   DSN_ACCEPTED_KEYS,
@@ -77,7 +77,8 @@ function identifyPragma(input: string, { value, index }: DsnParam): [DsnOption, 
     throw dsnError(input, {
       ...base,
       code: 'DSN_INVALID_VALUE',
-      problem: `_pragma=${value ?? ''} is not of the form name(value) or name=value`,
+      // `_pragma=key 'secret'` is malformed and still a secret.
+      problem: `_pragma=${value !== undefined && isSecretPragma(value) ? '***' : (value ?? '')} is not of the form name(value) or name=value`,
       accepted: 'name(value) or name=value, value a plain identifier or a signed integer',
       fix: 'write e.g. _pragma=journal_mode(wal); extra SQL is never accepted.',
     });

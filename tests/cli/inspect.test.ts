@@ -37,6 +37,9 @@ const bad: [string, string, RegExp][] = [
   ['app.db?cache=shared', 'DSN_UNSUPPORTED', /shared cache/i],
   ['file://otherhost/app.db', 'DSN_INVALID_URI', /otherhost/],
   ['app.db?_pragma=journal_mode(wal);drop table x', 'DSN_INVALID_VALUE|DSN_UNSUPPORTED', /journal_mode/],
+  // Issue 19: a server URL is refused, and its password is never printed.
+  ['mysql://admin:hunter2@db.example.com:3306/app', 'DSN_UNSUPPORTED_SCHEME', /^(?![\s\S]*hunter2)[\s\S]*"mysql:\/\/", a MySQL server URL/],
+  ['sqlite:///data/app.db', 'DSN_UNSUPPORTED_SCHEME', /"file:\/data\/app\.db"/],
 ];
 
 for (const [dsn, code, says] of bad) {

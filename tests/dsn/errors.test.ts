@@ -125,6 +125,9 @@ const rows: Array<[string, string, string | undefined, RegExp]> = [
   ['app.db?_txlock=%zz', 'DSN_INVALID_URI', '_txlock', /value of "_txlock"/],
   ['app.db?%zz=1', 'DSN_INVALID_URI', undefined, /option name/],
   ['app.db?=1', 'DSN_INVALID_URI', undefined, /empty option name/],
+  // Other databases' URLs (more in schemes.test.ts).
+  ['mysql://admin:hunter2@db.example.com:3306/app', 'DSN_UNSUPPORTED_SCHEME', undefined, /"mysql:\/\/", a MySQL server URL.*SQLite databases only/],
+  ['sqlite:///data/app.db', 'DSN_UNSUPPORTED_SCHEME', undefined, /"file:\/data\/app\.db".*"file:data\/app\.db"/],
   // Paths.
   ['~/app.db', 'DSN_INVALID_PATH', undefined, /"~\/app\.db" starts with "~", which is not expanded/],
   ['~', 'DSN_INVALID_PATH', undefined, /not expanded/],
@@ -195,6 +198,21 @@ test('messages quote the DSN with other values redacted, the offending one kept'
   assert.is(userinfo.dsn, 'file://***@localhost/a.db?_fk=***');
   const plainHash = rejection('a#b.db?_fk=1#tok');
   assert.is(plainHash.dsn, 'a#b.db?_fk=***#***');
+});
+
+test('a secret-looking value is hidden even where the offending value is quoted', () => {
+  // A bad %-escape in a password's value: the value is the offending one, and still a secret.
+  const escape = rejection('app.db?password=hun%ZZter2');
+  assert.is(escape.code, 'DSN_INVALID_URI');
+  assert.not.match(escape.message, /hun|ter2|%ZZ/);
+  assert.is(escape.dsn, 'app.db?password=***');
+  // A malformed _pragma naming a key pragma.
+  for (const bad of ["_pragma=key%20'hunter2'", '_pragma=hexkey:hunter2', '_pragma=textkey']) {
+    const e = rejection(`app.db?${bad}`);
+    assert.not.match(e.message, /hunter2/, e.message);
+  }
+  // User information of any scheme.
+  assert.is(rejection('postgres://admin:hunter2@h/db?password=x').dsn, 'postgres://***');
 });
 
 test('non-string input and a bad cwd are DsnError too', () => {

@@ -1,0 +1,158 @@
+import { dsnError, isSecretName, redactDsn } from './errors.js';
+
+/**
+ * What the start of a DSN says about the kind of database it names. `DATABASE_URL` often holds a
+ * server URL (`postgres://user:password@host/db`); read as a SQLite path it would plan a file
+ * under a folder called `postgres:` and print the password back. So a DSN is classified before
+ * it is lexed, and everything that is not SQLite is refused here, in one place.
+ *
+ * Rules (docs/dsn.md, "URL schemes"):
+ * - `file:` (lowercase, as SQLite compares it) is a SQLite URI;
+ * - `SCHEME://...` for any other RFC 3986 scheme of two or more characters is a URL for some other
+ *   database or service: refused. A single letter is a Windows drive (`C://x` is a path);
+ * - `SCHEME:...` without `//` is refused only for the well-known database schemes in
+ *   {@link FOREIGN_SCHEMES} (`postgres:`, `jdbc:sqlite:`, PDO's `mysql:host=...`, `sqlite:app.db`);
+ *   any other `name:` stays a plain file name (`notes:2024.db`, `12:30.db`);
+ * - `sqlite:` and `sqlite3:` are refused with the exact `file:` rewrite, because the ecosystems
+ *   that use them disagree on what `sqlite:///x` means (SQLAlchemy: relative, sqlx/Rails: absolute);
+ * - `./` in front keeps any of these a relative file path (`./mysql:/x`, `./sqlite:app.db`).
+ */
+
+/** How a DSN is to be read. */
+export type DsnKind =
+  /** A SQLite DSN: `file:` URI, plain path, `:memory:` or `''`. */
+  | { readonly kind: 'sqlite' }
+  /** A URL or DSN of another database or service. */
+  | { readonly kind: 'foreign'; readonly scheme: string; readonly hasAuthority: boolean };
+
+/** A well-known scheme that is not a SQLite file name. */
+export interface ForeignScheme {
+  /** What it names, for the message. */
+  readonly what: string;
+  /** Whether `scheme:` without `//` is refused too (it is for every entry of this table). */
+  readonly withoutSlashes: true;
+}
+
+const db = (what: string): ForeignScheme => Object.freeze({ what, withoutSlashes: true });
+
+/**
+ * Well-known schemes of other databases and services. Any `scheme://` is refused whether or not
+ * it is listed; the list adds the forms without `//` and a better description.
+ *
+ * PostgreSQL support (issue 18) routes `postgres:`/`postgresql:` to its own dialect: that routing
+ * belongs to {@link classifyDsn}'s callers, which then never hand such a DSN to `parseDsn`.
+ */
+export const FOREIGN_SCHEMES: Readonly<Record<string, ForeignScheme>> = Object.freeze({
+  postgres: db('a PostgreSQL server URL'),
+  postgresql: db('a PostgreSQL server URL'),
+  pgsql: db('a PostgreSQL DSN (PHP PDO)'),
+  mysql: db('a MySQL server URL'),
+  mysqlx: db('a MySQL X protocol URL'),
+  mariadb: db('a MariaDB server URL'),
+  mssql: db('a SQL Server URL'),
+  sqlserver: db('a SQL Server URL'),
+  oracle: db('an Oracle URL'),
+  jdbc: db('a JDBC URL (Java)'),
+  odbc: db('an ODBC connection string'),
+  libsql: db('a libSQL/Turso server URL'),
+  turso: db('a Turso URL'),
+  http: db('an HTTP URL (a database server, e.g. libSQL/Turso or rqlite)'),
+  https: db('an HTTPS URL (a database server, e.g. libSQL/Turso or rqlite)'),
+  ws: db('a WebSocket URL (a database server, e.g. libSQL/Turso)'),
+  wss: db('a WebSocket URL (a database server, e.g. libSQL/Turso)'),
+  redis: db('a Redis URL'),
+  rediss: db('a Redis URL'),
+  mongodb: db('a MongoDB URL'),
+  'mongodb+srv': db('a MongoDB URL'),
+  duckdb: db('a DuckDB URL'),
+  d1: db('a Cloudflare D1 binding'),
+  sqlite: db('an SQLite URL in another ecosystem\'s spelling (SQLAlchemy, sqlx, Rails, dbmate, PDO)'),
+  sqlite3: db('an SQLite URL in another ecosystem\'s spelling (Rails, golang-migrate)'),
+});
+
+const SCHEME = /^\s*([A-Za-z][A-Za-z0-9+.-]+):(\/\/)?/;
+
+/**
+ * Classifies `input` without reading the rest of it. The one place that decides "not SQLite":
+ * {@link refuseForeignDsn} turns a foreign result into the error `parseDsn` throws.
+ */
+export function classifyDsn(input: string): DsnKind {
+  const m = SCHEME.exec(input);
+  if (!m) return SQLITE;
+  const scheme = m[1]!;
+  const hasAuthority = m[2] !== undefined;
+  if (scheme.toLowerCase() === 'file') {
+    // `file:` exactly at the start is SQLite's URI prefix; `FILE:x.db` is a file name, as in
+    // SQLite; only `FILE://...` or ` file://...` is surely a URI SQLite would not read as one.
+    return (scheme === 'file' && !/^\s/.test(input)) || !hasAuthority ? SQLITE : foreign(scheme, true);
+  }
+  // Leading blanks cannot start a path anyone meant; ` postgres://...` is still a server URL.
+  if (hasAuthority || Object.hasOwn(FOREIGN_SCHEMES, scheme.toLowerCase())) return foreign(scheme, hasAuthority);
+  return SQLITE;
+}
+
+const SQLITE: DsnKind = Object.freeze({ kind: 'sqlite' });
+const foreign = (scheme: string, hasAuthority: boolean): DsnKind => Object.freeze({ kind: 'foreign', scheme, hasAuthority });
+
+/**
+ * The error for a DSN {@link classifyDsn} found foreign: `DSN_UNSUPPORTED_SCHEME`, naming the
+ * scheme and what is supported. The message quotes no more than the scheme: the rest of a server
+ * URL carries user names, passwords and tokens in places no redaction rule can list
+ * (`;password=` in JDBC, `host=...;pwd=` in ODBC).
+ */
+export function refuseForeignDsn(input: string, found: Extract<DsnKind, { kind: 'foreign' }>, prefix = ''): Error {
+  const { scheme, hasAuthority } = found;
+  const lower = scheme.toLowerCase();
+  const known = Object.hasOwn(FOREIGN_SCHEMES, lower) ? FOREIGN_SCHEMES[lower] : undefined;
+  const shown = `${prefix}${scheme}:${hasAuthority ? '//' : ''}***`;
+  const what = lower === 'file'
+    ? 'a URI that SQLite would not read as one (it reads only a lower-case "file:" at the very start)'
+    : known
+      ? known.what
+      : `a "${scheme}:" URL, which is not a SQLite file`;
+  const sqlite = lower === 'sqlite' || lower === 'sqlite3';
+  const fix = lower === 'file'
+    ? 'write "file:" in lower case at the very start, with no blanks before it.'
+    : sqlite
+      ? `${sqliteRewrite(input, scheme)} A relative file whose name starts with "${scheme}:" is written "./${scheme}:...".`
+      : `use a SQLite DSN (a path, a file: URI or ":memory:") or a Kysely dialect for that database; a relative file whose first folder is really named "${scheme}:" is written "./${scheme}:...".`;
+  return dsnError(input, {
+    code: 'DSN_UNSUPPORTED_SCHEME',
+    quote: shown,
+    problem: `The DSN ${prefix ? `is "${prefix}" followed by` : 'starts with'} "${scheme}:${hasAuthority ? '//' : ''}", ${what}; this library opens SQLite databases only`,
+    accepted: 'a file path (app.db, ./data/app.db, /abs/app.db), a file: URI (file:app.db?mode=ro, file:///abs/app.db), :memory:, or "" for a temporary database',
+    fix,
+  });
+}
+
+/**
+ * The exact `file:` spelling of a `sqlite:`/`sqlite3:` URL. Where the ecosystems disagree
+ * (`sqlite:///x`) both readings are given; a URL with user information gets no rewrite at all,
+ * since it cannot name a local file.
+ */
+function sqliteRewrite(input: string, scheme: string): string {
+  const body = input.trimStart().slice(scheme.length + 1);
+  const q = body.indexOf('?');
+  const where = q < 0 ? body : body.slice(0, q);
+  const query = q < 0 ? '' : redactDsn(`x?${body.slice(q + 1)}`, 'all').slice(1);
+  const uri = (p: string): string => (p === ':memory:' ? `:memory:${query}` : `file:${p}${query}`);
+  const one = (p: string): string => `write "${uri(p)}".`;
+  if (/^\/\/[^/]*@/.test(where) || where.includes('#') || carriesSecret(where)) {
+    return 'write a file: URI with the path only (user information, passwords and fragments have no meaning for a local file).';
+  }
+  if (!where.startsWith('//')) return one(where);
+  const rest = where.slice(2);
+  if (rest.startsWith('//')) return one(rest.slice(1)); // sqlite:////abs: absolute everywhere
+  if (rest.startsWith('/')) {
+    return `write "${uri(rest)}" for the absolute path (sqlx, Rails, dbmate read it so), or "${uri(rest.slice(1))}" for the relative one (SQLAlchemy reads "${scheme}:///x" so).`;
+  }
+  return one(rest); // sqlite://data.db: sqlx and golang-migrate read a relative path
+}
+
+/** `host=db;password=...`: PDO/ODBC-style parameters in the path, one of them a secret. */
+function carriesSecret(text: string): boolean {
+  return text.split(/[;&]/).some((part) => {
+    const eq = part.indexOf('=');
+    return eq > 0 && isSecretName(part.slice(0, eq).trim());
+  });
+}

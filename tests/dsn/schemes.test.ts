@@ -1,0 +1,143 @@
+// Issue 19: a DSN that is a URL of another database or service is refused with
+// DSN_UNSUPPORTED_SCHEME (naming the scheme, never quoting the rest), `sqlite:`/`sqlite3:` get the
+// exact file: rewrite, and names that merely contain ":" stay file paths. One row per form.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { DsnError, parseDsn, type DsnLocation } from '../../dsn/index.js';
+import { classifyDsn, FOREIGN_SCHEMES } from '../../dsn/scheme.js';
+
+const test = suite('dsn schemes');
+const cwd = '/srv/app';
+const file = (path: string): DsnLocation => ({ kind: 'file', path });
+
+function refusal(dsn: string): DsnError {
+  try {
+    const config = parseDsn(dsn, { cwd });
+    throw new Error(`${JSON.stringify(dsn)} was accepted: ${JSON.stringify(config.location)}`);
+  } catch (e) {
+    assert.instance(e, DsnError, String(e));
+    return e as DsnError;
+  }
+}
+
+// [dsn, message pattern, quoted DSN]: refused as DSN_UNSUPPORTED_SCHEME.
+const refused: Array<[string, RegExp, string]> = [
+  // The issue's examples.
+  ['mysql://admin:hunter2@db.example.com:3306/app', /starts with "mysql:\/\/", a MySQL server URL/, 'mysql://***'],
+  ['postgres://user:secret@127.0.0.1:5432/db?_txlock=immediate', /"postgres:\/\/", a PostgreSQL server URL/, 'postgres://***'],
+  ['postgres://user:secret@host/db?sslmod=require', /PostgreSQL/, 'postgres://***'],
+  // Every `scheme://`, listed or not, any case.
+  ['postgresql://u@h/db', /PostgreSQL/, 'postgresql://***'],
+  ['POSTGRES://u@h/db', /"POSTGRES:\/\/", a PostgreSQL/, 'POSTGRES://***'],
+  ['libsql://db.turso.io?authToken=abc', /libSQL\/Turso/, 'libsql://***'],
+  ['https://db.example.com/v1?token=abc', /HTTPS URL/, 'https://***'],
+  ['http://localhost:4001', /HTTP URL/, 'http://***'],
+  ['wss://db.example.com', /WebSocket/, 'wss://***'],
+  ['mongodb+srv://u:p@cluster0.example.net/db', /MongoDB/, 'mongodb+srv://***'],
+  ['redis://:p@localhost:6379/0', /Redis/, 'redis://***'],
+  ['ftp://files.example.com/app.db', /"ftp:" URL, which is not a SQLite file/, 'ftp://***'],
+  ['s3://bucket/app.db', /"s3:" URL/, 's3://***'],
+  ['x-custom.v2+tls://h', /"x-custom\.v2\+tls:" URL/, 'x-custom.v2+tls://***'],
+  ['  postgres://u:p@h/db', /PostgreSQL/, 'postgres://***'], // leading blanks from a config file
+  // Well-known database schemes without `//`.
+  ['postgres:dbname', /"postgres:", a PostgreSQL/, 'postgres:***'],
+  ['postgresql:///db?host=/var/run/postgresql', /PostgreSQL/, 'postgresql://***'],
+  ['mysql:host=localhost;dbname=app;password=hunter2', /MySQL/, 'mysql:***'],
+  ['pgsql:host=localhost;dbname=app', /PDO/, 'pgsql:***'],
+  ['jdbc:sqlite:app.db', /JDBC/, 'jdbc:***'],
+  ['jdbc:sqlserver://h;user=sa;password=hunter2', /JDBC/, 'jdbc:***'],
+  ['http:app.db', /HTTP/, 'http:***'],
+  // A file: URI SQLite would not read as one.
+  ['FILE:///srv/app.db', /lower-case "file:"/, 'FILE://***'],
+  [' file:///srv/app.db', /lower-case "file:" at the very start/, 'file://***'],
+  // A server URL behind the file: prefix.
+  ['file:mysql://admin:hunter2@h/app', /"file:" followed by "mysql:\/\/"/, 'file:mysql://***'],
+];
+
+for (const [dsn, pattern, quoted] of refused) {
+  test(`${JSON.stringify(dsn)} -> DSN_UNSUPPORTED_SCHEME`, () => {
+    const e = refusal(dsn);
+    assert.is(e.code, 'DSN_UNSUPPORTED_SCHEME', e.message);
+    assert.match(e.message, pattern);
+    assert.match(e.message, /this library opens SQLite databases only/);
+    assert.match(e.message, /Accepted: a file path .* a file: URI/);
+    assert.match(e.message, /Fix: /);
+    assert.is(e.dsn, quoted);
+    assert.ok(e.message.includes(`(DSN: ${JSON.stringify(quoted)})`), e.message);
+    // Nothing after the scheme is quoted: no user, password, host or query.
+    for (const secret of ['admin', 'hunter2', 'secret', 'abc', 'user:', 'sslmod', 'example', 'cluster0', 'bucket']) {
+      assert.not.ok(e.message.includes(secret), `${secret} in ${e.message}`);
+    }
+  });
+}
+
+// sqlite: and sqlite3: in other ecosystems' spellings: refused with the exact rewrite(s).
+const rewrites: Array<[string, string[]]> = [
+  ['sqlite:app.db', ['file:app.db']],
+  ['sqlite:data/app.db?mode=ro', ['file:data/app.db?mode=ro']],
+  ['sqlite3:db/development.sqlite3', ['file:db/development.sqlite3']],
+  ['sqlite://data.db', ['file:data.db']],
+  ['sqlite3://data/app.db?_txlock=immediate', ['file:data/app.db?_txlock=immediate']],
+  ['sqlite:////srv/app.db', ['file:/srv/app.db']],
+  ['sqlite:///data/app.db', ['file:/data/app.db', 'file:data/app.db']], // sqlx/Rails vs SQLAlchemy
+  ['sqlite::memory:', [':memory:']],
+  ['sqlite://:memory:', [':memory:']],
+  ['SQLite:app.db', ['file:app.db']],
+  ['sqlite:app.db?_auth_pass=hunter2&mode=ro', ['file:app.db?_auth_pass=***&mode=ro']],
+];
+
+for (const [dsn, spellings] of rewrites) {
+  test(`${JSON.stringify(dsn)} -> refused with the rewrite ${spellings.join(' or ')}`, () => {
+    const e = refusal(dsn);
+    assert.is(e.code, 'DSN_UNSUPPORTED_SCHEME', e.message);
+    for (const s of spellings) assert.ok(e.message.includes(`"${s}"`), `${s} not in ${e.message}`);
+    assert.not.ok(e.message.includes('hunter2'), e.message);
+    // Each rewrite means what the message says: it parses.
+    for (const s of spellings) parseDsn(s.replace('_auth_pass=***&', ''), { cwd });
+  });
+}
+
+test('sqlite: with user information gets no rewrite and quotes nothing of it', () => {
+  const e = refusal('sqlite://admin:hunter2@host/app.db');
+  assert.is(e.code, 'DSN_UNSUPPORTED_SCHEME');
+  assert.match(e.message, /user information/);
+  assert.not.match(e.message, /admin|hunter2|host\/app/);
+});
+
+// Names with ":" that are not URLs stay file paths; "./" makes any of the above a file.
+const paths: Array<[string, DsnLocation]> = [
+  ['notes:2024.db', file('/srv/app/notes:2024.db')],
+  ['12:30.db', file('/srv/app/12:30.db')],
+  ['backup:latest/app.db', file('/srv/app/backup:latest/app.db')],
+  ['C:/data/app.db', file('/srv/app/C:/data/app.db')], // one letter: a Windows drive, not a scheme
+  ['c://data/app.db', file('/srv/app/c:/data/app.db')],
+  ['C:\\data\\app.db', file('/srv/app/C:\\data\\app.db')],
+  ['FILE:app.db', file('/srv/app/FILE:app.db')], // SQLite reads it as a file name too
+  ['./mysql:/admin/app', file('/srv/app/mysql:/admin/app')],
+  ['./postgres://h/db', file('/srv/app/postgres:/h/db')],
+  ['./sqlite:app.db', file('/srv/app/sqlite:app.db')],
+  ['file:./sqlite:app.db', file('/srv/app/sqlite:app.db')],
+  ['file:./postgres:db', file('/srv/app/postgres:db')],
+  ['/abs/mysql://x.db', file('/abs/mysql:/x.db')],
+  [':memory:', { kind: 'memory' }],
+  ['file::memory:', { kind: 'memory' }],
+];
+
+for (const [dsn, location] of paths) {
+  test(`${JSON.stringify(dsn)} stays a SQLite DSN`, () => {
+    assert.equal(parseDsn(dsn, { cwd }).location, location);
+  });
+}
+
+test('the refusal is decided in one place: classifyDsn', () => {
+  assert.equal(classifyDsn('postgres://h/db'), { kind: 'foreign', scheme: 'postgres', hasAuthority: true });
+  assert.equal(classifyDsn('postgresql:db'), { kind: 'foreign', scheme: 'postgresql', hasAuthority: false });
+  assert.equal(classifyDsn('app.db'), { kind: 'sqlite' });
+  assert.equal(classifyDsn('file:app.db'), { kind: 'sqlite' });
+  for (const scheme of Object.keys(FOREIGN_SCHEMES)) {
+    assert.is(classifyDsn(`${scheme}:x`).kind, 'foreign', scheme);
+    assert.is(refusal(`${scheme}:x`).code, 'DSN_UNSUPPORTED_SCHEME', scheme);
+  }
+});
+
+test.run();
