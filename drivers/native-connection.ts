@@ -3,7 +3,7 @@ import type { DriverConnection, PreparedStatement } from './connection.js';
 import { SqliteError } from './errors.js';
 import type { NativeDatabase, NativeStatement } from './load.js';
 import type { Row } from './types.js';
-import { normalizeInteger, normalizeNativeRow, toNativeIntegers, type BindValue } from './values.js';
+import { normalizeInteger, normalizeNativeRow, PROTO_COLUMN, rowFromValues, toNativeIntegers, type BindValue } from './values.js';
 
 /** A better-sqlite3 connection. Every statement runs with safe integers (see `values.ts`). */
 export class NativeConnection implements DriverConnection {
@@ -39,22 +39,39 @@ class NativePrepared implements PreparedStatement {
   readonly reader: boolean;
   readonly #stmt: NativeStatement;
   readonly #sql: string;
+  /**
+   * True when a result column is named `__proto__`: better-sqlite3 assigns it like any name,
+   * which sets the row's prototype (or is ignored for a number or text) and loses the column. Such
+   * a statement reads raw value arrays and names them itself. Decided once, at prepare: a column
+   * that a later schema change brings into a cached `select *` is not seen (documented limit).
+   */
+  readonly #byIndex: boolean;
 
   constructor(stmt: NativeStatement, sql: string) {
     this.#stmt = stmt;
     this.reader = stmt.reader;
     this.#sql = sql;
+    this.#byIndex = stmt.reader && stmt.columns().some((c) => c.name === PROTO_COLUMN);
+    if (this.#byIndex) stmt.raw(true);
   }
 
   all(params: readonly BindValue[]): Row[] {
     let rows: Row[];
     try {
       rows = this.#stmt.all(...toNativeIntegers(params));
+      if (this.#byIndex) rows = this.#named(rows as unknown as unknown[][]);
     } catch (e) {
       throw toSqliteError(e, this.#sql);
     }
     for (const row of rows) normalizeNativeRow(row);
     return rows;
+  }
+
+  /** Raw rows to named rows; names are read after stepping, so they are the ones that ran. */
+  #named(values: unknown[][]): Row[] {
+    if (values.length === 0) return [];
+    const names = this.#stmt.columns().map((c) => c.name);
+    return values.map((v) => rowFromValues(names, v));
   }
 
   run(params: readonly BindValue[]): { changes: number; lastInsertRowid: number | bigint } {
@@ -70,10 +87,12 @@ class NativePrepared implements PreparedStatement {
   iterate(params: readonly BindValue[]): Iterator<Row, undefined> {
     const it = guard(() => this.#stmt.iterate(...toNativeIntegers(params)), this.#sql);
     const sql = this.#sql;
+    const named = this.#byIndex ? (values: unknown) => this.#named([values as unknown[]])[0]! : undefined;
     return {
       next(): IteratorResult<Row, undefined> {
         const r = guard(() => it.next(), sql);
-        return r.done ? { done: true, value: undefined } : { done: false, value: normalizeNativeRow(r.value) };
+        if (r.done) return { done: true, value: undefined };
+        return { done: false, value: normalizeNativeRow(named ? named(r.value) : r.value) };
       },
       return(): IteratorResult<Row, undefined> {
         it.return?.();

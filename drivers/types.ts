@@ -27,7 +27,7 @@ export interface DriverSelection {
  */
 export type LockProtocol = 'posix' | 'dotfile' | 'none';
 
-/** One result row: column name to value (number | bigint | string | Uint8Array | null). */
+/** One result row: column name to value (number | bigint | string | Buffer | null); every column is an own property. */
 export type Row = Record<string, unknown>;
 
 /** The outcome of running one statement. */

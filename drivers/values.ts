@@ -2,13 +2,16 @@
  * Value mapping shared by both drivers, so parameters bind and rows read back identically:
  * - parameters: `boolean` -> 1/0, `Date` -> ISO-8601 string, `bigint` within int64, numbers,
  *   strings (without NUL characters or lone surrogates), `null`, `Uint8Array` (a `Buffer` is
- *   one); `undefined` and anything else is refused
+ *   one); `undefined`, `NaN` and anything else is refused
  *   with `INVALID_PARAMETER` naming the index (better-sqlite3 would bind `undefined` as NULL,
  *   node-sqlite3-wasm throws, so neither native behaviour can stand for both);
  * - integer-valued numbers bind as SQLite integers on both (better-sqlite3 binds every number as
  *   a double, so `3 / ?` with 2 gave 1.5 there and 1 on wasm; it gets them as `bigint`);
- * - results: integers within +-2^53 as `number`, beyond as `bigint`; blobs as a plain
- *   `Uint8Array` (never `Buffer`), text as string, NULL as null.
+ * - results: integers within +-2^53 as `number`, beyond as `bigint`; blobs as `Buffer` (a
+ *   `Uint8Array` subclass: what better-sqlite3 returns and what Kysely's types and codegen
+ *   expect for blob columns), text as string, NULL as null;
+ * - rows are plain objects holding every column, including one named `__proto__` (an own
+ *   property, where a plain assignment would set the prototype or be ignored).
  */
 import { StatementError } from './errors.js';
 import type { Row } from './types.js';
@@ -36,6 +39,8 @@ export function toBindValues(params: readonly unknown[], sql: string): BindValue
 function toBindValue(v: unknown, i: number, sql: string): BindValue {
   switch (typeof v) {
     case 'number':
+      // SQLite binds NaN as NULL without a word; +-Infinity is a REAL it stores and reads back
+      if (Number.isNaN(v)) throw invalid(i, 'is NaN, which SQLite would silently store as NULL', 'pass null for SQL NULL, or check the computation that produced NaN', sql);
       return v;
     case 'string':
       // node-sqlite3-wasm binds text NUL-terminated (cutting at the first \0), and the two builds
@@ -70,19 +75,37 @@ function invalid(i: number, what: string, fix: string, sql: string): StatementEr
 
 /**
  * Normalizes a row read with better-sqlite3's safe integers: every integer arrives as `bigint`
- * (the only way to see values beyond 2^53 unrounded), so the safe ones become numbers; blobs
- * arrive as `Buffer` and become plain `Uint8Array` views of the same bytes.
+ * (the only way to see values beyond 2^53 unrounded), so the safe ones become numbers.
  */
 export function normalizeNativeRow(row: Row): Row {
   for (const k in row) {
     const v = row[k];
-    if (typeof v === 'bigint') {
-      if (v >= SAFE_MIN && v <= SAFE_MAX) row[k] = Number(v);
-    } else if (v instanceof Uint8Array) {
-      row[k] = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
-    }
+    if (typeof v === 'bigint' && v >= SAFE_MIN && v <= SAFE_MAX) row[k] = Number(v);
   }
   return row;
+}
+
+/** The column name a plain assignment cannot create (it sets or ignores the prototype). */
+export const PROTO_COLUMN = '__proto__';
+
+/**
+ * Builds a row from column names and the values of one result row (in column order), as an own
+ * property for every name. Only needed when a name is {@link PROTO_COLUMN}; a later duplicate
+ * name wins, as in both drivers' own rows.
+ */
+export function rowFromValues(names: readonly string[], values: readonly unknown[]): Row {
+  const row: Row = {};
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
+    if (name === PROTO_COLUMN) Object.defineProperty(row, name, { value: values[i], enumerable: true, writable: true, configurable: true });
+    else row[name] = values[i];
+  }
+  return row;
+}
+
+/** A `Buffer` view on the bytes of `blob` (no copy). */
+export function asBuffer(blob: Uint8Array): Buffer {
+  return Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
 }
 
 /** `bigint` rowids within +-2^53 as numbers (both drivers report rowids through this). */

@@ -11,7 +11,7 @@ import type { DriverConnection, PreparedStatement } from './connection.js';
 import { DriverUnavailableError, SqliteError } from './errors.js';
 import type { WasmDatabase, WasmModule, WasmStatement } from './load.js';
 import type { Row } from './types.js';
-import { normalizeInteger, type BindValue } from './values.js';
+import { asBuffer, normalizeInteger, PROTO_COLUMN, rowFromValues, type BindValue } from './values.js';
 
 /** Raw SQLite entry points not wrapped by the package's classes. */
 interface RawApi {
@@ -185,20 +185,39 @@ class WasmPrepared implements PreparedStatement {
 }
 
 /**
- * The column names of one execution. The package's own `all()`/`iterate()` read them after
- * binding and before the first step, but a statement whose schema changed (a table dropped and
- * re-created, a column added or renamed, by this connection or another process) is re-prepared by
- * SQLite inside that first step: names read before it are the old ones, and so is their count.
- * Reading them after the first step gives the statement as it actually ran.
+ * How one execution names its columns. The package's own `all()`/`iterate()` read the names
+ * after binding and before the first step, but a statement whose schema changed (a table dropped
+ * and re-created, a column added or renamed, by this connection or another process) is
+ * re-prepared by SQLite inside that first step: names read before it are the old ones, and so is
+ * their count. Reading them after the first step gives the statement as it actually ran.
  */
-type Columns = readonly string[];
-
-function columnsOf(stmt: WasmStatement): Columns {
-  return stmt._getColumnNames();
+interface Columns {
+  readonly names: readonly string[];
+  /** The keys the package writes values under: the names, or indexes when a name is `__proto__`. */
+  readonly keys: readonly string[];
+  readonly byIndex: boolean;
 }
 
+function columnsOf(stmt: WasmStatement): Columns {
+  const names = stmt._getColumnNames();
+  // the package assigns row[name] = value, which for `__proto__` sets the prototype instead
+  const byIndex = names.includes(PROTO_COLUMN);
+  return { names, keys: byIndex ? names.map((_, i) => String(i)) : names, byIndex };
+}
+
+/** The current row: every column, blobs as `Buffer` views (the package returns fresh copies). */
 function readRow(stmt: WasmStatement, columns: Columns): Row {
-  return stmt._getRow(columns, false);
+  const raw = stmt._getRow(columns.keys, false);
+  if (columns.byIndex) return rowFromValues(columns.names, columns.keys.map((k) => blobAsBuffer(raw[k])));
+  for (const k in raw) {
+    const v = raw[k];
+    if (v instanceof Uint8Array) raw[k] = asBuffer(v);
+  }
+  return raw;
+}
+
+function blobAsBuffer(v: unknown): unknown {
+  return v instanceof Uint8Array ? asBuffer(v) : v;
 }
 
 /** Binds and steps `stmt` to the end, naming columns after the first step (see {@link Columns}). */

@@ -53,18 +53,49 @@ matrix('drivers: values', (test, driver) => {
     assert.is(one('select ? as v', [0.1]), 0.1);
   });
 
-  test('blobs come back as a plain Uint8Array (not Buffer)', () => {
-    const v = one("select x'00ff10' as v") as Uint8Array;
-    assert.is(Object.getPrototypeOf(v), Uint8Array.prototype);
+  test('blobs come back as Buffer (a Uint8Array subclass), bound from a Uint8Array or a Buffer', () => {
+    const v = one("select x'00ff10' as v") as Buffer;
+    assert.ok(Buffer.isBuffer(v));
+    assert.instance(v, Uint8Array);
     assert.equal([...v], [0, 255, 16]);
-    const empty = one("select x'' as v") as Uint8Array;
-    assert.is(Object.getPrototypeOf(empty), Uint8Array.prototype);
+    const empty = one("select x'' as v") as Buffer;
+    assert.ok(Buffer.isBuffer(empty));
     assert.is(empty.length, 0);
-    const bound = one('select ? as v', [new Uint8Array([1, 2, 3])]) as Uint8Array;
+    const bound = one('select ? as v', [new Uint8Array([1, 2, 3])]) as Buffer;
+    assert.ok(Buffer.isBuffer(bound));
     assert.equal([...bound], [1, 2, 3]);
-    const fromBuffer = one('select ? as v', [Buffer.from([9, 8])]) as Uint8Array;
-    assert.is(Object.getPrototypeOf(fromBuffer), Uint8Array.prototype);
+    const fromBuffer = one('select ? as v', [Buffer.from([9, 8])]) as Buffer;
+    assert.ok(Buffer.isBuffer(fromBuffer));
     assert.equal([...fromBuffer], [9, 8]);
+  });
+
+  test('NaN is INVALID_PARAMETER (SQLite would store NULL); +-Infinity round-trips as a REAL', () => {
+    const b = memory(driver);
+    throwsCode(() => b.execute('select ?, ? as v', [1, Number.NaN]), 'INVALID_PARAMETER', /parameter 2 \(index 1\) is NaN/);
+    b.close();
+    assert.is(one('select ? as v', [Infinity]), Infinity);
+    assert.is(one('select ? as v', [-Infinity]), -Infinity);
+    assert.is(one('select typeof(?) as v', [Infinity]), 'real');
+  });
+
+  test('a result column named __proto__ is kept as an own property, with every other column', () => {
+    const b = memory(driver);
+    b.execute('create table t (a, "__proto__")', []);
+    b.execute("insert into t values (1, 'p'), (2, x'01')", []);
+    for (const sql of ['select a, "__proto__" from t order by a', 'select * from t order by a']) {
+      const rows = b.execute(sql, []).rows;
+      assert.is(rows.length, 2);
+      for (const row of rows) {
+        assert.is(Object.getPrototypeOf(row), Object.prototype);
+        assert.equal(Object.keys(row), ['a', '__proto__']);
+      }
+      assert.is(rows[0]!['__proto__'], 'p');
+      assert.ok(Buffer.isBuffer(rows[1]!['__proto__']));
+      assert.is(JSON.stringify(rows[0]), '{"a":1,"__proto__":"p"}');
+      assert.equal([...b.iterate(sql, [])].map((r) => Object.keys(r)), [['a', '__proto__'], ['a', '__proto__']]);
+    }
+    assert.equal(Object.keys(b.execute('select 1 as "__proto__", null as x', []).rows[0]!), ['__proto__', 'x']);
+    b.close();
   });
 
   test('a blob bound from a Buffer slice binds only the slice', () => {
