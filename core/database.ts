@@ -5,10 +5,10 @@
 import type { DriverSelection, Row, StatementResult } from '../drivers/types.js';
 import type { DsnConfig } from '../dsn/types.js';
 import { defaultLogger, type DualSqliteOpenOptions } from './dialect-config.js';
-import { DatabaseClosedError } from './errors.js';
+import { DatabaseClosedError, InvalidOptionError } from './errors.js';
 import type { Unlock } from './fifo-lock.js';
 import { enableMisuseDetection, markFlow, type Holding } from './misuse.js';
-import { resolveOptions } from './options.js';
+import { checkOptionNames, OPEN_OPTIONS, resolveOptions } from './options.js';
 import { retainDatabase, type SharedRef } from './registry.js';
 
 /**
@@ -182,6 +182,8 @@ const BEGIN = /^\s*begin\b/i;
  * Private `:memory:` and temp databases are private to the returned handle.
  */
 export async function openDatabase(dsnOrConfig: string | DsnConfig, options: DualSqliteOpenOptions = {}): Promise<DualSqliteDatabase> {
+  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', options, 'pass an options object or leave it out');
+  checkOptionNames(options, OPEN_OPTIONS, 'openDatabase()');
   const config = resolveOptions(dsnOrConfig, options);
   if (options.detectMisuse !== false) enableMisuseDetection();
   const ref = await retainDatabase(config, { driver: options.driver, env: options.env });

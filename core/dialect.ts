@@ -8,7 +8,8 @@ import { DualSqliteAdapter } from './adapter.js';
 import type { DualSqliteDialectConfig } from './dialect-config.js';
 import { DualSqliteDriver } from './driver.js';
 import { enableMisuseDetection } from './misuse.js';
-import { resolveOptions } from './options.js';
+import { InvalidOptionError } from './errors.js';
+import { checkOptionNames, DIALECT_OPTIONS, resolveOptions } from './options.js';
 
 /**
  * SQLite dialect for Kysely on better-sqlite3 or node-sqlite3-wasm, configured by a DSN.
@@ -27,6 +28,8 @@ export class DualSqliteDialect implements Dialect {
   readonly #dsn: DsnConfig;
 
   constructor(config: DualSqliteDialectConfig) {
+    if (config === null || typeof config !== 'object') throw new InvalidOptionError('config', config, 'pass { dsn, ...options } to new DualSqliteDialect()');
+    checkOptionNames(config, DIALECT_OPTIONS, 'new DualSqliteDialect()');
     this.#config = Object.freeze({ ...config });
     this.#dsn = resolveOptions(config.dsn, config);
     if (config.detectMisuse !== false) enableMisuseDetection();

@@ -2,9 +2,33 @@
 import { parseDsn } from '../dsn/index.js';
 import type { DsnConfig } from '../dsn/types.js';
 import type { DualSqliteOpenOptions } from './dialect-config.js';
+import { closest } from '../dsn/suggest.js';
 import { InvalidOptionError } from './errors.js';
 
 const DRIVERS = ['native', 'wasm', 'auto'];
+
+/** The options of `openDatabase`. */
+export const OPEN_OPTIONS = ['driver', 'env', 'log', 'acquireTimeout', 'acquireWarning', 'detectMisuse'] as const;
+/** The options of `new DualSqliteDialect(config)`. */
+export const DIALECT_OPTIONS = ['dsn', ...OPEN_OPTIONS] as const;
+/** The options of `createKysely(dsn, options)`. */
+export const CREATE_KYSELY_OPTIONS = [...OPEN_OPTIONS, 'plugins', 'kyselyLog'] as const;
+
+/**
+ * Refuses option names that `where` does not take, like unknown DSN keys: a misspelled option
+ * (`drvier`) would otherwise be ignored without a word. Suggests the closest known name.
+ */
+export function checkOptionNames(options: object, known: readonly string[], where: string): void {
+  for (const name of Object.keys(options)) {
+    if (known.includes(name)) continue;
+    const guess = closest(name, known);
+    throw new InvalidOptionError(
+      name,
+      (options as Record<string, unknown>)[name],
+      `${where} has no option "${name}"${guess ? `; did you mean "${guess}"?` : ''} (its options: ${known.join(', ')})`,
+    );
+  }
+}
 
 /** Parses a DSN string (a `DsnConfig` is taken as is) and checks the options; throws on bad input. */
 export function resolveOptions(dsn: unknown, options: DualSqliteOpenOptions & { detectMisuse?: unknown }): DsnConfig {

@@ -10,7 +10,7 @@ import { sql } from 'kysely';
 import { FileMigrationProvider, Migrator } from '../helpers/kysely-migration.js';
 import { parseDsn } from '../../dsn/index.js';
 import { openBackend } from '../../drivers/index.js';
-import { createKysely, DualSqliteDialect, registeredUsers } from '../../core/index.js';
+import { createKysely, DualSqliteDialect, openDatabase, registeredUsers } from '../../core/index.js';
 import { matrix } from '../helpers/matrix.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { lockDirExists, openTestDb, rejection, tmpDsn, type TestDb } from './support.js';
@@ -274,6 +274,10 @@ export async function down(db) { await db.schema.dropTable('pet').execute(); }`,
       [{ dsn: ':memory:', log: 'console' }, 'INVALID_OPTION', /option log = "console".*function/],
       [{ dsn: 42 }, 'INVALID_OPTION', /option dsn = 42.*DSN string/],
       [{ dsn: ':memory:', detectMisuse: 'yes' }, 'INVALID_OPTION', /option detectMisuse = "yes"/],
+      [{ dsn: ':memory:', acquireWarning: Number.NaN }, 'INVALID_OPTION', /option acquireWarning = NaN/],
+      [{ dsn: ':memory:', drvier: 'wasm' }, 'INVALID_OPTION', /DualSqliteDialect\(\) has no option "drvier"; did you mean "driver"\?/],
+      [{ dsn: ':memory:', acquireTimout: 5 }, 'INVALID_OPTION', /did you mean "acquireTimeout"/],
+      [{ dsn: ':memory:', plugins: [] }, 'INVALID_OPTION', /has no option "plugins"/],
       [{ dsn: 'file:x.db?_txlock=sometimes' }, 'DSN_INVALID_VALUE', /_txlock/],
     ];
     for (const [config, code, message] of cases) {
@@ -287,6 +291,27 @@ export async function down(db) { await db.schema.dropTable('pet').execute(); }`,
       assert.is(error.code, code, JSON.stringify(config));
       assert.match(error.message, message);
     }
+  });
+
+  test('createKysely and openDatabase refuse unknown option names with a suggestion, like DSN keys', async () => {
+    const cases: [() => unknown, RegExp][] = [
+      [() => createKysely(':memory:', { drvier: 'wasm' } as any), /createKysely\(\) has no option "drvier"; did you mean "driver"\?/],
+      [() => createKysely(':memory:', { kyselylog: () => {} } as any), /did you mean "kyselyLog"/],
+      [() => createKysely(':memory:', { dsn: ':memory:' } as any), /createKysely\(\) has no option "dsn"/],
+      [() => openDatabase(':memory:', { detectMisuses: false } as any), /openDatabase\(\) has no option "detectMisuses"; did you mean "detectMisuse"\?/],
+      [() => openDatabase(':memory:', { plugins: [] } as any), /openDatabase\(\) has no option "plugins"/],
+    ];
+    for (const [call, message] of cases) {
+      const error = await rejection((async () => call())());
+      assert.is(error.code, 'INVALID_OPTION');
+      assert.match(error.message, message);
+    }
+    // every documented option is accepted
+    const db = createKysely(':memory:', { driver, env: {}, log: () => {}, acquireTimeout: 1000, acquireWarning: 1000, detectMisuse: true, plugins: [], kyselyLog: () => {} });
+    await sql`select 1`.execute(db);
+    await db.destroy();
+    const h = await openDatabase(':memory:', { driver, env: {}, log: () => {}, acquireTimeout: 1000, acquireWarning: 1000, detectMisuse: true });
+    await h.close();
   });
 
   test('a dialect instance accepts a parsed DsnConfig as well as a string', async () => {
