@@ -9,6 +9,7 @@ import { ReadOnlyTransactionError } from './errors.js';
 import type { Unlock } from './fifo-lock.js';
 import type { Holding } from './misuse.js';
 import type { Lease } from './lease.js';
+import { controlQuery } from './control.js';
 import type { SharedDatabase } from './shared-database.js';
 import { isLimitedWrite, rewriteLimitedWrite } from './limited-write.js';
 import type { DualSqliteLogger } from './dialect-config.js';
@@ -101,7 +102,7 @@ export class DualSqliteConnection implements DatabaseConnection {
     const readOnly = settings.accessMode === 'read only';
     const begin = `begin ${readOnly || this.#connectionReadOnly() ? 'deferred' : txlock}`;
     this.#lease?.useFor('transaction', begin, this.#db.captureSites);
-    await this.#run(begin, []);
+    await this.#control(begin);
     if (!readOnly) return;
     try {
       const current = await this.#run('pragma query_only', []);
@@ -114,7 +115,7 @@ export class DualSqliteConnection implements DatabaseConnection {
   }
 
   async commit(): Promise<void> {
-    await this.#run('commit', []);
+    await this.#control('commit');
     this.#leaveReadOnly();
   }
 
@@ -125,7 +126,7 @@ export class DualSqliteConnection implements DatabaseConnection {
    */
   async rollback(): Promise<void> {
     try {
-      if (this.#db.inTransaction) await this.#run('rollback', []);
+      if (this.#db.inTransaction) await this.#control('rollback');
     } finally {
       this.#leaveReadOnly();
     }
@@ -154,6 +155,14 @@ export class DualSqliteConnection implements DatabaseConnection {
       this.#unlock = undefined;
       unlock?.();
     }
+  }
+
+  /**
+   * A transaction-control statement through `this.executeQuery`: Kysely's logging wraps that
+   * method on this very object, so BEGIN/COMMIT/ROLLBACK are logged with their duration.
+   */
+  async #control(sql: string): Promise<void> {
+    await this.executeQuery(controlQuery(sql));
   }
 
   async #run(sql: string, parameters: readonly unknown[]) {

@@ -6,6 +6,7 @@ import type { CompiledQuery, DatabaseConnection, Driver, QueryCompiler, Transact
 import { createQueryId, IdentifierNode, RawNode } from 'kysely';
 import type { DsnConfig } from '../dsn/types.js';
 import { DualSqliteConnection } from './connection.js';
+import { markControl } from './control.js';
 import { defaultLogger, type DualSqliteDialectConfig } from './dialect-config.js';
 import { TransactionMisuseError, DatabaseClosedError } from './errors.js';
 import { holdsHere, markFlow, markHolding, type Holding } from './misuse.js';
@@ -108,5 +109,5 @@ function unmarked(database: object): Holding {
 /** Same statement Kysely's own SQLite driver builds (`savepoint "name"`), quoted by the compiler. */
 function savepointCommand(command: string, name: string, compileQuery: QueryCompiler['compileQuery']): CompiledQuery {
   const node = RawNode.createWithChildren([RawNode.createWithSql(`${command} `), IdentifierNode.create(name)]);
-  return compileQuery(node, createQueryId());
+  return markControl(compileQuery(node, createQueryId()));
 }

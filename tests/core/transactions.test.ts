@@ -7,10 +7,51 @@ import * as assert from 'uvu/assert';
 import { sql } from 'kysely';
 import { AcquireTimeoutError, TransactionMisuseError } from '../../core/index.js';
 import { DualSqliteError } from '../../dsn/base-error.js';
+import { parseDsn } from '../../dsn/index.js';
+import { openBackend } from '../../drivers/index.js';
 import { matrix } from '../helpers/matrix.js';
 import { openTestDb, rejection, tmpDsn } from './support.js';
 
 matrix('transactions', (test, driver) => {
+  test("transaction control goes through the connection: Kysely's log sees BEGIN, SAVEPOINT, RELEASE, ROLLBACK TO, COMMIT, ROLLBACK", async () => {
+    const { dsn } = tmpDsn();
+    const logged: string[] = [];
+    const db = await openTestDb(driver, dsn, { kyselyLog: (e) => void logged.push(e.query.sql) });
+    logged.length = 0;
+    const trx = await db.startTransaction().execute();
+    await trx.insertInto('t').values({ v: 'a' }).execute();
+    const sp = await trx.savepoint('sp').execute();
+    await sp.insertInto('t').values({ v: 'b' }).execute();
+    const back = await sp.rollbackToSavepoint('sp').execute();
+    await back.releaseSavepoint('sp').execute();
+    await trx.commit().execute();
+    await db.transaction().execute(async () => {}).catch(() => undefined);
+    await rejection(db.transaction().execute(async () => Promise.reject(new Error('no'))));
+    assert.equal(logged.filter((q) => !q.startsWith('insert')), [
+      'begin immediate', 'savepoint "sp"', 'rollback to "sp"', 'release "sp"', 'commit',
+      'begin immediate', 'commit',
+      'begin immediate', 'rollback',
+    ]);
+    assert.equal((await db.selectFrom('t').select('v').execute()).map((r) => r.v), ['a']);
+    await db.destroy();
+  });
+
+  test("a lock wait at BEGIN shows in the logged BEGIN's queryDurationMillis", async () => {
+    const { path: file, dsn } = tmpDsn();
+    const durations = new Map<string, number>();
+    const db = await openTestDb(driver, dsn, { kyselyLog: (e) => void durations.set(e.query.sql, e.queryDurationMillis) });
+    // another connection (bypassing the registry on purpose) holds the write lock for >= 150 ms
+    const other = openBackend(parseDsn(file), { driver, sqliteBusyTimeout: 0 });
+    other.execute('begin immediate', []);
+    const started = db.transaction().execute(async (trx) => trx.insertInto('t').values({ v: 'x' }).execute());
+    await new Promise((r) => setTimeout(r, 150));
+    other.execute('rollback', []);
+    other.close();
+    await started;
+    assert.ok(durations.get('begin immediate')! >= 140, `begin took ${durations.get('begin immediate')} ms`);
+    await db.destroy();
+  });
+
   test('100 parallel transactions with random failures: exact final counts', async () => {
     const { dsn } = tmpDsn();
     const db = await openTestDb(driver, dsn);
