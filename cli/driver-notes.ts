@@ -41,6 +41,12 @@ const NOTES: Record<string, DriverNote> = {
     wasm: 'PRAGMA; wal is refused unless _locking_mode=exclusive (no shared memory), then one process only',
   },
   'pragmas.mmap_size': { native: PRAGMA.native, wasm: 'PRAGMA; the wasm build has no memory-mapped I/O, so a non-zero value fails verification' },
+  'pragmas.encoding': {
+    native: 'PRAGMA before anything writes the file, verified by the bytes of CAST(\'a\' AS BLOB); only a new, empty database takes it',
+    wasm: 'PRAGMA before anything writes the file, verified by behaviour; this build stores UTF-8 only, so utf-16* is SETTING_NOT_APPLIED',
+  },
+  'pragmas.application_id': { native: 'PRAGMA after open, written to the file header, read back', wasm: 'PRAGMA after open, written to the file header, read back' },
+  'pragmas.user_version': { native: 'PRAGMA after open, written to the file header, read back', wasm: 'PRAGMA after open, written to the file header, read back' },
   'pragmas.case_sensitive_like': {
     native: 'PRAGMA after open (write-only: verified by behaviour)',
     wasm: 'PRAGMA after open (write-only: verified by behaviour)',

@@ -1,12 +1,13 @@
 /**
  * `dual-sqlite inspect <dsn>`: explains a DSN without opening the database: its canonical form,
- * every effective setting (defaults filled in), the driver that would be chosen and why, and what
- * each driver does with each setting.
+ * every effective setting (defaults filled in), the driver that would be chosen and why, what
+ * each driver does with each setting, and where the Go driver whose spelling the DSN uses would
+ * read it differently.
  */
 import { existsSync, statSync } from 'node:fs';
 import { selectDriver } from '../drivers/index.js';
 import type { DriverSelection } from '../drivers/types.js';
-import { DSN_OPTIONS, formatDsn, parseDsn, type DsnOption, type DsnTarget } from '../dsn/index.js';
+import { DSN_OPTIONS, formatDsn, goNotes, lexDsn, parseDsn, type DsnOption, type DsnTarget, type GoNote } from '../dsn/index.js';
 import type { DsnConfig } from '../dsn/types.js';
 import { driverFlag, EXIT, parse } from './args.js';
 import { driverNote, lockNote, type DriverNote } from './driver-notes.js';
@@ -19,7 +20,9 @@ Usage: dual-sqlite inspect <dsn> [--driver native|wasm|auto] [--json]
 
 Prints the canonical DSN, every effective setting with its default filled in, the driver that
 would be chosen (and whether the code option --driver, the DSN's _driver, SQLITE_DRIVER or auto
-decided), and what each driver does with each setting. Quote the DSN in the shell.
+decided), what each driver does with each setting, and where mattn/go-sqlite3, modernc.org/sqlite
+or ncruces/go-sqlite3 (whichever spells the DSN this way) would read it differently. Quote the
+DSN in the shell.
 Exit code 0 for a valid DSN, 2 for an invalid one (the message says what to fix).`;
 
 /** One effective setting as `inspect` reports it. */
@@ -40,6 +43,8 @@ export interface InspectReport {
   readonly driver: DriverSelection | { readonly error: string; readonly code: string };
   readonly lockProtocol: DriverNote;
   readonly settings: readonly InspectedSetting[];
+  /** Where the Go driver(s) whose spelling the DSN uses would read it differently (docs/dsn.md). */
+  readonly goDrivers: readonly GoNote[];
 }
 
 /** Runs `inspect`; returns the exit code. */
@@ -77,6 +82,7 @@ export function inspect(input: string, driver: 'native' | 'wasm' | 'auto' | unde
     driver: chooseDriver(config, driver, io.env),
     lockProtocol: lockNote(config),
     settings,
+    goDrivers: goNotes(lexDsn(input), config),
   };
 }
 
@@ -147,6 +153,11 @@ function printReport(r: InspectReport, io: CliIo): void {
   }
   const unset = r.settings.filter((s) => s.value === null).map((s) => s.key);
   if (unset.length > 0) out(`not set (SQLite's or the driver's own value stays): ${unset.join(', ')}`);
+  if (r.goDrivers.length > 0) {
+    out();
+    out('Go drivers (where the driver whose spelling this DSN uses would read it differently):');
+    for (const note of r.goDrivers) out(`  - ${note.text.replace(/`/g, '')}`);
+  }
 }
 
 function sourceWords(source: DriverSelection['source']): string {

@@ -14,7 +14,8 @@ import { realDatabasePath } from './paths.js';
 import { selectDriver } from './select.js';
 import { applySettings } from './settings.js';
 import type { Backend, DriverName, LockProtocol, OpenBackendOptions, Row } from './types.js';
-import { checkWasmFile, checkWasmOptions } from './wasm-checks.js';
+import { checkWasmFile, checkWasmOptions, isWalFile } from './wasm-checks.js';
+import { DsnError, formatDsn } from '../dsn/index.js';
 import { WasmConnection } from './wasm-connection.js';
 
 /**
@@ -29,6 +30,7 @@ export function openBackend(config: DsnConfig, options: OpenBackendOptions = {})
   const filename = config.location.kind === 'file' ? realDatabasePath(config.location.path) : null;
   if (filename !== null) {
     checkExistence(config, filename);
+    checkReadOnlyWal(config, filename);
     if (driver === 'wasm') checkWasmFile(config, filename);
   }
   const conn = driver === 'native' ? openNative(config, filename) : openWasm(config, filename);
@@ -74,6 +76,27 @@ function checkExistence(config: DsnConfig, filename: string): void {
       `database file "${filename}" does not exist and mode=${config.mode} does not create it; create it first or use mode=rwc`,
     );
   }
+}
+
+/**
+ * `mode=ro&_journal_mode=wal` is how a reader opens a file that is already in WAL mode (the
+ * setting is then verified like any other); on a file that is not, switching would need a write,
+ * so it is refused here, where the file's header can be read (dsn/ does no I/O).
+ */
+function checkReadOnlyWal(config: DsnConfig, filename: string): void {
+  if (config.mode !== 'ro' || config.pragmas.journal_mode !== 'wal' || isWalFile(filename)) return;
+  let dsn: string;
+  try {
+    dsn = formatDsn(config);
+  } catch {
+    dsn = filename; // a hand-built config that does not render: the file still names the problem
+  }
+  throw new DsnError(
+    'DSN_CONFLICT',
+    `"_journal_mode=wal" needs to write "${filename}", which is not in WAL mode (its header says rollback journal), but "mode=ro" opens it read-only (DSN: ${JSON.stringify(dsn)}). ` +
+      'Fix: switch the file to WAL once with a read-write connection (WAL is persistent), or drop _journal_mode=wal for this reader.',
+    { option: 'mode', dsn },
+  );
 }
 
 function openNative(config: DsnConfig, filename: string | null): DriverConnection {

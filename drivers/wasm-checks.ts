@@ -39,7 +39,7 @@ export function checkWasmFile(config: DsnConfig, filename: string): void {
 }
 
 /** True when the header's read/write format versions (bytes 18, 19) say WAL. */
-function isWalFile(filename: string): boolean {
+export function isWalFile(filename: string): boolean {
   let fd: number;
   try {
     fd = openSync(filename, 'r');

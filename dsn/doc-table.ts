@@ -1,4 +1,5 @@
-import { DSN_OPTIONS, DSN_UNSUPPORTED_KEYS, type DsnOption } from './registry.js';
+import { GO_DIFFERENCES, GO_DRIVER_NAMES, type GoDriver } from './go-drivers.js';
+import { DSN_OPTIONS, DSN_REFUSED_PRAGMAS, DSN_UNSUPPORTED_KEYS, type DsnOption } from './registry.js';
 
 /**
  * Renders the option tables of docs/dsn.md from the registry, so the docs cannot drift from
@@ -13,7 +14,7 @@ export const DOC_TABLE_END = '<!-- END GENERATED -->';
 
 /** The Markdown of the option, spelling-comparison and refused-key tables (without markers). */
 export function renderDsnOptionTable(): string {
-  return [optionsTable(), comparisonTable(), unsupportedTable()].join('\n\n') + '\n';
+  return [optionsTable(), comparisonTable(), goDifferencesTable(), unsupportedTable()].join('\n\n') + '\n';
 }
 
 function optionsTable(): string {
@@ -32,16 +33,32 @@ function optionsTable(): string {
 function comparisonTable(): string {
   const rows = DSN_OPTIONS.map((o) => [
     spelling(o),
-    ...[o.equivalents.mattn, o.equivalents.modernc, o.equivalents.ncruces, o.equivalents.sqliteUri].map((e) =>
-      e === '-' ? '-' : e.split(', ').map(code).join(', '),
-    ),
+    ...[o.equivalents.mattn, o.equivalents.modernc, o.equivalents.ncruces, o.equivalents.sqliteUri].map(equivalent),
   ]);
   const head = ['This library', 'mattn/go-sqlite3', 'modernc.org/sqlite', 'ncruces/go-sqlite3', 'SQLite URI'];
   return ['### Spellings in other drivers', '', table(head, rows)].join('\n');
 }
 
+/** `_a, _b — note`: the spellings as code, the note (after " — ") as prose. */
+function equivalent(e: string): string {
+  if (e === '-') return '-';
+  const [spellings, note] = e.split(' — ', 2) as [string, string | undefined];
+  const text = spellings.split(', ').map(code).join(', ');
+  return note === undefined ? text : `${text} (${note})`;
+}
+
+function goDifferencesTable(): string {
+  const drivers = Object.keys(GO_DRIVER_NAMES) as GoDriver[];
+  const rows = GO_DIFFERENCES.map((d) => [d.when, d.ours, ...drivers.map((g) => d.drivers[g] ?? 'as this library')]);
+  const head = ['When', 'This library', ...drivers.map((g) => GO_DRIVER_NAMES[g])];
+  return ['### Where the Go drivers read a DSN differently', '', table(head, rows)].join('\n');
+}
+
 function unsupportedTable(): string {
-  const rows = DSN_UNSUPPORTED_KEYS.map((u) => [code(u.key), `DSN_UNSUPPORTED: ${u.reason}`, u.fix]);
+  const rows = [
+    ...DSN_UNSUPPORTED_KEYS.map((u) => [code(u.key), `DSN_UNSUPPORTED: ${u.reason}`, u.fix]),
+    ...DSN_REFUSED_PRAGMAS.map((p) => [code(`_pragma=${p.pragma}(...)`), `DSN_UNSUPPORTED: ${p.reason}`, p.fix]),
+  ];
   return ['### Refused keys', '', table(['Key', 'Why', 'Fix'], rows)].join('\n');
 }
 

@@ -11,6 +11,8 @@ export {
   DSN_UNSUPPORTED_KEYS,
   DSN_ACCEPTED_KEYS,
   DSN_ACCEPTED_PRAGMAS,
+  DSN_REFUSED_PRAGMAS,
+  type RefusedPragma,
   type DsnOption,
   type DsnTarget,
   type DsnEquivalents,
@@ -20,3 +22,4 @@ export type { ValueType } from './values.js';
 export { lexDsn, type DsnRecord, type DsnParam } from './lexer.js';
 export { encodePath as encodeDsnPath } from './format.js';
 export { renderDsnOptionTable } from './doc-table.js';
+export { GO_DIFFERENCES, GO_DRIVER_NAMES, goNotes, type GoDifference, type GoDriver, type GoDsnView, type GoNote } from './go-drivers.js';

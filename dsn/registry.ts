@@ -3,10 +3,12 @@ import {
   Rejection,
   absolutePath,
   boolean,
+  busyTimeout,
   integer,
   oneOf,
   pageSize,
   secureDelete,
+  textEncoding,
   type ValueType,
 } from './values.js';
 
@@ -130,7 +132,10 @@ export const DSN_OPTIONS: readonly DsnOption[] = Object.freeze([
     default: undefined,
     description:
       'SQLite locking protocol (VFS). unix = POSIX advisory locks (the default), unix-dotfile = a <db>.lock directory (the protocol the wasm build uses), unix-excl = exclusive POSIX locks, unix-none = no locking.',
-    equivalents: uriEq('vfs'),
+    equivalents: {
+      ...uriEq('vfs'),
+      ncruces: 'vfs — its VFSs have no unix-* names; dot-file locking is its sqlite3_dotlk build tag, not a DSN value',
+    },
   }),
   option({
     key: 'immutable',
@@ -191,7 +196,15 @@ export const DSN_OPTIONS: readonly DsnOption[] = Object.freeze([
   option({
     key: '_txlock',
     target: 'txlock',
-    type: oneOf(['deferred', 'immediate', 'exclusive']),
+    type: oneOf(['deferred', 'immediate', 'exclusive'], {
+      refused: {
+        concurrent: new Rejection(
+          'DSN_UNSUPPORTED',
+          'BEGIN CONCURRENT (ncruces/go-sqlite3) exists only in SQLite\'s begin-concurrent branch, and neither the better-sqlite3 nor the node-sqlite3-wasm build is made from it',
+          'write _txlock=immediate: writers then queue at BEGIN instead of conflicting at COMMIT.',
+        ),
+      },
+    }),
     default: 'immediate',
     description: 'How BEGIN starts a read-write transaction. immediate takes the write lock at BEGIN, so concurrent writers queue instead of failing mid-transaction.',
     equivalents: { mattn: '_txlock', modernc: '_txlock', ncruces: '_txlock', sqliteUri: NONE },
@@ -201,7 +214,7 @@ export const DSN_OPTIONS: readonly DsnOption[] = Object.freeze([
     aliases: ['_timeout'],
     pragma: 'busy_timeout',
     target: 'busyTimeout',
-    type: integer(0, 2_147_483_647, 'an integer number of milliseconds from 0 to 2147483647'),
+    type: busyTimeout,
     default: 5000,
     description: 'How long to wait for a lock held by another connection before failing with SQLITE_BUSY, in milliseconds. The library waits asynchronously.',
     equivalents: { mattn: '_busy_timeout, _timeout', ...pragmaEq('busy_timeout', '5000'), sqliteUri: NONE },
@@ -212,7 +225,7 @@ export const DSN_OPTIONS: readonly DsnOption[] = Object.freeze([
     type: integer(0, 1_000_000),
     default: 128,
     description: 'Prepared statements kept per connection (least recently used are finalized); 0 turns the cache off.',
-    equivalents: { mattn: NONE, modernc: NONE, ncruces: NONE, sqliteUri: NONE },
+    equivalents: { mattn: '_stmt_cache_size — default 0 (off)', modernc: NONE, ncruces: NONE, sqliteUri: NONE },
   }),
   pragmaOption('journal_mode', oneOf(['delete', 'truncate', 'persist', 'memory', 'wal', 'off']), {
     key: '_journal_mode',
@@ -314,6 +327,22 @@ export const DSN_OPTIONS: readonly DsnOption[] = Object.freeze([
     example: '1',
     description: 'PRAGMA cell_size_check: extra checks that detect corrupt pages earlier.',
   }),
+  pragmaOption('application_id', integer(-2_147_483_648, 2_147_483_647, 'a signed 32-bit integer'), {
+    example: '1095979081',
+    description: 'PRAGMA application_id: the number in the file header that names the application format. Persistent: written to the file (needs a writable connection).',
+  }),
+  pragmaOption('user_version', integer(-2_147_483_648, 2_147_483_647, 'a signed 32-bit integer'), {
+    example: '3',
+    description: 'PRAGMA user_version: a free number in the file header, often the schema version. Persistent: written to the file (needs a writable connection).',
+  }),
+  pragmaOption('encoding', textEncoding, {
+    example: "'UTF-8'",
+    description: 'PRAGMA encoding: the text encoding of a NEW database, fixed once the file has content; on an existing file anything else than its own encoding fails verification. utf-16 = native byte order.',
+  }),
+  pragmaOption('analysis_limit', integer(0, 2_147_483_647, 'an integer number of rows >= 0 (0 = no limit)'), {
+    example: '400',
+    description: 'PRAGMA analysis_limit: rows ANALYZE and PRAGMA optimize examine per index; 0 = no limit.',
+  }),
   pragmaOption('trusted_schema', boolean, {
     example: '0',
     description: 'PRAGMA trusted_schema: whether SQL functions in the schema (views, triggers) may have side effects. 0 is safer for untrusted files.',
@@ -351,6 +380,11 @@ export const DSN_UNSUPPORTED_KEYS: readonly UnsupportedKey[] = Object.freeze(
       reason: 'it configures SQLite\'s user-authentication extension (mattn/go-sqlite3), which is not compiled into either build and was removed from SQLite',
       fix: 'remove it and control access with file permissions.',
     },
+    ...['key', 'hexkey', 'textkey'].map((key) => ({
+      key,
+      reason: 'it is the key of an encrypting VFS of ncruces/go-sqlite3 (adiantum, xts), which exists only in Go: neither SQLite build here can read such a file',
+      fix: 'remove it; decrypt the file with the Go program first (e.g. VACUUM INTO a plain file).',
+    })),
     {
       key: '_writable_schema',
       reason: 'PRAGMA writable_schema lets SQL edit sqlite_schema directly, which can corrupt the file',
@@ -358,6 +392,29 @@ export const DSN_UNSUPPORTED_KEYS: readonly UnsupportedKey[] = Object.freeze(
     },
   ].map((u) => Object.freeze(u)),
 );
+
+/** A pragma understood but refused in `_pragma`, with the reason (its value is never quoted). */
+export interface RefusedPragma {
+  readonly pragma: string;
+  readonly reason: string;
+  readonly fix: string;
+}
+
+const encryption = (pragma: string): RefusedPragma => ({
+  pragma,
+  reason: 'it sets an encryption key (SQLCipher, SEE, or the encrypting VFSs of ncruces/go-sqlite3), and encryption exists in neither SQLite build here',
+  fix: 'remove it; decrypt the file with the program that encrypted it first.',
+});
+
+/** Pragmas other drivers take in `_pragma` that are refused here for a stated reason. */
+export const DSN_REFUSED_PRAGMAS: readonly RefusedPragma[] = Object.freeze(
+  ['key', 'hexkey', 'textkey', 'rekey', 'hexrekey', 'textrekey'].map((p) => Object.freeze(encryption(p))),
+);
+
+/** The refused-pragma entry for `name` (case-insensitive). */
+export function findRefusedPragma(name: string): RefusedPragma | undefined {
+  return DSN_REFUSED_PRAGMAS.find((p) => p.pragma === name.toLowerCase());
+}
 
 /** The option whose key or alias is exactly `key`. */
 export function findOptionByKey(key: string): DsnOption | undefined {

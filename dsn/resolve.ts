@@ -7,6 +7,7 @@ import {
   DSN_OPTIONS,
   findOptionByKey,
   findOptionByPragma,
+  findRefusedPragma,
   findUnsupportedKey,
   type DsnOption,
   type DsnTarget,
@@ -28,8 +29,15 @@ interface Choice {
   readonly index: number;
 }
 
-const PRAGMA_SYNTAX = /^([A-Za-z_][A-Za-z0-9_]*)(?:\((.*)\)|=(.*))$/s;
-const PRAGMA_VALUE = /^(?:[A-Za-z_][A-Za-z0-9_]*|[+-]?[0-9]+)$/;
+/**
+ * SQLite's own pragma syntax: `name(value)` or `name=value`, blanks allowed around each part.
+ * The value is a name, a signed number or a quoted string; whatever it is, it is then parsed by
+ * the registry type into one of a few known values, and only those are ever sent to SQLite.
+ */
+const PRAGMA_SYNTAX = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\((.*)\)|=(.*))\s*$/s;
+const PRAGMA_BARE = /^(?:[A-Za-z_][A-Za-z0-9_-]*|[+-]?\s*[0-9]+)$/;
+const PRAGMA_QUOTED = /^(?:'((?:[^']|'')*)'|"((?:[^"]|"")*)")$/s;
+const PRAGMA_QUOTED_TEXT = /^[A-Za-z0-9_+-]+$/;
 
 /** Resolves `record` against `cwd` (absolute) into a deep-frozen config. */
 export function resolveDsn(record: DsnRecord, cwd: string): DsnConfig {
@@ -78,13 +86,22 @@ function identifyPragma(input: string, { value, index }: DsnParam): [DsnOption, 
       ...base,
       code: 'DSN_INVALID_VALUE',
       // `_pragma=key 'secret'` is malformed and still a secret.
-      problem: `_pragma=${value !== undefined && isSecretPragma(value) ? '***' : (value ?? '')} is not of the form name(value) or name=value`,
-      accepted: 'name(value) or name=value, value a plain identifier or a signed integer',
+      problem: `_pragma=${value !== undefined && isSecretPragma(value) ? '***' : (value ?? '')} is not of the form name(value) or name=value${plusHint(value)}`,
+      accepted: "name(value) or name=value, blanks allowed, value a name, a signed integer or a quoted string ('wal')",
       fix: 'write e.g. _pragma=journal_mode(wal); extra SQL is never accepted.',
     });
   }
   const name = m[1]!;
-  const text = m[2] ?? m[3]!;
+  const raw = (m[2] ?? m[3]!).trim();
+  const refused = findRefusedPragma(name);
+  if (refused) {
+    throw dsnError(input, {
+      option: '_pragma',
+      code: 'DSN_UNSUPPORTED',
+      problem: `PRAGMA ${name} is not supported: ${refused.reason}`,
+      fix: refused.fix,
+    });
+  }
   const option = findOptionByPragma(name);
   if (!option) {
     const guess = closest(name, DSN_ACCEPTED_PRAGMAS);
@@ -97,16 +114,31 @@ function identifyPragma(input: string, { value, index }: DsnParam): [DsnOption, 
       fix: guess ? `write _pragma=${guess}(...), or run PRAGMA ${name} yourself after connecting.` : `run PRAGMA ${name} yourself after connecting, or remove it.`,
     });
   }
-  if (!PRAGMA_VALUE.test(text)) {
+  const text = pragmaValue(raw);
+  if (text === undefined) {
     throw dsnError(input, {
       ...base,
       code: 'DSN_INVALID_VALUE',
-      problem: `The value "${text}" of _pragma=${name}(...) is not a plain identifier or signed integer, so it cannot be applied safely`,
+      problem: `The value "${raw}" of _pragma=${name}(...) is not a name, a signed integer or a quoted word, so it cannot be applied safely${plusHint(raw)}`,
       accepted: option.type.accepts,
       fix: `write _pragma=${name}(<value>) with one of the accepted values and nothing else.`,
     });
   }
   return [option, text, `_pragma=${value}`];
+}
+
+/** The value inside `_pragma=name(...)`, unquoted, or `undefined` when it is not one SQLite's grammar allows. */
+function pragmaValue(raw: string): string | undefined {
+  if (PRAGMA_BARE.test(raw)) return raw.replace(/\s+/g, '');
+  const q = PRAGMA_QUOTED.exec(raw);
+  if (!q) return undefined;
+  const inner = q[1] !== undefined ? q[1].replace(/''/g, "'") : q[2]!.replace(/""/g, '"');
+  return PRAGMA_QUOTED_TEXT.test(inner) ? inner : undefined;
+}
+
+/** Go's url.ParseQuery reads "+" as a space, SQLite URIs do not: say so where it explains a refusal. */
+function plusHint(text: string | undefined): string {
+  return text?.includes('+') ? ' ("+" is not a space here, as in SQLite URIs, although Go\'s url.ParseQuery reads it as one: write a space as %20)' : '';
 }
 
 function unknownKey({ input, form }: DsnRecord, { key, value, index }: DsnParam): Error {
@@ -239,9 +271,16 @@ function checkCombinations(input: string, location: DsnLocation, mode: AccessMod
   if (memory && journal && journal.value !== 'memory' && journal.value !== 'off') {
     throw conflict(input, [journal], `"${journal.spelling}" on ${where}, whose journal can only be memory or off`, 'remove it, or write memory or off.');
   }
+  // mode=ro with WAL is how a reader opens a file that is already in WAL mode: the drivers decide
+  // at open from the file's header. immutable=1 cannot read a WAL file's recent commits at all.
+  const immutable = get('immutable');
+  if (immutable?.value === true && journal?.value === 'wal') {
+    throw conflict(input, [immutable, journal], `"${journal.spelling}" keeps recent commits in the -wal file, but "${immutable.spelling}" reads the main file only and never looks for one`, 'drop immutable=1 and use mode=ro for a reader of a WAL file.');
+  }
+  const persistent = (['pragmas.application_id', 'pragmas.user_version', 'pragmas.encoding'] as const).map(get).find((c) => c !== undefined);
   const ro = mode === 'ro' ? (get('mode') ?? get('immutable')) : undefined;
-  if (ro && journal?.value === 'wal') {
-    throw conflict(input, [ro, journal], `"${journal.spelling}" needs to write the file, but "${ro.spelling}" opens it read-only`, 'switch the file to WAL with a read-write connection once; WAL is persistent.');
+  if (ro && persistent) {
+    throw conflict(input, [ro, persistent], `"${persistent.spelling}" writes the file header, but "${ro.spelling}" opens it read-only`, 'set it once with a read-write connection (it is persistent), or drop it.');
   }
   const modeof = get('modeof');
   if (modeof && mode !== 'rwc') {

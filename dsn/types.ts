@@ -73,7 +73,17 @@ export interface PragmaSettings {
   readonly automatic_index?: boolean;
   readonly cell_size_check?: boolean;
   readonly trusted_schema?: boolean;
+  /** Persistent (file header); needs a writable connection. */
+  readonly application_id?: number;
+  /** Persistent (file header); needs a writable connection. */
+  readonly user_version?: number;
+  /** Only takes effect on a new, empty database; verified by behaviour (wasm cannot read it back). */
+  readonly encoding?: TextEncoding;
+  readonly analysis_limit?: number;
 }
+
+/** `PRAGMA encoding` values; `utf-16` means the machine's byte order. */
+export type TextEncoding = 'utf-8' | 'utf-16' | 'utf-16le' | 'utf-16be';
 
 /** Names of the pragmas a DSN can set. */
 export type PragmaName = keyof PragmaSettings;

@@ -1,3 +1,5 @@
+import type { TextEncoding } from './types.js';
+
 /**
  * Value types of the option registry: each turns the (already lowercased) text of a value into
  * a typed value, and back into its one canonical spelling.
@@ -45,6 +47,43 @@ export function integer(min: number, max: number, accepts?: string): ValueType<n
     format: (n) => String(n),
   };
 }
+
+/**
+ * `_busy_timeout`: milliseconds from 0. A negative value is refused with what SQLite would do
+ * with it (treat it as 0: no waiting), since mattn/go-sqlite3 hands any integer to SQLite.
+ */
+export const busyTimeout: ValueType<number> = {
+  accepts: 'an integer number of milliseconds from 0 to 2147483647',
+  parse(text, ctx) {
+    const n = integer(0, 2_147_483_647).parse(text, ctx);
+    if (n !== undefined || !/^-[0-9]+$/.test(text) || Number(text) === 0) return n;
+    return new Rejection(
+      'DSN_INVALID_VALUE',
+      'SQLite treats a negative busy timeout as 0, so a lock held by another connection would fail at once with SQLITE_BUSY (mattn/go-sqlite3 passes the value on unchanged)',
+      'write _busy_timeout=0 to fail at once like that, or a number of milliseconds to wait.',
+    );
+  },
+  format: (n) => String(n),
+};
+
+/** SQLite's `PRAGMA encoding` spellings (`UTF8`, `UTF-16le`, ...) to the canonical lowercase. */
+const ENCODINGS: Readonly<Record<string, TextEncoding>> = {
+  'utf-8': 'utf-8',
+  utf8: 'utf-8',
+  'utf-16': 'utf-16',
+  utf16: 'utf-16',
+  'utf-16le': 'utf-16le',
+  utf16le: 'utf-16le',
+  'utf-16be': 'utf-16be',
+  utf16be: 'utf-16be',
+};
+
+/** `encoding`: the text encoding of a new database. */
+export const textEncoding: ValueType<TextEncoding> = {
+  accepts: 'utf-8, utf-16, utf-16le, utf-16be (also without the hyphen)',
+  parse: (text) => (Object.hasOwn(ENCODINGS, text) ? ENCODINGS[text] : undefined),
+  format: (v) => v,
+};
 
 const TRUE = new Set(['1', 'yes', 'true', 'on']);
 const FALSE = new Set(['0', 'no', 'false', 'off']);

@@ -52,6 +52,24 @@ for (const [dsn, code, says] of bad) {
   });
 }
 
+// Issue 16: where the Go driver whose spelling the DSN uses would read it differently.
+const goNotes: [string, RegExp[], RegExp[]][] = [
+  ['app.db?_journal=WAL', [/mattn\/go-sqlite3 would use synchronous=NORMAL here/, /mattn\/go-sqlite3 would apply its _ keys/], [/ncruces/]],
+  ['file:app.db?_pragma=journal_mode(wal)', [/modernc\.org\/sqlite would use a busy timeout of 0 here/, /ncruces\/go-sqlite3 would use a busy timeout of 60000 ms/], [/mattn/]],
+  ['?_txlock=immediate', [/would open a file literally named \?\.\.\. in the working directory/], []],
+  ['file:app.db?_txlock=immediate&_sync=full&_fk=1&_stmt_cache_size=128&_busy_timeout=5000', [], [/^Go drivers/m]],
+];
+for (const [dsn, shows, hides] of goNotes) {
+  test(`Go-driver notes for ${JSON.stringify(dsn)}`, () => {
+    const r = cli(['inspect', dsn], { cwd: tmpDir() });
+    assert.is(r.code, 0, both(r));
+    for (const re of shows) assert.match(r.stdout, re);
+    for (const re of hides) assert.not.match(r.stdout, re);
+    const json = JSON.parse(cli(['inspect', dsn, '--json'], { cwd: tmpDir() }).stdout);
+    assert.is(json.goDrivers.length > 0, shows.length > 0);
+  });
+}
+
 test('--json carries the canonical DSN, the settings and the driver decision', () => {
   const r = cli(['inspect', 'x.db?_sync=normal', '--json'], { cwd: tmpDir() });
   assert.is(r.code, 0, both(r));

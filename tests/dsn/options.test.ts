@@ -106,6 +106,12 @@ const rows: Array<[string, DsnTarget, unknown]> = [
   ['_pragma=cell_size_check(1)', 'pragmas.cell_size_check', true],
   ['_pragma=trusted_schema(off)', 'pragmas.trusted_schema', false],
   ['_pragma=TRUSTED_SCHEMA(ON)', 'pragmas.trusted_schema', true],
+  ['_pragma=application_id(1095979081)', 'pragmas.application_id', 1095979081],
+  ['_pragma=application_id=-1', 'pragmas.application_id', -1],
+  ['_pragma=user_version(42)', 'pragmas.user_version', 42],
+  ['_pragma=analysis_limit(0)', 'pragmas.analysis_limit', 0],
+  ["_pragma=encoding('UTF-16')", 'pragmas.encoding', 'utf-16'],
+  ['_pragma=encoding(utf16be)', 'pragmas.encoding', 'utf-16be'],
 ];
 
 for (const [query, target, expected] of rows) {

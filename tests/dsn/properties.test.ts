@@ -149,6 +149,20 @@ const SETTINGS: readonly Setting[] = [
   boolSetting('pragmas.automatic_index', [], 'automatic_index'),
   boolSetting('pragmas.cell_size_check', [], 'cell_size_check'),
   boolSetting('pragmas.trusted_schema', [], 'trusted_schema'),
+  intSetting('pragmas.application_id', [], -2_147_483_648, 2_147_483_647, 'application_id'),
+  intSetting('pragmas.user_version', [], -2_147_483_648, 2_147_483_647, 'user_version'),
+  intSetting('pragmas.analysis_limit', [], 0, 2_147_483_647, 'analysis_limit'),
+  {
+    field: 'pragmas.encoding',
+    keys: [],
+    pragma: 'encoding',
+    value: (p) => p.of(['utf-8', 'utf-16', 'utf-16le', 'utf-16be']),
+    // Unquoted, SQLite's grammar has no "-": quote it or drop the hyphen.
+    spell: (p, v) => {
+      const text = randomCase(p, v as string);
+      return p.of([`'${text}'`, `"${text}"`, text.replace('-', '')]);
+    },
+  },
 ];
 const byField = new Map(SETTINGS.map((s) => [s.field, s]));
 
@@ -219,7 +233,9 @@ function repair(intent: Intent): Intent {
   if (memory && s.has('pragmas.journal_mode') && !['memory', 'off'].includes(s.get('pragmas.journal_mode') as string)) s.delete('pragmas.journal_mode');
   if (s.get('immutable') === true && s.has('mode') && s.get('mode') !== 'ro') s.delete('mode');
   const readOnly = s.get('mode') === 'ro' || (kind === 'file' && s.get('immutable') === true);
-  if (readOnly && s.get('pragmas.journal_mode') === 'wal') s.delete('pragmas.journal_mode');
+  // mode=ro with WAL is decided at open (issue 16); immutable never reads a -wal file.
+  if (kind === 'file' && s.get('immutable') === true && s.get('pragmas.journal_mode') === 'wal') s.delete('pragmas.journal_mode');
+  if (readOnly) for (const f of ['pragmas.application_id', 'pragmas.user_version', 'pragmas.encoding']) s.delete(f);
   if (s.get('nolock') === true && ['unix-dotfile', 'unix-excl'].includes(s.get('vfs') as string)) s.delete('vfs');
   const creates = kind === 'file' && (s.get('mode') ?? (s.get('immutable') === true ? 'ro' : 'rwc')) === 'rwc';
   if (!creates) s.delete('modeof');
