@@ -8,6 +8,7 @@ import { defaultLogger, type DualSqliteOpenOptions } from './dialect-config.js';
 import { DatabaseClosedError, InvalidOptionError } from './errors.js';
 import type { Unlock } from './fifo-lock.js';
 import { enableMisuseDetection, markFlow, type Holding } from './misuse.js';
+import { backupShared, type BackupOptions, type BackupResult } from './backup/backup.js';
 import { checkOptionNames, OPEN_OPTIONS, resolveOptions } from './options.js';
 import { retainDatabase, type SharedRef } from './registry.js';
 
@@ -110,6 +111,22 @@ export class DualSqliteDatabase {
   }
 
   /**
+   * Writes a consistent, verified copy of the database to `dest` while other processes keep
+   * committing: `VACUUM INTO` a temporary file next to `dest` (waiting asynchronously for the read
+   * lock like any statement), fsync, `integrity_check`, page count and header checks, then an
+   * atomic rename. An existing `dest` is refused unless `force`. The connection is this handle's
+   * for the copy only. In rollback-journal mode and with dot-file locking, other processes' writers
+   * wait for the whole copy (`writersHeldMs` in the result); in WAL mode they do not wait.
+   * Throws `BackupDestinationError`, `BackupVerificationError`, `BackupIoError`,
+   * `BackupNotAFileError` (memory/temp database) or the `SqliteError` of the copy (e.g. inside a
+   * transaction of this handle).
+   */
+  async backup(dest: string, options: BackupOptions = {}): Promise<BackupResult> {
+    const unlock = await this.#lease();
+    return backupShared(this.#ref.database, this.#config.busyTimeout, dest, options, () => this.#settle(unlock));
+  }
+
+  /**
    * Rolls back this handle's open transaction, if any, and drops its reference; the connection
    * closes when its last user is gone. Idempotent.
    */
@@ -188,4 +205,22 @@ export async function openDatabase(dsnOrConfig: string | DsnConfig, options: Dua
   if (options.detectMisuse !== false) enableMisuseDetection();
   const ref = await retainDatabase(config, { driver: options.driver, env: options.env });
   return new DualSqliteDatabase(ref, config, options);
+}
+
+/**
+ * Opens the database `dsnOrConfig` names (joining this process's connection if it is open),
+ * backs it up to `dest` (see {@link DualSqliteDatabase.backup}) and closes it again.
+ */
+export async function backupDatabase(
+  dsnOrConfig: string | DsnConfig,
+  dest: string,
+  options: BackupOptions & DualSqliteOpenOptions = {},
+): Promise<BackupResult> {
+  const { force, onProgress, ...open } = options;
+  const db = await openDatabase(dsnOrConfig, open);
+  try {
+    return await db.backup(dest, { force, onProgress });
+  } finally {
+    await db.close();
+  }
 }

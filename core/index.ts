@@ -4,7 +4,7 @@ export { DualSqliteAdapter } from './adapter.js';
 export { DualSqliteDriver } from './driver.js';
 export { DualSqliteConnection } from './connection.js';
 export { createKysely, type CreateKyselyOptions } from './create-kysely.js';
-export { openDatabase, DualSqliteDatabase } from './database.js';
+export { openDatabase, backupDatabase, DualSqliteDatabase } from './database.js';
 export { registryKey, registeredUsers } from './registry.js';
 export type { DualSqliteDialectConfig, DualSqliteOpenOptions, DualSqliteLogEvent, DualSqliteLogger } from './dialect-config.js';
 export {
@@ -18,3 +18,22 @@ export {
   UpdateDeleteLimitError,
 } from './errors.js';
 export { MixedLockingError, recoverStaleLockAt } from './guard/index.js';
+export {
+  restoreDatabase,
+  recoverRestore,
+  verifyBackup,
+  BackupDestinationError,
+  BackupVerificationError,
+  BackupIoError,
+  BackupNotAFileError,
+  RestoreInUseError,
+  RestorePendingError,
+  RestoreFailedError,
+  type BackupOptions,
+  type BackupProgress,
+  type BackupResult,
+  type RestoreOptions,
+  type RestoreResult,
+  type RecoveryOutcome,
+  type VerifiedFile,
+} from './backup/index.js';

@@ -9,6 +9,7 @@ import { realDatabasePath } from '../drivers/paths.js';
 import type { Backend, OpenBackendOptions, Row, StatementResult } from '../drivers/types.js';
 import type { DsnConfig } from '../dsn/types.js';
 import { createGuard, type LockGuard } from './guard/index.js';
+import { assertNoPendingRestore } from './backup/pending.js';
 import { isBusyError, isRetrySafe, retryLoop, retryOnBusy, type BusyRetryOptions } from './busy-retry.js';
 import { FifoLock, type Unlock } from './fifo-lock.js';
 import { AcquireTimeoutError, StreamMisuseError, TransactionMisuseError } from './errors.js';
@@ -75,6 +76,8 @@ export class SharedDatabase {
    * busy wait; a guard that refuses (e.g. mixed locking) means nothing is opened.
    */
   static async open(config: DsnConfig, options: Omit<OpenBackendOptions, 'sqliteBusyTimeout'>): Promise<SharedDatabase> {
+    // A restore half done (or running in another process) must not be seen: see core/backup/pending.ts.
+    if (config.location.kind === 'file') assertNoPendingRestore(realDatabasePath(config.location.path));
     const guard = guardFor(config, options);
     // Opening takes the lock too (settings read the schema): a newcomer takes turns like a BEGIN.
     const turns = turnsFor(config);
@@ -223,6 +226,25 @@ export class SharedDatabase {
       if (!isBusyError(error) || !isRetrySafe(sql, inTransaction)) throw error;
       return retryLoop(() => this.#guarded(() => this.#backend.execute(sql, params)), this.#waitOptions(sql, busyTimeoutMs, true), error);
     }
+  }
+
+  /**
+   * {@link run} that also says how long the attempt that succeeded ran: for a statement that holds
+   * SQLite's lock from its first to its last step (`VACUUM INTO`), the time other processes' writers
+   * were locked out. Time spent waiting for SQLITE_BUSY is not in `attemptMs`.
+   */
+  async runMeasured(sql: string, params: readonly unknown[], busyTimeoutMs: number): Promise<{ result: StatementResult; attemptMs: number }> {
+    let attemptMs = 0;
+    const attempt = (): StatementResult => {
+      const started = performance.now();
+      try {
+        return this.#guarded(() => this.#backend.execute(sql, params));
+      } finally {
+        attemptMs = performance.now() - started;
+      }
+    };
+    const result = await retryOnBusy(attempt, this.#waitOptions(sql, busyTimeoutMs, isRetrySafe(sql, this.#backend.inTransaction)));
+    return { result, attemptMs };
   }
 
   /** How every statement of this database waits: stale-lock recovery and turn-taking included. */

@@ -1,0 +1,186 @@
+/**
+ * Online backup through SQL: `VACUUM INTO` a temporary file next to the destination, inside the
+ * library's asynchronous busy wait, then fsync, verify and rename into place.
+ *
+ * Why `VACUUM INTO` and not SQLite's backup API: it is one SQL statement every driver runs the
+ * same way (node-sqlite3-wasm has no backup API; better-sqlite3's `.backup()` would be a
+ * native-only path), it reads one consistent snapshot in one read transaction (the backup API
+ * restarts from page 1 whenever another process commits, so under steady writers it may never
+ * finish), and its output is compact (no free pages) and always in rollback-journal format, so it
+ * opens on every driver. Its cost: it holds a read lock for the whole copy. In WAL mode that
+ * blocks no writer; in rollback-journal mode and under dot-file locking writers wait for it (their
+ * commit needs the lock the copy holds), which the result reports as `writersHeldMs` (see
+ * docs/scaling.md for the limit this sets).
+ */
+import { linkSync, realpathSync, renameSync, rmSync, unlinkSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { DriverName, LockProtocol } from '../../drivers/types.js';
+import type { SharedDatabase } from '../shared-database.js';
+import { BackupDestinationError, BackupIoError, BackupNotAFileError } from './errors.js';
+import { exists, fsyncDir, fsyncFile, step, sweepDeadTemporaries, tempNameFor } from './files.js';
+import { verifyDatabaseFile } from './verify.js';
+
+/** Options of a backup. */
+export interface BackupOptions {
+  /** Replace an existing `dest` (atomically, once the new copy is verified). Default false. */
+  readonly force?: boolean;
+  /**
+   * Called at each phase. `VACUUM INTO` is one blocking statement that reports no progress, so
+   * there is no event during the copy itself; `copying` carries the temporary file and the
+   * expected size so a caller on another thread can watch the file grow (the CLI does).
+   */
+  readonly onProgress?: (event: BackupProgress) => void;
+}
+
+/** A phase of a backup. Sizes in bytes. */
+export type BackupProgress =
+  | { readonly phase: 'copying'; readonly tempFile: string; readonly expectedBytes: number }
+  | { readonly phase: 'verifying'; readonly tempFile: string; readonly bytes: number }
+  | { readonly phase: 'done'; readonly dest: string; readonly bytes: number };
+
+/** What a verified backup holds and what it cost. Times in ms, sizes in bytes. */
+export interface BackupResult {
+  /** Real path of the source database. */
+  readonly source: string;
+  /** Absolute path of the verified copy. */
+  readonly dest: string;
+  readonly driver: DriverName;
+  readonly lockProtocol: LockProtocol;
+  /** The source's journal mode (`wal`, `delete`, ...). */
+  readonly journalMode: string;
+  readonly bytes: number;
+  readonly pages: number;
+  readonly pageSize: number;
+  /** `PRAGMA integrity_check` on the copy said `ok` (a backup that does not is never put in place). */
+  readonly integrity: 'ok';
+  /** Waiting for the read lock (another process was committing). */
+  readonly lockWaitMs: number;
+  /** The copy itself (`VACUUM INTO`). */
+  readonly copyMs: number;
+  /**
+   * How long writers in other processes were locked out: 0 in WAL mode (readers never block a
+   * writer there), the whole copy in rollback-journal mode and with dot-file locking. A writer
+   * whose busy timeout is shorter than this would have seen SQLITE_BUSY.
+   */
+  readonly writersHeldMs: number;
+  /** fsync and checks of the copy. */
+  readonly verifyMs: number;
+  readonly totalMs: number;
+}
+
+/**
+ * Backs up `database` into `dest`. The caller holds this process's connection (its FIFO lease)
+ * and passes `release`, called as soon as the copy is taken, so other tasks of this process go on
+ * while the copy is fsynced and verified. Throws {@link BackupDestinationError},
+ * {@link BackupNotAFileError}, `BackupVerificationError`, `BackupIoError` or the `SqliteError` of
+ * the copy; nothing is left at `dest` then.
+ */
+export async function backupShared(
+  database: SharedDatabase,
+  busyTimeoutMs: number,
+  dest: string,
+  options: BackupOptions,
+  release: () => void,
+): Promise<BackupResult> {
+  const started = performance.now();
+  let released = false;
+  const releaseOnce = (): void => {
+    if (!released) release();
+    released = true;
+  };
+  try {
+    const backend = database.backend;
+    const source = backend.filename;
+    if (source === null) throw new BackupNotAFileError(database.label, 'backup');
+    const target = destinationOf(dest, source, options.force === true);
+    sweepDeadTemporaries(target, 'backup');
+    const pragma = async (name: string): Promise<string> =>
+      String(Object.values((await database.run(`pragma ${name}`, [], busyTimeoutMs)).rows[0] ?? {})[0] ?? '');
+    const journalMode = (await pragma('journal_mode')).toLowerCase();
+    const pageSize = Number(await pragma('page_size'));
+    const expectedBytes = (Number(await pragma('page_count')) - Number(await pragma('freelist_count'))) * pageSize;
+
+    const temp = tempNameFor(target, 'backup');
+    let copyMs: number;
+    let lockWaitMs: number;
+    try {
+      options.onProgress?.({ phase: 'copying', tempFile: temp, expectedBytes });
+      const copyStarted = performance.now();
+      const { attemptMs } = await database.runMeasured('vacuum into ?', [temp], busyTimeoutMs);
+      copyMs = attemptMs;
+      lockWaitMs = Math.max(0, performance.now() - copyStarted - attemptMs);
+      releaseOnce();
+      fsyncFile(temp);
+      const verifyStarted = performance.now();
+      options.onProgress?.({ phase: 'verifying', tempFile: temp, bytes: expectedBytes });
+      const verified = verifyDatabaseFile(temp, backend.selection.driver);
+      placeCopy(temp, target, options.force === true, source);
+      const verifyMs = performance.now() - verifyStarted;
+      options.onProgress?.({ phase: 'done', dest: target, bytes: verified.bytes });
+      return Object.freeze({
+        source,
+        dest: target,
+        driver: backend.selection.driver,
+        lockProtocol: backend.lockProtocol,
+        journalMode,
+        bytes: verified.bytes,
+        pages: verified.pages,
+        pageSize: verified.pageSize,
+        integrity: verified.integrity,
+        lockWaitMs,
+        copyMs,
+        writersHeldMs: journalMode === 'wal' && backend.lockProtocol === 'posix' ? 0 : copyMs,
+        verifyMs,
+        totalMs: performance.now() - started,
+      });
+    } finally {
+      removeTemporary(temp);
+    }
+  } finally {
+    releaseOnce();
+  }
+}
+
+/** The absolute destination, refused when it exists (without `force`) or is the source. */
+function destinationOf(dest: string, source: string, force: boolean): string {
+  const absolute = resolve(dest);
+  const dir = step('resolving the destination folder', dirname(absolute), () => realpathSync(dirname(absolute)));
+  const target = join(dir, basename(absolute));
+  const real = exists(target) ? step('resolving the destination', target, () => realpathSync(target)) : target;
+  if ([source, `${source}-journal`, `${source}-wal`, `${source}-shm`].includes(real)) {
+    throw new BackupDestinationError('BACKUP_DEST_IS_SOURCE', dest, source);
+  }
+  if (!force && exists(target)) throw new BackupDestinationError('BACKUP_DEST_EXISTS', dest, source);
+  return target;
+}
+
+/**
+ * Puts the verified copy at `target`: with `force` an atomic rename over whatever is there;
+ * without it a hard link, which fails if `target` appeared meanwhile (never overwrites), then
+ * the temporary name is dropped. The folder is fsynced so the new name survives a power cut.
+ */
+function placeCopy(temp: string, target: string, force: boolean, source: string): void {
+  if (force) {
+    step('renaming the copy into place', target, () => renameSync(temp, target));
+  } else {
+    try {
+      linkSync(temp, target);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new BackupDestinationError('BACKUP_DEST_EXISTS', target, source);
+      throw new BackupIoError('linking the copy into place', target, error);
+    }
+    step('removing the temporary name', temp, () => unlinkSync(temp));
+  }
+  fsyncDir(dirname(target));
+}
+
+/** Removes a temporary copy and what SQLite may have made beside it. Never throws. */
+function removeTemporary(temp: string): void {
+  for (const path of [temp, `${temp}-journal`, `${temp}-wal`, `${temp}-shm`, `${temp}.lock`]) {
+    try {
+      rmSync(path, { recursive: true, force: true });
+    } catch {
+      // a leftover is swept by the next backup into this folder (its pid is then gone)
+    }
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * Errors of backup and restore. Each has a stable `code`; file-system failures of the library's
+ * own steps are wrapped (the Node error is the `cause`) so they name the step and the file.
+ */
+import { DualSqliteError } from '../../dsn/base-error.js';
+
+/**
+ * The backup destination cannot be used: it exists (and `force` was not given) or it is the
+ * source database itself or one of its side files. Codes `BACKUP_DEST_EXISTS`, `BACKUP_DEST_IS_SOURCE`.
+ */
+export class BackupDestinationError extends DualSqliteError {
+  /** The destination path as given. */
+  readonly dest: string;
+
+  constructor(code: 'BACKUP_DEST_EXISTS' | 'BACKUP_DEST_IS_SOURCE', dest: string, source: string) {
+    super(
+      code,
+      code === 'BACKUP_DEST_EXISTS'
+        ? `backup destination "${dest}" already exists; choose a new file name, or pass force (--force) to replace it atomically once the new copy is verified.`
+        : `backup destination "${dest}" is the database being backed up (${source}) or one of its side files; write the backup to another file.`,
+    );
+    this.dest = dest;
+  }
+}
+
+/**
+ * A copy failed its checks: the header, the page count against the file size, or
+ * `PRAGMA integrity_check`. Nothing was put in place. Code `BACKUP_VERIFY_FAILED`.
+ */
+export class BackupVerificationError extends DualSqliteError {
+  /** The file that was checked. */
+  readonly file: string;
+  /** What failed, one entry per problem (at most 20). */
+  readonly problems: readonly string[];
+
+  constructor(file: string, problems: readonly string[], cause?: unknown) {
+    super(
+      'BACKUP_VERIFY_FAILED',
+      `"${file}" is not a sound SQLite database: ${problems.slice(0, 5).join('; ')}` +
+        `${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ''}; ` +
+        'for a backup: take it again (the source was not changed); for a restore: pick another backup.',
+      cause === undefined ? undefined : { cause },
+    );
+    this.file = file;
+    this.problems = Object.freeze([...problems]);
+  }
+}
+
+/** A file-system step of a backup or restore failed (no space, permissions, a missing folder). Code `BACKUP_IO`. */
+export class BackupIoError extends DualSqliteError {
+  /** The file or folder the step worked on. */
+  readonly path: string;
+
+  constructor(step: string, path: string, cause: unknown) {
+    const e = cause as NodeJS.ErrnoException;
+    super('BACKUP_IO', `${step} failed for "${path}": ${e?.code ? `${e.code} ` : ''}${e?.message ?? String(cause)}; check that the folder exists, is writable and has free space.`, {
+      cause,
+    });
+    this.path = path;
+  }
+}
+
+/** A backup of a database that has no file (`:memory:`, temp): nothing to restore it into either. Code `BACKUP_NOT_A_FILE`. */
+export class BackupNotAFileError extends DualSqliteError {
+  constructor(what: string, operation: 'backup' | 'restore') {
+    super(
+      'BACKUP_NOT_A_FILE',
+      `${operation} needs a database file, but the DSN names ${what}; use a file path (an in-memory database can be copied with VACUUM INTO through execute()).`,
+    );
+  }
+}
+
+/** A live process has the database open: restoring under it would lose its writes or corrupt the file. Code `RESTORE_DATABASE_IN_USE`. */
+export class RestoreInUseError extends DualSqliteError {
+  /** The database file. */
+  readonly database: string;
+  /** The processes that have it open (pid, thread id, driver), from their claims. */
+  readonly holders: readonly { pid: number; tid: number; driver: string }[];
+
+  constructor(database: string, holders: RestoreInUseError['holders']) {
+    const list = holders.map((h) => `pid ${h.pid}${h.tid && h.tid !== h.pid ? ` (thread ${h.tid})` : ''} with the ${h.driver} driver`).join(', ');
+    super(
+      'RESTORE_DATABASE_IN_USE',
+      `cannot restore ${database}: it is open in ${list}; stop those processes (or close the database in them) and run the restore again.`,
+    );
+    this.database = database;
+    this.holders = Object.freeze(holders.map((h) => Object.freeze({ ...h })));
+  }
+}
+
+/**
+ * A restore of this database was started and has not finished: it is running in another process,
+ * or that process died half way. Opening is refused until it is finished or rolled back, so nobody
+ * sees a half-restored database. Code `RESTORE_PENDING`.
+ */
+export class RestorePendingError extends DualSqliteError {
+  readonly database: string;
+  /** Process id of the restore. */
+  readonly pid: number;
+  /** True when that process is still running. */
+  readonly running: boolean;
+
+  constructor(database: string, pid: number, running: boolean) {
+    super(
+      'RESTORE_PENDING',
+      running
+        ? `a restore of ${database} is running in pid ${pid}; wait for it to finish, then open the database.`
+        : `a restore of ${database} was interrupted (pid ${pid} is gone); run "dual-sqlite restore --recover <dsn>" ` +
+            '(or recoverRestore()) to finish it or roll it back, then open the database.',
+    );
+    this.database = database;
+    this.pid = pid;
+    this.running = running;
+  }
+}
+
+/**
+ * The restored database did not open or failed `integrity_check` in place; the previous database
+ * and its side files were put back. Code `RESTORE_FAILED`.
+ */
+export class RestoreFailedError extends DualSqliteError {
+  readonly database: string;
+
+  constructor(database: string, cause: unknown) {
+    const c = cause as { code?: string; message?: string };
+    super(
+      'RESTORE_FAILED',
+      `the restored copy of ${database} did not pass its check after the swap (${c?.code ? `[${c.code}] ` : ''}${c?.message ?? String(cause)}); ` +
+        'the previous database was put back unchanged. Examine the backup with "dual-sqlite doctor <backup>" or pick another one.',
+      { cause },
+    );
+    this.database = database;
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * File steps shared by backup and restore: durable writes (fsync of the file and its folder),
+ * temporary names that say which process made them, and the sweep of those a killed process left.
+ */
+import { closeSync, constants, fsyncSync, lstatSync, openSync, readdirSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
+import { BackupIoError } from './errors.js';
+
+/** Runs one file-system step, wrapping a Node error in {@link BackupIoError} naming the step and path. */
+export function step<T>(what: string, path: string, action: () => T): T {
+  try {
+    return action();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException)?.code === undefined) throw error;
+    throw new BackupIoError(what, path, error);
+  }
+}
+
+/** Flushes a file's data to the disk. */
+export function fsyncFile(path: string): void {
+  step('fsync', path, () => {
+    const fd = openSync(path, constants.O_RDONLY);
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  });
+}
+
+/** Flushes a folder's entries (a rename or unlink is durable only after this). */
+export function fsyncDir(dir: string): void {
+  step('fsync of the folder', dir, () => {
+    const fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  });
+}
+
+/** True when something (file, folder, dangling link) exists at `path`. */
+export function exists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A hidden name next to `target` for a temporary of `kind`, carrying this process's pid so a
+ * later sweep can tell a dead process's leftovers from a live one's.
+ */
+export function tempNameFor(target: string, kind: 'backup' | 'restore' | 'restore-old'): string {
+  return join(dirname(target), `.${basename(target)}.dual-sqlite-${kind}-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+}
+
+/**
+ * Removes temporaries of `kind` made next to `target` by processes that are gone (a SIGKILLed
+ * backup leaves its half copy; SQLite may have left `-journal` or `.lock` beside it). A live
+ * process's temporaries are never touched, nor the folder holding an old database aside during a
+ * restore (only recovery may decide about that one).
+ */
+export function sweepDeadTemporaries(target: string, kind: 'backup' | 'restore'): void {
+  const dir = dirname(target);
+  const prefix = `.${basename(target)}.dual-sqlite-${kind}-`;
+  const pattern = new RegExp(`^\\.[^]+\\.dual-sqlite-${kind}-(\\d+)-[0-9a-f]{8}\\.tmp`);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const m = pattern.exec(name);
+    if (!m || isAlive(Number(m[1]))) continue;
+    try {
+      rmSync(join(dir, name), { recursive: true, force: true });
+    } catch {
+      // another sweeper got there first, or we may not delete it: it stays harmless
+    }
+  }
+}
+
+/** True unless the pid is proven gone (a reused pid only keeps a leftover longer: safe). */
+export function isAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}

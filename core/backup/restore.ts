@@ -1,0 +1,218 @@
+/**
+ * Restore: put a verified backup in place of a database that nobody has open, swapping the file
+ * and its side files so that no open ever sees half of it.
+ *
+ * Order, and what a crash at each point leaves (the marker is what makes it recoverable):
+ * 1. verify the backup; refuse while a live process has the database open (its claim says so);
+ * 2. copy the backup next to the database under a temporary name and fsync it (crash: a stray
+ *    temporary, swept later; the database untouched);
+ * 3. write the marker `<db>.dual-sqlite-restore` durably (from here on opens are refused);
+ * 4. move the database, `-journal`, `-wal`, `-shm` and `.lock` into a folder aside;
+ * 5. rename the copy to the database's name, fsync the folder;
+ * 6. open it through the library with the target DSN and run `integrity_check`; on failure put
+ *    the old files back;
+ * 7. drop the folder aside (unless `keepOld`), remove the marker durably.
+ * `recoverRestore` after a crash in 3-7: if the copy was not renamed yet (step 5), the old files
+ * go back; if it was, the new file is checked and kept, or the old files go back.
+ */
+import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { realDatabasePath } from '../../drivers/paths.js';
+import { selectDriver } from '../../drivers/index.js';
+import type { DriverName } from '../../drivers/types.js';
+import type { DsnConfig } from '../../dsn/types.js';
+import { openDatabase } from '../database.js';
+import type { DualSqliteOpenOptions } from '../dialect-config.js';
+import { claimsDirOf, readClaims } from '../guard/claims.js';
+import { liveness } from '../guard/identity.js';
+import { resolveOptions } from '../options.js';
+import { BackupNotAFileError, RestoreFailedError, RestoreInUseError, RestorePendingError } from './errors.js';
+import { exists, fsyncDir, fsyncFile, step, sweepDeadTemporaries, tempNameFor } from './files.js';
+import { isOwnMarker, readMarker, removeMarker, writeMarker, type RestoreMarker } from './pending.js';
+import { verifyDatabaseFile } from './verify.js';
+
+/** Options of {@link restoreDatabase}: the open options of the target, and what to keep. */
+export interface RestoreOptions extends Pick<DualSqliteOpenOptions, 'driver' | 'env'> {
+  /** Keep the replaced database and its side files in the folder aside (its path is returned). Default false. */
+  readonly keepOld?: boolean;
+}
+
+/** What a restore did. Sizes in bytes, times in ms. */
+export interface RestoreResult {
+  /** Real path of the restored database. */
+  readonly database: string;
+  /** The backup it was restored from (absolute). */
+  readonly backup: string;
+  readonly driver: DriverName;
+  readonly bytes: number;
+  readonly pages: number;
+  /** `PRAGMA integrity_check` of the restored database, opened in place with the target DSN. */
+  readonly integrity: 'ok';
+  /** Names of the files that were replaced (the database and the side files that existed). */
+  readonly replaced: readonly string[];
+  /** The folder holding the replaced files when `keepOld` was set, else `null` (they are deleted). */
+  readonly keptOld: string | null;
+  readonly totalMs: number;
+}
+
+/** What {@link recoverRestore} found and did. */
+export type RecoveryOutcome = 'none' | 'rolled-back' | 'completed';
+
+/** The files a restore swaps, as suffixes of the database path. */
+const SIDE_FILES = ['', '-journal', '-wal', '-shm', '.lock'] as const;
+
+/**
+ * Restores `backup` into the database `target` names (a DSN or a config). Verifies the backup
+ * first, refuses while any live process has the database open, swaps the file and its side files
+ * and proves the result opens and passes `integrity_check` before dropping the old files.
+ * Throws `BackupVerificationError` (bad backup, nothing changed), {@link RestoreInUseError},
+ * {@link RestorePendingError} (another restore runs), {@link RestoreFailedError} (the old
+ * database was put back), `BackupIoError`, or a DSN error.
+ */
+export async function restoreDatabase(backup: string, target: string | DsnConfig, options: RestoreOptions = {}): Promise<RestoreResult> {
+  const started = performance.now();
+  const config = resolveOptions(target, options);
+  if (config.location.kind !== 'file') throw new BackupNotAFileError(describeLocation(config), 'restore');
+  const filename = realDatabasePath(config.location.path);
+  const driver = selectDriver(config, options).driver;
+  const source = resolve(backup);
+  await recoverRestore(config, options);
+  const verified = verifyDatabaseFile(source, driver);
+  assertNotInUse(filename);
+  sweepDeadTemporaries(filename, 'restore');
+
+  const temp = tempNameFor(filename, 'restore');
+  const aside = tempNameFor(filename, 'restore-old');
+  try {
+    step('copying the backup next to the database', temp, () => copyFileSync(source, temp));
+    fsyncFile(temp);
+    const marker = writeMarker(filename, temp, aside);
+    let replaced: string[];
+    try {
+      // A process that opened the database between the check above and the marker would now
+      // hold it open: check once more, with opens refused from here on.
+      assertNotInUse(filename);
+      replaced = moveAside(filename, aside);
+      step('renaming the copy into place', filename, () => renameSync(temp, filename));
+      fsyncDir(dirname(filename));
+    } catch (error) {
+      rollBack(filename, marker);
+      throw error;
+    }
+    try {
+      await checkInPlace(config, options);
+    } catch (error) {
+      rollBack(filename, marker);
+      throw new RestoreFailedError(filename, error);
+    }
+    if (!options.keepOld) step('removing the replaced files', aside, () => rmSync(aside, { recursive: true, force: true }));
+    removeMarker(filename);
+    return Object.freeze({
+      database: filename,
+      backup: source,
+      driver,
+      bytes: verified.bytes,
+      pages: verified.pages,
+      integrity: 'ok',
+      replaced: Object.freeze(replaced),
+      keptOld: options.keepOld ? aside : null,
+      totalMs: performance.now() - started,
+    });
+  } finally {
+    rmSync(temp, { force: true });
+  }
+}
+
+/**
+ * Finishes or rolls back a restore of `target` whose process died (see the module comment).
+ * Returns what it did: `none` (no restore pending), `rolled-back` (the database from before the
+ * restore is back) or `completed` (the restored database passed its check and stays). Throws
+ * {@link RestorePendingError} while the restoring process is still running.
+ */
+export async function recoverRestore(target: string | DsnConfig, options: Pick<DualSqliteOpenOptions, 'driver' | 'env'> = {}): Promise<RecoveryOutcome> {
+  const config = resolveOptions(target, options);
+  if (config.location.kind !== 'file') return 'none';
+  const filename = realDatabasePath(config.location.path);
+  const marker = readMarker(filename);
+  if (marker === null) return 'none';
+  if (marker === 'unreadable') {
+    // Written by rename, so never half: an unreadable marker is not ours to interpret.
+    throw new RestorePendingError(filename, 0, false);
+  }
+  if (!isOwnMarker(marker) && liveness(marker.owner) !== 'dead') throw new RestorePendingError(filename, marker.owner.pid, true);
+  const swapped = !exists(marker.temp) && exists(filename) && exists(marker.aside);
+  if (swapped) {
+    try {
+      verifyDatabaseFile(filename, selectDriver(config, options).driver);
+      step('removing the replaced files', marker.aside, () => rmSync(marker.aside, { recursive: true, force: true }));
+      removeMarker(filename);
+      return 'completed';
+    } catch {
+      // the new file is not sound: the old one goes back below
+    }
+  }
+  rollBack(filename, marker);
+  return 'rolled-back';
+}
+
+/** Refuses when a live process (this one included) has a claim on the database. */
+function assertNotInUse(filename: string): void {
+  const holders = readClaims(claimsDirOf(filename))
+    .filter((c) => liveness(c.body.owner) !== 'dead')
+    .map((c) => ({ pid: c.body.owner.pid, tid: c.body.owner.tid, driver: c.body.driver }));
+  if (holders.length === 0) return;
+  throw new RestoreInUseError(filename, holders);
+}
+
+/** Moves the database and every side file that exists into `aside`; returns the names moved. */
+function moveAside(filename: string, aside: string): string[] {
+  step('creating the folder for the replaced files', aside, () => mkdirSync(aside));
+  const moved: string[] = [];
+  for (const suffix of SIDE_FILES) {
+    const path = `${filename}${suffix}`;
+    if (!exists(path)) continue;
+    step('moving the old file aside', path, () => renameSync(path, join(aside, basename(path))));
+    moved.push(basename(path));
+  }
+  fsyncDir(dirname(filename));
+  return moved;
+}
+
+/**
+ * Puts back every file from `aside` (the database as it was before the restore), removing what
+ * the restore or an open of the new copy put in their place, then drops the copy and the marker.
+ */
+function rollBack(filename: string, marker: RestoreMarker): void {
+  const names = exists(marker.aside) ? step('listing the replaced files', marker.aside, () => readdirSync(marker.aside)) : [];
+  // Once the copy has the database's name, every old file is aside (they move before the
+  // rename): what is at the database's names now is the copy and the side files of its check.
+  // Before that, what is still in place is old and stays.
+  if (!exists(marker.temp)) {
+    for (const suffix of SIDE_FILES) {
+      const path = `${filename}${suffix}`;
+      step('removing a file of the restore', path, () => rmSync(path, { recursive: true, force: true }));
+    }
+  }
+  for (const name of names) {
+    step('putting the old file back', join(dirname(filename), name), () => renameSync(join(marker.aside, name), join(dirname(filename), name)));
+  }
+  fsyncDir(dirname(filename));
+  step('removing the folder for the replaced files', marker.aside, () => rmSync(marker.aside, { recursive: true, force: true }));
+  step('removing the copy', marker.temp, () => rmSync(marker.temp, { force: true }));
+  removeMarker(filename);
+}
+
+/** Opens the restored file in place through the library (target DSN, guard, settings) and checks it. */
+async function checkInPlace(config: DsnConfig, options: RestoreOptions): Promise<void> {
+  const db = await openDatabase(config, { driver: options.driver, env: options.env });
+  try {
+    const rows = (await db.execute('pragma integrity_check')).rows.map((r) => String(Object.values(r)[0]));
+    if (!(rows.length === 1 && rows[0] === 'ok')) throw new Error(`integrity_check: ${rows.slice(0, 5).join('; ')}`);
+  } finally {
+    await db.close();
+  }
+}
+
+function describeLocation(config: DsnConfig): string {
+  return config.location.kind === 'shared-memory' ? `the in-memory database "${config.location.name}"` : `a ${config.location.kind} database`;
+}
