@@ -13,15 +13,18 @@ import { DEMO_USAGE } from './demo/flags.js';
 import { processIo, println, type CliIo } from './io.js';
 
 /** Top-level help text. */
-export const HELP = `dual-sqlite: inspect DSNs, diagnose SQLite files, run the multi-agent demo
+export const HELP = `dual-sqlite: inspect DSNs, diagnose SQLite files, back up and restore, run the multi-agent demo
 
 Usage:
   dual-sqlite inspect <dsn> [--driver ${choiceList(DRIVER_CHOICES)}] [--json]
   dual-sqlite doctor <dsn> [--driver ${choiceList(DRIVER_CHOICES)}] [--fix] [--json]
+  dual-sqlite backup <dsn> <dest> [--driver ${choiceList(DRIVER_CHOICES)}] [--force] [--progress] [--json]
+  dual-sqlite restore <backup> <dsn> [--driver ${choiceList(DRIVER_CHOICES)}] [--keep-old] [--json]
+  dual-sqlite restore --recover <dsn>
   ${DEMO_USAGE}
   dual-sqlite help [command]
 
-Exit codes: 0 success (doctor: healthy), 1 a problem was found, 2 bad arguments or bad DSN.
+Exit codes: 0 success (doctor: healthy; backup: the copy is verified), 1 a problem was found, 2 bad arguments or bad DSN.
 Run "dual-sqlite <command> --help" for the options of one command.`;
 
 type Command = (args: readonly string[], io: CliIo) => Promise<number>;
@@ -30,6 +33,8 @@ const commands: Record<string, () => Promise<{ run: Command; HELP: string }>> = 
   inspect: () => import('./inspect.js'),
   doctor: () => import('./doctor/command.js'),
   demo: () => import('./demo/command.js'),
+  backup: () => import('./backup.js'),
+  restore: () => import('./restore.js'),
 };
 
 /** Runs one command line and returns the exit code. */
@@ -42,7 +47,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       return name === undefined ? EXIT.USAGE : EXIT.OK;
     }
     const load = commands[name];
-    if (!load) throw new UsageError(`unknown command "${name}"; use inspect, doctor or demo (see "dual-sqlite help").`);
+    if (!load) throw new UsageError(`unknown command "${name}"; use inspect, doctor, backup, restore or demo (see "dual-sqlite help").`);
     const command = await load();
     if (rest.includes('--help') || rest.includes('-h')) {
       println(io.stdout, command.HELP);

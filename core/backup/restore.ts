@@ -105,7 +105,13 @@ export async function restoreDatabase(backup: string, target: string | DsnConfig
       rollBack(filename, marker);
       throw new RestoreFailedError(filename, error);
     }
-    if (!options.keepOld) step('removing the replaced files', aside, () => rmSync(aside, { recursive: true, force: true }));
+    let keptOld: string | null = null;
+    if (options.keepOld) {
+      keptOld = `${filename}.before-restore-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      step('keeping the replaced files', keptOld, () => renameSync(aside, keptOld!));
+    } else {
+      step('removing the replaced files', aside, () => rmSync(aside, { recursive: true, force: true }));
+    }
     removeMarker(filename);
     return Object.freeze({
       database: filename,
@@ -115,7 +121,7 @@ export async function restoreDatabase(backup: string, target: string | DsnConfig
       pages: verified.pages,
       integrity: 'ok',
       replaced: Object.freeze(replaced),
-      keptOld: options.keepOld ? aside : null,
+      keptOld,
       totalMs: performance.now() - started,
     });
   } finally {

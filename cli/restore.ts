@@ -1,0 +1,70 @@
+/**
+ * `dual-sqlite restore <backup> <dsn>` and `dual-sqlite restore --recover <dsn>` (see
+ * core/backup/restore.ts for the swap and its crash recovery).
+ */
+import { recoverRestore, restoreDatabase, type RestoreResult } from '../core/index.js';
+import { driverFlag, EXIT, parse, UsageError } from './args.js';
+import { println, type CliIo } from './io.js';
+import { failJson } from './json-error.js';
+
+/** Help text of `restore`. */
+export const HELP = `dual-sqlite restore: replace a database with a verified backup
+
+Usage: dual-sqlite restore <backup> <dsn> [--driver native|wasm|auto] [--keep-old] [--json]
+       dual-sqlite restore --recover <dsn> [--json]
+
+It checks the backup first (header, page count, integrity_check) and refuses while any live
+process has the database open (naming its pid). The database and its -journal, -wal, -shm and
+.lock are moved aside, the backup takes their place, and the old files are deleted only after the
+restored database opened with <dsn> and passed integrity_check (else they are put back).
+While a restore runs, opens of the database are refused (RESTORE_PENDING). If the restoring
+process died, --recover finishes it (the new database passed its check) or rolls it back.
+
+  --keep-old   keep the replaced files in a folder next to the database (its path is printed)
+  --recover    finish or roll back an interrupted restore of <dsn>
+  --json       print the result (or the error) as JSON on stdout
+Exit codes: 0 restored (or recovered), 1 refused or failed (the old database is in place), 2 bad arguments.`;
+
+/** Runs `restore`. */
+export async function run(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parse(
+    'restore',
+    args,
+    { driver: { type: 'string' }, 'keep-old': { type: 'boolean' }, recover: { type: 'boolean' }, json: { type: 'boolean' } },
+    2,
+  );
+  const driver = driverFlag('restore', values.driver);
+  try {
+    if (values.recover) {
+      if (positionals.length !== 1) throw new UsageError('restore --recover takes one argument, the DSN of the database.');
+      const outcome = await recoverRestore(positionals[0]!, { driver, env: io.env });
+      println(io.stdout, values.json ? JSON.stringify({ ok: true, outcome }, null, 2) : recoveryText(outcome));
+      return EXIT.OK;
+    }
+    const [backup, dsn] = positionals;
+    if (backup === undefined || dsn === undefined) {
+      println(io.stderr, HELP);
+      return EXIT.USAGE;
+    }
+    const result = await restoreDatabase(backup, dsn, { driver, env: io.env, keepOld: values['keep-old'] === true });
+    println(io.stdout, values.json ? JSON.stringify({ ok: true, ...result }, null, 2) : describe(result));
+    return EXIT.OK;
+  } catch (error) {
+    if (values.json) return failJson(error, io);
+    throw error;
+  }
+}
+
+function describe(r: RestoreResult): string {
+  return [
+    `restore: ${r.database} restored from ${r.backup} (${r.pages} pages, ${(r.bytes / 1048576).toFixed(2)} MB, integrity_check ok in place) in ${Math.round(r.totalMs)} ms`,
+    `  replaced: ${r.replaced.join(', ') || '(nothing: the database did not exist)'}`,
+    r.keptOld ? `  the replaced files are kept in ${r.keptOld}` : '  the replaced files were deleted',
+  ].join('\n');
+}
+
+function recoveryText(outcome: string): string {
+  if (outcome === 'none') return 'restore --recover: no interrupted restore; nothing to do';
+  if (outcome === 'completed') return 'restore --recover: the interrupted restore is complete (the restored database passed integrity_check)';
+  return 'restore --recover: the interrupted restore was rolled back; the database is as it was before it';
+}
