@@ -60,14 +60,16 @@ export function tempNameFor(target: string, kind: 'backup' | 'restore' | 'restor
 }
 
 /**
- * Removes temporaries of `kind` made next to `target` by processes that are gone (a SIGKILLed
- * backup leaves its half copy; SQLite may have left `-journal` or `.lock` beside it). A live
- * process's temporaries are never touched, nor the folder holding an old database aside during a
- * restore (only recovery may decide about that one).
+ * Removes temporaries made by processes that are gone (a SIGKILLed backup leaves its half copy;
+ * SQLite may have left `-journal` or `.lock` beside it). `backup` temporaries are swept from the
+ * whole folder of `target` (nothing refers to them once their process is dead); `restore` ones only
+ * for `target` itself, after its own interrupted restore was recovered (the marker of another
+ * database's interrupted restore may still need its copy). A live process's temporaries are never
+ * touched, nor a folder holding an old database aside (only recovery decides about that one).
  */
 export function sweepDeadTemporaries(target: string, kind: 'backup' | 'restore'): void {
   const dir = dirname(target);
-  const prefix = `.${basename(target)}.dual-sqlite-${kind}-`;
+  const prefix = kind === 'backup' ? '.' : `.${basename(target)}.dual-sqlite-${kind}-`;
   const pattern = new RegExp(`^\\.[^]+\\.dual-sqlite-${kind}-(\\d+)-[0-9a-f]{8}\\.tmp`);
   let names: string[];
   try {

@@ -29,6 +29,9 @@ export async function createSchema(dsn: string, driver: DriverName): Promise<voi
   try {
     await db.execute('create table if not exists a (writer text, seq integer, pad text, primary key (writer, seq))');
     await db.execute('create table if not exists b (writer text, seq integer, primary key (writer, seq))');
+    // About 2 MB already there, so the copy takes long enough for the writers to meet it.
+    await db.execute('create table if not exists bulk (x text)');
+    await db.execute("insert into bulk select printf('%.500c', 'z') from (with recursive n(i) as (select 1 union all select i + 1 from n where i < 4000) select i from n)");
   } finally {
     await db.close();
   }
@@ -40,6 +43,9 @@ export interface WriterReport {
   readonly otherErrors: number;
   readonly maxTxMs: number;
   readonly commits: number;
+  /** Attempts made while a backup's temporary copy existed in the watched folder, and how many met SQLITE_BUSY. */
+  readonly attemptsInWindow: number;
+  readonly busyInWindow: number;
 }
 
 /** A running writer (or holder) process. */
@@ -53,9 +59,10 @@ export class Writer {
   readonly #exited: Promise<void>;
   #waiters: { n: number; resolve: () => void }[] = [];
 
-  constructor(dsn: string, driver: DriverName, id: string, mode: 'write' | 'hold' = 'write') {
+  constructor(dsn: string, driver: DriverName, id: string, mode: 'write' | 'hold' = 'write', watchDir?: string) {
     this.id = id;
-    this.child = spawn(process.execPath, ['--import', tsx, writerScript, dsn, driver, id, mode], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = [writerScript, dsn, driver, id, mode, ...(watchDir ? [watchDir] : [])];
+    this.child = spawn(process.execPath, ['--import', tsx, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let buffer = '';
     this.child.stdout!.on('data', (d: Buffer) => {
       buffer += d.toString();

@@ -1,0 +1,114 @@
+// Restore on real files: refused while a real process holds the database, then done while nobody
+// does; side files replaced; a bad backup refused with the database untouched.
+import * as assert from 'uvu/assert';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openDatabase, restoreDatabase, recoverRestore, type DualSqliteError } from '../../index.js';
+import type { DriverName } from '../../drivers/types.js';
+import { matrix } from '../helpers/matrix.js';
+import { tmpDir } from '../helpers/tmp.js';
+import { protocolsOf, Writer } from './support.js';
+
+/** A database holding one row `label`, and a backup of another holding `new`. */
+async function makePair(dsn: (p: string) => string, driver: DriverName) {
+  const dir = tmpDir();
+  const live = join(dir, 'live.db');
+  const old = await openDatabase(dsn(live), { driver });
+  await old.execute('create table t (label text)');
+  await old.execute("insert into t values ('old')");
+  await old.close();
+  const other = await openDatabase(join(dir, 'other.db'), { driver });
+  await other.execute('create table t (label text)');
+  await other.execute("insert into t values ('new')");
+  await other.execute('create table extra (x)');
+  const { dest } = await other.backup(join(dir, 'backup.db'));
+  await other.close();
+  return { dir, live, backup: dest };
+}
+
+async function labels(dsn: string, driver: DriverName): Promise<string[]> {
+  const db = await openDatabase(dsn, { driver });
+  try {
+    return (await db.execute('select label from t')).rows.map((r) => String(r.label));
+  } finally {
+    await db.close();
+  }
+}
+
+async function failure(p: Promise<unknown>): Promise<DualSqliteError & Record<string, unknown>> {
+  return p.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (e: unknown) => e as DualSqliteError & Record<string, unknown>,
+  );
+}
+
+matrix('restore', (test, driver) => {
+  for (const protocol of protocolsOf(driver).filter((p) => !p.name.includes('WAL'))) {
+    test(`${protocol.name}: refused while another process has the database open (naming its pid), done once it is gone`, async () => {
+      const { live, backup, dir } = await makePair(protocol.dsn, driver);
+      const holder = new Writer(protocol.dsn(live), driver, 'h', 'hold');
+      try {
+        await holder.until(1);
+        const error = await failure(restoreDatabase(backup, protocol.dsn(live), { driver }));
+        assert.is(error.code, 'RESTORE_DATABASE_IN_USE');
+        assert.match(error.message, new RegExp(`pid ${holder.child.pid}\\b`));
+        assert.equal((error.holders as { pid: number }[]).map((h) => h.pid), [holder.child.pid]);
+      } finally {
+        await holder.kill();
+      }
+      assert.equal(readdirSync(dir).filter((n) => n.includes('restore')), [], 'a refused restore leaves nothing behind');
+      assert.equal(await labels(protocol.dsn(live), driver), ['old']);
+      // SIGKILLed: its claim is still on disk but its owner is dead, so it no longer counts.
+      const r = await restoreDatabase(backup, protocol.dsn(live), { driver });
+      assert.is(r.integrity, 'ok');
+      assert.equal(await labels(protocol.dsn(live), driver), ['new']);
+    });
+  }
+
+  test('refused while this very process has it open', async () => {
+    const { live, backup } = await makePair((p) => p, driver);
+    const db = await openDatabase(live, { driver });
+    try {
+      const error = await failure(restoreDatabase(backup, live, { driver }));
+      assert.is(error.code, 'RESTORE_DATABASE_IN_USE');
+      assert.match(error.message, new RegExp(`pid ${process.pid}\\b`));
+    } finally {
+      await db.close();
+    }
+  });
+
+  test('restore replaces the side files too, then the database opens with the backup content', async () => {
+    const { live, backup, dir } = await makePair((p) => p, driver);
+    // Leftovers that must not meet the restored file: a junk journal, a lock directory, a WAL.
+    writeFileSync(`${live}-journal`, Buffer.alloc(512, 7));
+    writeFileSync(`${live}-wal`, Buffer.alloc(512, 9));
+    mkdirSync(`${live}.lock`);
+    const r = await restoreDatabase(backup, live, { driver, keepOld: true });
+    assert.equal([...r.replaced].sort(), ['live.db', 'live.db-journal', 'live.db-wal', 'live.db.lock'].sort());
+    assert.not.ok(existsSync(`${live}-journal`));
+    assert.not.ok(existsSync(`${live}-wal`));
+    assert.not.ok(existsSync(`${live}.lock`));
+    assert.equal(await labels(live, driver), ['new']);
+    assert.ok(r.keptOld && existsSync(join(r.keptOld, 'live.db')), 'keepOld keeps the replaced database');
+    assert.equal(readdirSync(dir).filter((n) => n.startsWith('.')), [], 'no temporary left');
+    assert.is(await recoverRestore(live, { driver }), 'none');
+  });
+
+  test('a damaged backup is refused before anything changes', async () => {
+    const { live, backup } = await makePair((p) => p, driver);
+    const bytes = readFileSync(backup);
+    writeFileSync(backup, bytes.subarray(0, bytes.length - 100));
+    const error = await failure(restoreDatabase(backup, live, { driver }));
+    assert.is(error.code, 'BACKUP_VERIFY_FAILED');
+    assert.equal(await labels(live, driver), ['old']);
+  });
+
+  test('restoring into a database that does not exist yet creates it', async () => {
+    const { dir, backup } = await makePair((p) => p, driver);
+    const r = await restoreDatabase(backup, join(dir, 'fresh.db'), { driver });
+    assert.equal(r.replaced, []);
+    assert.equal(await labels(join(dir, 'fresh.db'), driver), ['new']);
+  });
+});
