@@ -13,14 +13,17 @@ export interface Protocol {
   readonly dsn: (path: string) => string;
 }
 
-/** The protocols a driver can use: native has POSIX (rollback and WAL) and dot-file; wasm dot-file only. */
+/**
+ * The protocols a driver can use: wasm has dot-file locking only; the others POSIX locks in
+ * rollback-journal and WAL mode, and native also dot-file locking (`vfs=unix-dotfile`).
+ */
 export function protocolsOf(driver: DriverName): Protocol[] {
   if (driver === 'wasm') return [{ name: 'dotfile (wasm)', dsn: (p) => p }];
-  return [
+  const posix: Protocol[] = [
     { name: 'posix, rollback journal', dsn: (p) => p },
     { name: 'posix, WAL', dsn: (p) => `${p}?_journal=wal` },
-    { name: 'dotfile (vfs=unix-dotfile)', dsn: (p) => `file:${p}?vfs=unix-dotfile` },
   ];
+  return driver === 'native' ? [...posix, { name: 'dotfile (vfs=unix-dotfile)', dsn: (p) => `file:${p}?vfs=unix-dotfile` }] : posix;
 }
 
 /** Creates the writers' tables. */
