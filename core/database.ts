@@ -9,6 +9,9 @@ import { DatabaseClosedError, InvalidOptionError } from './errors.js';
 import type { Unlock } from './fifo-lock.js';
 import { enableMisuseDetection, markFlow, type Holding } from './misuse.js';
 import { backupShared, type BackupOptions, type BackupResult } from './backup/backup.js';
+import { existsSync } from 'node:fs';
+import { OpenError } from '../drivers/errors.js';
+import { realDatabasePath } from '../drivers/paths.js';
 import { checkOptionNames, OPEN_OPTIONS, resolveOptions } from './options.js';
 import { retainDatabase, type SharedRef } from './registry.js';
 
@@ -217,7 +220,12 @@ export async function backupDatabase(
   options: BackupOptions & DualSqliteOpenOptions = {},
 ): Promise<BackupResult> {
   const { force, onProgress, ...open } = options;
-  const db = await openDatabase(dsnOrConfig, open);
+  const config = resolveOptions(dsnOrConfig, open);
+  // Opening creates a missing file (mode rwc): a typo in the source must not back up an empty database.
+  if (config.location.kind === 'file' && !existsSync(realDatabasePath(config.location.path))) {
+    throw new OpenError('DATABASE_NOT_FOUND', config.location.path, `cannot back up "${config.location.path}": the database file does not exist; check the path`);
+  }
+  const db = await openDatabase(config, open);
   try {
     return await db.backup(dest, { force, onProgress });
   } finally {
