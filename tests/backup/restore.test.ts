@@ -3,46 +3,10 @@
 import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDatabase, restoreDatabase, recoverRestore, type DualSqliteError } from '../../index.js';
-import type { DriverName } from '../../drivers/types.js';
+import { openDatabase, restoreDatabase, recoverRestore } from '../../index.js';
 import { matrix } from '../helpers/matrix.js';
-import { tmpDir } from '../helpers/tmp.js';
+import { failure, labels, makePair } from './restore-helpers.js';
 import { protocolsOf, Writer } from './support.js';
-
-/** A database holding one row `label`, and a backup of another holding `new`. */
-async function makePair(dsn: (p: string) => string, driver: DriverName) {
-  const dir = tmpDir();
-  const live = join(dir, 'live.db');
-  const old = await openDatabase(dsn(live), { driver });
-  await old.execute('create table t (label text)');
-  await old.execute("insert into t values ('old')");
-  await old.close();
-  const other = await openDatabase(join(dir, 'other.db'), { driver });
-  await other.execute('create table t (label text)');
-  await other.execute("insert into t values ('new')");
-  await other.execute('create table extra (x)');
-  const { dest } = await other.backup(join(dir, 'backup.db'));
-  await other.close();
-  return { dir, live, backup: dest };
-}
-
-async function labels(dsn: string, driver: DriverName): Promise<string[]> {
-  const db = await openDatabase(dsn, { driver });
-  try {
-    return (await db.execute('select label from t')).rows.map((r) => String(r.label));
-  } finally {
-    await db.close();
-  }
-}
-
-async function failure(p: Promise<unknown>): Promise<DualSqliteError & Record<string, unknown>> {
-  return p.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (e: unknown) => e as DualSqliteError & Record<string, unknown>,
-  );
-}
 
 matrix('restore', (test, driver) => {
   for (const protocol of protocolsOf(driver).filter((p) => !p.name.includes('WAL'))) {
@@ -111,30 +75,4 @@ matrix('restore', (test, driver) => {
     assert.equal(r.replaced, []);
     assert.equal(await labels(join(dir, 'fresh.db'), driver), ['new']);
   });
-});
-
-matrix('restore: recovery after a crash at each step', (test, driver) => {
-  const cases: [string, 'marked' | 'aside' | 'swapped', string, string][] = [
-    ['marker written, nothing moved', 'marked', 'rolled-back', 'old'],
-    ['database moved aside, copy not renamed', 'aside', 'rolled-back', 'old'],
-    ['copy renamed into place, marker still there', 'swapped', 'completed', 'new'],
-  ];
-  for (const [name, step, outcome, content] of cases) {
-    test(`${name}: opens are refused (RESTORE_PENDING, dead pid), recovery gives the ${content} database`, async () => {
-      const { live, backup, dir } = await makePair((p) => p, driver);
-      const { spawnSync } = await import('node:child_process');
-      const fixture = new URL('./fixtures/crash-mid-restore.ts', import.meta.url).pathname;
-      const child = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), fixture, live, backup, step], { encoding: 'utf8' });
-      assert.is(child.status, 0, child.stderr);
-      const error = await failure(openDatabase(live, { driver }));
-      assert.is(error.code, 'RESTORE_PENDING');
-      assert.is(error.pid, child.pid);
-      assert.is(error.running, false);
-      assert.match(error.message, /interrupted.*--recover/);
-      assert.is(await recoverRestore(live, { driver }), outcome);
-      assert.equal(await labels(live, driver), [content]);
-      assert.equal(readdirSync(dir).filter((n) => n.startsWith('.') || n.endsWith('.dual-sqlite-restore')), []);
-      assert.is(await recoverRestore(live, { driver }), 'none');
-    });
-  }
 });

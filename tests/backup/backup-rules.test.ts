@@ -1,0 +1,115 @@
+// Backup rules on real files: the destination is never overwritten without force, never the source;
+// memory databases and missing folders are coded errors; progress phases; damaged copies refused.
+import * as assert from 'uvu/assert';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openDatabase, verifyBackup } from '../../index.js';
+import { matrix } from '../helpers/matrix.js';
+import { tmpDir } from '../helpers/tmp.js';
+
+matrix('backup: destination rules', (test, driver) => {
+  test('an existing destination is refused without force and replaced with it', async () => {
+    const dir = tmpDir();
+    const db = await openDatabase(join(dir, 'a.db'), { driver });
+    await db.execute('create table t (x)');
+    await db.execute('insert into t values (1)');
+    writeFileSync(join(dir, 'dest.db'), 'keep me');
+    try {
+      const error = await db.backup(join(dir, 'dest.db')).then(() => null, (e: unknown) => e as { code?: string; message: string });
+      assert.is(error?.code, 'BACKUP_DEST_EXISTS');
+      assert.match(error!.message, /dest\.db.*force/);
+      const { readFileSync } = await import('node:fs');
+      assert.is(readFileSync(join(dir, 'dest.db'), 'utf8'), 'keep me');
+      const r = await db.backup(join(dir, 'dest.db'), { force: true });
+      assert.is(verifyBackup(r.dest, driver).pages, r.pages);
+    } finally {
+      await db.close();
+    }
+  });
+
+  test('the source itself or its side files are refused as destination, even with force', async () => {
+    const dir = tmpDir();
+    const db = await openDatabase(join(dir, 'a.db'), { driver });
+    await db.execute('create table t (x)');
+    try {
+      for (const dest of ['a.db', 'a.db-journal']) {
+        const error = await db.backup(join(dir, dest), { force: true }).then(() => null, (e: unknown) => e as { code?: string });
+        assert.is(error?.code, 'BACKUP_DEST_IS_SOURCE', dest);
+      }
+    } finally {
+      await db.close();
+    }
+  });
+
+  test('a memory database has no file to back up: coded error', async () => {
+    const db = await openDatabase(':memory:', { driver });
+    try {
+      const error = await db.backup(join(tmpDir(), 'x.db')).then(() => null, (e: unknown) => e as { code?: string });
+      assert.is(error?.code, 'BACKUP_NOT_A_FILE');
+    } finally {
+      await db.close();
+    }
+  });
+
+  test('a missing destination folder is a coded I/O error naming it; nothing is created', async () => {
+    const dir = tmpDir();
+    const db = await openDatabase(join(dir, 'a.db'), { driver });
+    try {
+      const error = await db.backup(join(dir, 'nope', 'x.db')).then(() => null, (e: unknown) => e as { code?: string; message: string });
+      assert.is(error?.code, 'BACKUP_IO');
+      assert.match(error!.message, /nope/);
+      assert.not.ok(existsSync(join(dir, 'nope')));
+    } finally {
+      await db.close();
+    }
+  });
+
+  test('progress events: copying (with the temporary file), verifying, done', async () => {
+    const dir = tmpDir();
+    const db = await openDatabase(join(dir, 'a.db'), { driver });
+    await db.execute('create table t (x)');
+    const phases: string[] = [];
+    let temp = '';
+    try {
+      await db.backup(join(dir, 'b.db'), {
+        onProgress: (e) => {
+          phases.push(e.phase);
+          if (e.phase === 'copying') temp = e.tempFile;
+        },
+      });
+    } finally {
+      await db.close();
+    }
+    assert.equal(phases, ['copying', 'verifying', 'done']);
+    assert.match(temp, /\/\.b\.db\.dual-sqlite-backup-\d+-[0-9a-f]{8}\.tmp$/);
+    assert.not.ok(existsSync(temp));
+  });
+});
+
+matrix('backup: verification', (test, driver) => {
+  const cases: [string, (good: Buffer) => Buffer, RegExp][] = [
+    ['a truncated file', (g) => g.subarray(0, g.length - 1000), /whole number|promises/],
+    ['not a database', () => Buffer.from('hello'.repeat(100)), /SQLite format 3/],
+    ['a damaged b-tree page', (g) => Buffer.concat([g.subarray(0, 4096 + 8), Buffer.alloc(64, 0xff), g.subarray(4096 + 72)]), /integrity_check|does not open|check itself/],
+  ];
+  for (const [name, damage, pattern] of cases) {
+    test(`${name} fails with BACKUP_VERIFY_FAILED`, async () => {
+      const dir = tmpDir();
+      const db = await openDatabase(join(dir, 'a.db'), { driver });
+      await db.execute('create table t (x text)');
+      for (let i = 0; i < 50; i++) await db.execute('insert into t values (?)', ['y'.repeat(100)]);
+      const r = await db.backup(join(dir, 'good.db'));
+      await db.close();
+      const { readFileSync } = await import('node:fs');
+      writeFileSync(join(dir, 'bad.db'), damage(readFileSync(r.dest)));
+      let error: { code?: string; message: string } | undefined;
+      try {
+        verifyBackup(join(dir, 'bad.db'), driver);
+      } catch (e) {
+        error = e as typeof error;
+      }
+      assert.is(error?.code, 'BACKUP_VERIFY_FAILED');
+      assert.match(error!.message, pattern);
+    });
+  }
+});

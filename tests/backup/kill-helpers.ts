@@ -1,0 +1,63 @@
+/** Shared parts of the SIGKILL tests: CLI runs with a kill timer, test databases. */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { openDatabase } from '../../index.js';
+import type { DriverName } from '../../drivers/types.js';
+import { root, tsx } from '../cli/run-cli.js';
+
+/** Kills per driver. */
+export const ROUNDS = 5;
+/** Rows of ~600 bytes in each test database (~10 MB). */
+export const ROWS = 16000;
+
+/**
+ * A kill time: uniform over the part of an uninterrupted run after the CLI has started (its
+ * start-up, measured with "help", dominates under load and would take most of the kills).
+ */
+export function killTime(startupMs: number, fullMs: number): number {
+  const work = Math.max(fullMs - startupMs, 50);
+  return Math.random() < 0.2 ? Math.random() * fullMs : startupMs + Math.random() * work;
+}
+
+/** Runs the CLI; with `killAfterMs` it is SIGKILLed then (unless it ended first). */
+export function runCli(args: string[], killAfterMs?: number): Promise<{ code: number | null; killed: boolean; ms: number; out: string }> {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, ['--import', tsx, join(root, 'cli/main.ts'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    let killed = false;
+    const timer = killAfterMs === undefined ? undefined : setTimeout(() => ((killed = true), child.kill('SIGKILL')), killAfterMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, killed: killed && code === null, ms: performance.now() - started, out });
+    });
+  });
+}
+
+/** A database of ROWS rows labelled `label`. */
+export async function fill(path: string, driver: DriverName, label: string): Promise<void> {
+  const db = await openDatabase(path, { driver });
+  await db.execute('create table if not exists t (label text, pad text)');
+  await db.execute('begin');
+  for (let i = 0; i < ROWS; i++) await db.execute('insert into t values (?, ?)', [label, 'p'.repeat(600)]);
+  await db.execute('commit');
+  await db.close();
+}
+
+/** What a database holds, after proving it still takes a write. */
+export async function contents(path: string, driver: DriverName): Promise<{ labels: string[]; rows: number; integrity: string }> {
+  const db = await openDatabase(path, { driver });
+  try {
+    const labels = (await db.execute('select distinct label from t order by 1')).rows.map((r) => String(r.label));
+    const rows = Number((await db.execute('select count(*) as n from t')).rows[0]!.n);
+    const integrity = (await db.execute('pragma integrity_check')).rows.map((r) => String(Object.values(r)[0])).join('; ');
+    await db.execute("insert into t values ('probe', '')");
+    await db.execute("delete from t where label = 'probe'");
+    return { labels, rows, integrity };
+  } finally {
+    await db.close();
+  }
+}
+
