@@ -126,7 +126,7 @@ export class DualSqliteDatabase {
    */
   async backup(dest: string, options: BackupOptions = {}): Promise<BackupResult> {
     const unlock = await this.#lease();
-    return backupShared(this.#ref.database, this.#config.busyTimeout, dest, options, () => this.#settle(unlock));
+    return backupShared(this.#ref.database, this.#config.busyTimeout, dest, options, () => this.#settle(unlock, undefined));
   }
 
   /**
