@@ -39,6 +39,16 @@ export interface BusyRetryOptions {
   readonly retrySafe: boolean;
   /** The statement, named in the error after the timeout. */
   readonly sql: string;
+  /**
+   * Set when the wait is not for a user's statement (opening): what was being done, e.g.
+   * `cannot open "/data/app.db"`; the error then cites this instead of `sql`.
+   */
+  readonly subject?: string;
+  /**
+   * Asked once when the timeout is spent: a sentence on what holds the lock when it is known
+   * to be something other than a connection doing its work (e.g. a lock no process claims).
+   */
+  readonly explain?: () => string | undefined;
   /** Called before each pause, e.g. to let the cross-process guard clear a stale lock. */
   readonly onWait?: () => void;
   /**
@@ -105,13 +115,26 @@ function jitter(ms: number): number {
 
 function busyTimeout(options: BusyRetryOptions, last: unknown, waitedMs: number): SqliteError {
   const code = (last as { code?: string }).code ?? 'SQLITE_BUSY';
+  const waited = `waited ${Math.round(waitedMs)} ms, _busy_timeout=${options.timeoutMs}`;
+  const explained = explain(options);
+  const message =
+    explained === undefined
+      ? `database is locked: another connection held the lock for the whole busy timeout (${waited}); ` +
+        'shorten the other transaction or raise _busy_timeout in the DSN'
+      : `database is locked (${waited}): ${explained}`;
   return new SqliteError(
     code,
-    `database is locked: another connection held the lock for the whole busy timeout ` +
-      `(waited ${Math.round(waitedMs)} ms, _busy_timeout=${options.timeoutMs}); ` +
-      'shorten the other transaction or raise _busy_timeout in the DSN',
+    options.subject === undefined ? message : `${options.subject}: ${message}`,
     (last as { driver?: DriverName }).driver ?? 'native',
-    options.sql,
+    options.subject === undefined ? options.sql : undefined,
     last,
   );
+}
+
+function explain(options: BusyRetryOptions): string | undefined {
+  try {
+    return options.explain?.();
+  } catch {
+    return undefined; // an explanation is a courtesy: the timeout error is thrown either way
+  }
 }

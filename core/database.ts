@@ -14,6 +14,7 @@ import { OpenError } from '../drivers/errors.js';
 import { realDatabasePath } from '../drivers/paths.js';
 import { checkOptionNames, OPEN_OPTIONS, resolveOptions } from './options.js';
 import { retainDatabase, type SharedRef } from './registry.js';
+import { warnDriverFallback } from './fallback-warning.js';
 
 /**
  * An open database. Statements wait for the process's connection in FIFO order, then wait
@@ -207,6 +208,7 @@ export async function openDatabase(dsnOrConfig: string | DsnConfig, options: Dua
   const config = resolveOptions(dsnOrConfig, options);
   if (options.detectMisuse !== false) enableMisuseDetection();
   const ref = await retainDatabase(config, { driver: options.driver, env: options.env });
+  warnDriverFallback(ref.database.backend.selection, options.log ?? defaultLogger);
   return new DualSqliteDatabase(ref, config, options);
 }
 

@@ -11,6 +11,7 @@ import { defaultLogger, type DualSqliteDialectConfig } from './dialect-config.js
 import { TransactionMisuseError, DatabaseClosedError } from './errors.js';
 import { holdsHere, markFlow, markHolding, type Holding } from './misuse.js';
 import { retainDatabase, type SharedRef } from './registry.js';
+import { warnDriverFallback } from './fallback-warning.js';
 
 /** Kysely driver of one Kysely instance; all instances on a file share its {@link SharedRef}'s database. */
 export class DualSqliteDriver implements Driver {
@@ -33,6 +34,7 @@ export class DualSqliteDriver implements Driver {
   async init(): Promise<void> {
     const { driver, env } = this.#config;
     this.#ref = await retainDatabase(this.#dsn, { driver, env }, this.#memoryOwner);
+    warnDriverFallback(this.#ref.database.backend.selection, this.#config.log ?? defaultLogger);
     this.#connection = new DualSqliteConnection(this.#ref.database, this.#dsn.busyTimeout, this.#config.log ?? defaultLogger);
   }
 

@@ -1,7 +1,8 @@
 /**
- * The process-wide registry: one {@link SharedDatabase} per database file (keyed by its real path)
- * or per named shared-memory database, refcounted. Private memory and temp databases are never
- * shared: each owner gets its own.
+ * The process-wide registry: one {@link SharedDatabase} per database file (keyed by its real path,
+ * and found by device and inode when the same file is opened through another path, e.g. a second
+ * hard link) or per named shared-memory database, refcounted. Private memory and temp databases
+ * are never shared: each owner gets its own.
  *
  * Settings split in two:
  * - connection-level (must match between users of one file, else {@link RegistryConflictError}):
@@ -9,6 +10,7 @@
  *   every pragma;
  * - per user: `_txlock`, `_busy_timeout` (the async wait runs per statement) and `acquireTimeout`.
  */
+import { statSync } from 'node:fs';
 import { realDatabasePath } from '../drivers/paths.js';
 import type { OpenBackendOptions } from '../drivers/types.js';
 import type { DsnConfig } from '../dsn/types.js';
@@ -25,6 +27,11 @@ interface Entry {
 }
 
 const entries = new Map<string, Entry>();
+/**
+ * `<dev>:<ino>` of each open file to its entry's key: a file reached through another path (a
+ * second hard link, a bind mount) is the same database and must share the one connection.
+ */
+const inodes = new Map<string, string>();
 /** Databases whose last user left and that are closing (after their queue drains). */
 const closing = new Map<string, Promise<void>>();
 
@@ -41,7 +48,7 @@ export interface SharedRef {
  * Rejects with {@link RegistryConflictError} when it is open with other connection settings.
  */
 export async function retainDatabase(config: DsnConfig, options: OpenOptions = {}, owner?: object): Promise<SharedRef> {
-  const key = registryKey(config) ?? privateKey(owner);
+  const key = sameFileKey(registryKey(config)) ?? privateKey(owner);
   if (key === undefined) return privateRef(await SharedDatabase.open(config, options));
   // Never two connections (and two guards) on one file in this thread: a newcomer waits until
   // the previous connection, whose last user just left, has finished closing.
@@ -54,9 +61,12 @@ export async function retainDatabase(config: DsnConfig, options: OpenOptions = {
     entry = { key, config, opening: SharedDatabase.open(config, options), refs: 0 };
     const created = entry;
     entries.set(key, created);
-    created.opening.catch(() => {
-      if (entries.get(key) === created) entries.delete(key);
-    });
+    created.opening.then(
+      () => rememberInode(key),
+      () => {
+        if (entries.get(key) === created) entries.delete(key);
+      },
+    );
   }
   entry.refs++;
   let database: SharedDatabase;
@@ -91,6 +101,28 @@ export function registryKey(config: DsnConfig): string | undefined {
   return undefined;
 }
 
+/** `key` itself, or the key of the open entry that is the same file under another path. */
+function sameFileKey(key: string | undefined): string | undefined {
+  if (key === undefined || entries.has(key) || key.startsWith('memory:')) return key;
+  const inode = inodeOf(key);
+  const other = inode === undefined ? undefined : inodes.get(inode);
+  return other !== undefined && entries.has(other) ? other : key;
+}
+
+function rememberInode(key: string): void {
+  const inode = inodeOf(key);
+  if (inode !== undefined && entries.has(key)) inodes.set(inode, key);
+}
+
+function inodeOf(path: string): string | undefined {
+  try {
+    const st = statSync(path, { bigint: true });
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return undefined; // not created yet: nothing else can be the same file
+  }
+}
+
 const privateKeys = new WeakMap<object, string>();
 let privateCount = 0;
 
@@ -107,7 +139,10 @@ function sharedRef(entry: Entry, database: SharedDatabase): SharedRef {
   return refWithRelease(database, async () => {
     entry.refs--;
     if (entry.refs > 0) return;
-    if (entries.get(entry.key) === entry) entries.delete(entry.key);
+    if (entries.get(entry.key) === entry) {
+      entries.delete(entry.key);
+      for (const [inode, key] of inodes) if (key === entry.key) inodes.delete(inode);
+    }
     const done = closeWhenIdle(database).finally(() => {
       if (closing.get(entry.key) === done) closing.delete(entry.key);
     });

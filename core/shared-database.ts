@@ -4,7 +4,7 @@
  * wait around every statement. The registry shares one of these between every dialect and handle
  * that opens the same file.
  */
-import { lockProtocol, openBackend, selectDriver } from '../drivers/index.js';
+import { checkBeforeOpen, lockProtocol, openBackend, selectDriver } from '../drivers/index.js';
 import { realDatabasePath } from '../drivers/paths.js';
 import type { Backend, OpenBackendOptions, Row, StatementResult } from '../drivers/types.js';
 import type { DsnConfig } from '../dsn/types.js';
@@ -42,7 +42,14 @@ export interface AcquireOptions {
   readonly log?: DualSqliteLogger | undefined;
 }
 
-const NO_GUARD: LockGuard = { enter() {}, exit() {}, recoverStaleLock: () => false, release() {} };
+const NO_GUARD: LockGuard = {
+  enter() {},
+  exit() {},
+  recoverStaleLock: () => false,
+  explainBusy: () => undefined,
+  release() {},
+  abandon() {},
+};
 
 /** One open database shared by every user in this thread; created only through the registry. */
 export class SharedDatabase {
@@ -86,12 +93,16 @@ export class SharedDatabase {
         timeoutMs: config.busyTimeout,
         retrySafe: true,
         sql: '(opening the database)',
+        subject: `cannot open "${config.location.kind === 'file' ? realDatabasePath(config.location.path) : 'the database'}"`,
         onWait: () => recoverQuietly(guard),
+        explain: () => guard.explainBusy(),
         turns,
       });
       return new SharedDatabase(backend, guard, turns);
     } catch (error) {
-      guard.release();
+      // A failed open leaves nothing behind: our wait marker, our claim, the folder we created.
+      turns?.discard();
+      guard.abandon();
       throw error;
     }
   }
@@ -249,7 +260,7 @@ export class SharedDatabase {
 
   /** How every statement of this database waits: stale-lock recovery and turn-taking included. */
   #waitOptions(sql: string, timeoutMs: number, retrySafe: boolean): BusyRetryOptions {
-    return { timeoutMs, retrySafe, sql, onWait: () => this.#recoverStaleLock(), turns: this.#turns };
+    return { timeoutMs, retrySafe, sql, onWait: () => this.#recoverStaleLock(), explain: () => this.#guard.explainBusy(), turns: this.#turns };
   }
 
   #othersWaiting(): boolean {
@@ -340,9 +351,12 @@ export class SharedDatabase {
 /** The guard of a file database, from what the drivers will decide (same functions, same inputs). */
 function guardFor(config: DsnConfig, options: Omit<OpenBackendOptions, 'sqliteBusyTimeout'>): LockGuard {
   if (config.location.kind !== 'file') return NO_GUARD;
-  const driver = selectDriver(config, options).driver;
+  const selection = selectDriver(config, options);
+  const driver = selection.driver;
+  // Refuse what can be refused before the guard creates anything beside the file.
+  const filename = checkBeforeOpen(config, selection)!;
   return createGuard({
-    filename: realDatabasePath(config.location.path),
+    filename,
     driver,
     lockProtocol: lockProtocol(config, driver),
     readOnly: config.mode === 'ro',

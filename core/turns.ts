@@ -17,7 +17,7 @@
  * waiter's marker simply goes stale. The marker lives in the guard's claims folder beside the
  * database; where that folder cannot be written (read-only media) turn-taking is off.
  */
-import { closeSync, openSync, statSync, utimesSync } from 'node:fs';
+import { closeSync, openSync, statSync, unlinkSync, utimesSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { claimsDirOf } from './guard/index.js';
 
@@ -77,6 +77,18 @@ export class Turns {
     }
     if (Math.abs(mtime - this.#ownTouch) < 0.5) return false;
     return Date.now() - mtime < FRESH_MS;
+  }
+
+  /**
+   * Removes the marker if this thread was the last to touch it (after a failed open, so the
+   * claims folder can go too). Never throws.
+   */
+  discard(): void {
+    try {
+      if (Math.abs(statSync(this.#marker).mtimeMs - this.#ownTouch) < 0.5) unlinkSync(this.#marker);
+    } catch {
+      /* no marker */
+    }
   }
 
   /** Pauses long enough for an announced waiter to find the lock free. */

@@ -22,20 +22,57 @@ export class SqliteError extends DualSqliteError {
   }
 }
 
-/** The requested driver package cannot be loaded in this process. Code `DRIVER_UNAVAILABLE`. */
-export class DriverUnavailableError extends DualSqliteError {
+/** One driver that could not be used, why, and how to fix it. */
+export interface DriverAttempt {
   readonly driver: DriverName;
+  /** The npm package the driver needs. */
+  readonly package: string;
+  /** First line of the load error. */
+  readonly error: string;
+  /** The command or change that fixes it. */
+  readonly fix: string;
+}
 
-  constructor(driver: DriverName, cause: unknown) {
-    const pkg = driver === 'native' ? 'better-sqlite3' : 'node-sqlite3-wasm';
-    const hint =
-      driver === 'native'
-        ? 'install it with `npm install better-sqlite3@^12` (it compiles with node-gyp when no prebuilt binary fits), or use `_driver=wasm`'
-        : 'install it with `npm install node-sqlite3-wasm`, or use `_driver=native`';
-    super('DRIVER_UNAVAILABLE', `driver "${driver}" needs ${pkg}, which failed to load: ${describe(cause)}; ${hint}`, {
-      cause,
-    });
+const PACKAGES: Record<DriverName, string> = { native: 'better-sqlite3', wasm: 'node-sqlite3-wasm' };
+
+/** Why `driver` failed to load (`cause`) and its fix, e.g. `npm rebuild better-sqlite3` for an ABI mismatch. */
+export function diagnoseLoadFailure(driver: DriverName, cause: unknown): DriverAttempt {
+  const pkg = PACKAGES[driver];
+  const error = describe(cause);
+  const missing = (cause as { code?: string } | null)?.code === 'MODULE_NOT_FOUND' && error.includes(`'${pkg}'`);
+  let fix: string;
+  if (driver === 'native') {
+    if (missing) fix = '`npm install better-sqlite3@^12` (it compiles with node-gyp when no prebuilt binary fits)';
+    else if (/NODE_MODULE_VERSION|different Node\.js version/.test(error)) {
+      fix = `\`npm rebuild better-sqlite3\` (its addon was built for another Node.js version; this is ${process.version})`;
+    } else fix = '`npm rebuild better-sqlite3` (its compiled addon is missing, damaged or built for another platform)';
+  } else {
+    fix = missing ? '`npm install node-sqlite3-wasm`' : '`npm install node-sqlite3-wasm@^0.8` (reinstall it: the installed copy does not load)';
+  }
+  return Object.freeze({ driver, package: pkg, error, fix });
+}
+
+/**
+ * No driver could be loaded: the one chosen, or under `auto` every one tried (`attempts`, in
+ * order). Code `DRIVER_UNAVAILABLE`; the message names each driver, why it failed and its fix.
+ */
+export class DriverUnavailableError extends DualSqliteError {
+  /** The driver asked for (under `auto`, the last one tried). */
+  readonly driver: DriverName;
+  /** Every driver tried, in order, with why it failed and its fix. */
+  readonly attempts: readonly DriverAttempt[];
+
+  constructor(driver: DriverName, cause: unknown, attempts?: readonly DriverAttempt[]) {
+    const tried = attempts ?? [diagnoseLoadFailure(driver, cause)];
+    const message =
+      attempts === undefined
+        ? `driver "${driver}" needs ${tried[0]!.package}, which failed to load: ${tried[0]!.error}; fix: ${tried[0]!.fix}, ` +
+          `or use another driver (_driver=${driver === 'native' ? 'wasm' : 'native'})`
+        : `no SQLite driver could be loaded (auto tries ${tried.map((a) => a.driver).join(', then ')}): ` +
+          tried.map((a) => `${a.driver} needs ${a.package}, which failed to load: ${a.error}; fix: ${a.fix}`).join('. ');
+    super('DRIVER_UNAVAILABLE', message, { cause });
     this.driver = driver;
+    this.attempts = Object.freeze([...tried]);
   }
 }
 
@@ -124,4 +161,57 @@ function show(v: unknown): string {
 
 function describe(e: unknown): string {
   return e instanceof Error ? e.message.split('\n')[0]! : String(e);
+}
+
+/** Which side file a driver could not create beside the database. */
+export type SideFileNeed = 'lock' | 'wal' | 'journal';
+
+/**
+ * The driver must create a file or directory beside the database (wasm's `<db>.lock`, a WAL
+ * database's `-shm`/`-wal`, a rollback journal) and the directory does not let this process:
+ * code `DIRECTORY_NOT_WRITABLE`. The message names the directory, the permission and the ways out.
+ */
+export function directoryNotWritable(
+  filename: string,
+  driver: DriverName,
+  need: SideFileNeed,
+  osError: NodeJS.ErrnoException | undefined,
+): OpenError {
+  const dir = filename.slice(0, filename.lastIndexOf('/')) || '/';
+  const uid = process.getuid?.();
+  const who = uid === undefined ? 'this process' : `this process (uid ${uid})`;
+  const why =
+    osError?.code === 'EROFS'
+      ? `the file system holding "${dir}" is mounted read-only (EROFS)`
+      : `${who} has no write permission on the directory "${dir}" (${osError?.code ?? 'EACCES'}; creating an entry needs write and search permission, w and x)`;
+  const fixDir =
+    osError?.code === 'EROFS'
+      ? 'copy the database to a writable file system, or mount this one read-write'
+      : `give ${uid === undefined ? 'this user' : `uid ${uid}`} write and search permission on "${dir}" (e.g. a shared group with g+wx), or copy the database to a directory it can write`;
+  let what: string;
+  let fixes: string[];
+  switch (need) {
+    case 'lock':
+      what = `the ${driver} driver locks the file, even to read it, by creating the directory "${filename}.lock" beside it`;
+      fixes = [fixDir, 'or use the native driver (_driver=native), which reads a rollback-journal database without creating anything beside it'];
+      break;
+    case 'wal':
+      what = `it is in WAL mode, so even a reader needs "${filename}-shm" and "${filename}-wal" beside it`;
+      fixes = [
+        fixDir,
+        "or have the file's owner switch it to a rollback journal (PRAGMA journal_mode=delete)",
+        'or, only if nothing writes the file while you read it, open it with immutable=1 (native driver)',
+      ];
+      break;
+    case 'journal':
+      what = `writing needs the rollback journal "${filename}-journal" beside it`;
+      fixes = [fixDir, 'or open it read-only (mode=ro) if you only read'];
+      break;
+  }
+  return new OpenError(
+    'DIRECTORY_NOT_WRITABLE',
+    filename,
+    `cannot use database "${filename}" on the ${driver} driver: ${what}, and ${why}. Ways out: ${fixes.join('; ')}.`,
+    osError,
+  );
 }

@@ -4,7 +4,7 @@
  * that behaves the same on both drivers.
  */
 export type * from './types.js';
-export { openBackend, lockProtocol } from './open.js';
+export { openBackend, lockProtocol, checkBeforeOpen } from './open.js';
 export { selectDriver } from './select.js';
 export { DualBackend } from './backend.js';
 export {
@@ -14,6 +14,7 @@ export {
   UnsupportedOptionError,
   OpenError,
   StatementError,
+  type DriverAttempt,
 } from './errors.js';
 export { scanSql, type SqlShape } from './sql-scan.js';
 export { PRAGMA_ORDER } from './settings.js';

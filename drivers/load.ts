@@ -6,6 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import { DriverUnavailableError } from './errors.js';
+import { loadWithFs, observedFs, WasmFsErrors } from './wasm-fs.js';
 
 const require = createRequire(import.meta.url);
 
@@ -96,10 +97,17 @@ export function loadNative(): NativeModule {
   return native.value;
 }
 
-/** Loads node-sqlite3-wasm and checks the internals this layer relies on are where it expects. */
+const fsErrors = new WeakMap<WasmModule, WasmFsErrors>();
+
+/**
+ * Loads node-sqlite3-wasm with an observed `fs` (see wasm-fs.ts) and checks the internals this
+ * layer relies on are where it expects.
+ */
 export function loadWasm(): WasmModule {
   wasm ??= attempt(() => {
-    const mod = require('node-sqlite3-wasm') as WasmModule;
+    const errors = new WasmFsErrors();
+    const mod = loadWithFs(require, observedFs(errors)) as WasmModule;
+    fsErrors.set(mod, errors);
     if (typeof mod.cwrap !== 'function' || typeof mod.Database !== 'function') {
       throw new Error('node-sqlite3-wasm does not export cwrap/Database as version 0.8 did');
     }
@@ -121,6 +129,21 @@ function checkStatementMethods(mod: WasmModule): void {
   } finally {
     db.close();
   }
+}
+
+/** The OS errors of `mod`'s file system calls (a fresh, never-filled record for a module not loaded here). */
+export function wasmFsErrors(mod: WasmModule): WasmFsErrors {
+  let errors = fsErrors.get(mod);
+  if (!errors) fsErrors.set(mod, (errors = new WasmFsErrors()));
+  return errors;
+}
+
+/**
+ * Which bindings this process has tried to load (node-sqlite3-wasm is loaded outside Node's module
+ * cache, see wasm-fs.ts, so `require.cache` does not show it).
+ */
+export function driversLoaded(): { native: boolean; wasm: boolean } {
+  return { native: native !== undefined, wasm: wasm !== undefined };
 }
 
 /** True when this module set `SQLITE_USE_URI` itself (for error messages). */

@@ -1,6 +1,9 @@
 /** better-sqlite3 adapted to {@link DriverConnection}. */
+import { accessSync, constants } from 'node:fs';
+import { dirname } from 'node:path';
 import type { DriverConnection, PreparedStatement } from './connection.js';
-import { SqliteError } from './errors.js';
+import { directoryNotWritable, SqliteError, type OpenError } from './errors.js';
+import { enospcBehindSqliteFull } from './os-errors.js';
 import type { NativeDatabase, NativeStatement } from './load.js';
 import type { Row } from './types.js';
 import { normalizeInteger, normalizeNativeRow, PROTO_COLUMN, rowFromValues, toNativeIntegers, type BindValue } from './values.js';
@@ -9,10 +12,12 @@ import { normalizeInteger, normalizeNativeRow, PROTO_COLUMN, rowFromValues, toNa
 export class NativeConnection implements DriverConnection {
   readonly driver = 'native' as const;
   readonly #db: NativeDatabase;
+  readonly #filename: string | null;
   #counters: NativeStatement | undefined;
 
-  constructor(db: NativeDatabase) {
+  constructor(db: NativeDatabase, filename: string | null) {
     this.#db = db;
+    this.#filename = filename;
   }
 
   get inTransaction(): boolean {
@@ -20,7 +25,13 @@ export class NativeConnection implements DriverConnection {
   }
 
   prepare(sql: string): PreparedStatement {
-    return new NativePrepared(guard(() => this.#db.prepare(sql), sql).safeIntegers(true), sql);
+    let stmt: NativeStatement;
+    try {
+      stmt = this.#db.prepare(sql);
+    } catch (e) {
+      throw this.error(e, sql);
+    }
+    return new NativePrepared(this, stmt.safeIntegers(true), sql);
   }
 
   counters(): { changes: number; lastInsertRowid: number | bigint } {
@@ -33,10 +44,47 @@ export class NativeConnection implements DriverConnection {
   close(): void {
     if (this.#db.open) this.#db.close();
   }
+
+  /**
+   * better-sqlite3's error as ours. SQLITE_FULL gains the OS error behind it (see
+   * {@link enospcBehindSqliteFull}); SQLITE_READONLY_DIRECTORY (a WAL reader that cannot create
+   * `-shm`) becomes `DIRECTORY_NOT_WRITABLE` naming the directory and the ways out.
+   */
+  error(e: unknown, sql: string | undefined): unknown {
+    const err = toSqliteError(e, sql);
+    if (!(err instanceof SqliteError) || this.#filename === null) return err;
+    if (err.code === 'SQLITE_READONLY_DIRECTORY') return directoryNotWritable(this.#filename, 'native', 'wal', dirError(this.#filename));
+    if (err.code === 'SQLITE_FULL' && !this.#pageLimitReached()) {
+      return new SqliteError(err.code, `database or disk is full (ENOSPC writing "${this.#filename}")`, 'native', sql, enospcBehindSqliteFull(this.#filename, e));
+    }
+    return err;
+  }
+
+  /** True when SQLITE_FULL came from `max_page_count`, not from the disk. */
+  #pageLimitReached(): boolean {
+    try {
+      const row = this.#db.prepare('select (select page_count from pragma_page_count) >= (select max_page_count from pragma_max_page_count) as hit').all()[0];
+      return Number(row?.hit) === 1;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** Why the database's directory refuses new entries, as an OS error (better-sqlite3 drops it). */
+function dirError(filename: string): NodeJS.ErrnoException | undefined {
+  const dir = dirname(filename);
+  try {
+    accessSync(dir, constants.W_OK);
+    return undefined;
+  } catch (e) {
+    return e as NodeJS.ErrnoException;
+  }
 }
 
 class NativePrepared implements PreparedStatement {
   readonly reader: boolean;
+  readonly #conn: NativeConnection;
   readonly #stmt: NativeStatement;
   readonly #sql: string;
   /**
@@ -47,7 +95,8 @@ class NativePrepared implements PreparedStatement {
    */
   readonly #byIndex: boolean;
 
-  constructor(stmt: NativeStatement, sql: string) {
+  constructor(conn: NativeConnection, stmt: NativeStatement, sql: string) {
+    this.#conn = conn;
     this.#stmt = stmt;
     this.reader = stmt.reader;
     this.#sql = sql;
@@ -61,7 +110,7 @@ class NativePrepared implements PreparedStatement {
       rows = this.#stmt.all(...toNativeIntegers(params));
       if (this.#byIndex) rows = this.#named(rows as unknown as unknown[][]);
     } catch (e) {
-      throw toSqliteError(e, this.#sql);
+      throw this.#conn.error(e, this.#sql);
     }
     for (const row of rows) normalizeNativeRow(row);
     return rows;
@@ -79,18 +128,26 @@ class NativePrepared implements PreparedStatement {
     try {
       r = this.#stmt.run(...toNativeIntegers(params));
     } catch (e) {
-      throw toSqliteError(e, this.#sql);
+      throw this.#conn.error(e, this.#sql);
     }
     return { changes: r.changes, lastInsertRowid: normalizeInteger(r.lastInsertRowid) };
   }
 
   iterate(params: readonly BindValue[]): Iterator<Row, undefined> {
-    const it = guard(() => this.#stmt.iterate(...toNativeIntegers(params)), this.#sql);
+    const conn = this.#conn;
     const sql = this.#sql;
+    const guard = <T>(fn: () => T): T => {
+      try {
+        return fn();
+      } catch (e) {
+        throw conn.error(e, sql);
+      }
+    };
+    const it = guard(() => this.#stmt.iterate(...toNativeIntegers(params)));
     const named = this.#byIndex ? (values: unknown) => this.#named([values as unknown[]])[0]! : undefined;
     return {
       next(): IteratorResult<Row, undefined> {
-        const r = guard(() => it.next(), sql);
+        const r = guard(() => it.next());
         if (r.done) return { done: true, value: undefined };
         return { done: false, value: normalizeNativeRow(named ? named(r.value) : r.value) };
       },
@@ -104,15 +161,6 @@ class NativePrepared implements PreparedStatement {
   finalize(): void {
     // better-sqlite3 has no finalize: statements are freed by GC or db.close(), and a statement
     // that is not running holds no lock, so dropping the reference is enough
-  }
-}
-
-/** Runs `fn`, turning better-sqlite3's `SqliteError` (which has extended codes) into ours. */
-function guard<T>(fn: () => T, sql: string): T {
-  try {
-    return fn();
-  } catch (e) {
-    throw toSqliteError(e, sql);
   }
 }
 

@@ -5,9 +5,15 @@
  */
 import { DualSqliteError } from '../dsn/base-error.js';
 import type { DriverChoice, DsnConfig } from '../dsn/types.js';
-import { DriverUnavailableError } from './errors.js';
+import { diagnoseLoadFailure, DriverUnavailableError, type DriverAttempt } from './errors.js';
 import { loadNative, loadWasm } from './load.js';
-import type { DriverSelection, DriverSource, OpenBackendOptions } from './types.js';
+import type { DriverName, DriverSelection, DriverSource, OpenBackendOptions } from './types.js';
+
+/** What `auto` tries, in order: the first driver that loads is used. */
+const AUTO_ORDER: readonly (readonly [DriverName, () => unknown])[] = [
+  ['native', loadNative],
+  ['wasm', loadWasm],
+];
 
 const CHOICES: readonly DriverChoice[] = ['native', 'wasm', 'auto'];
 
@@ -26,14 +32,25 @@ export function selectDriver(config: DsnConfig, options: OpenBackendOptions = {}
     loadWasm();
     return freeze('wasm', source, `${what} chose wasm`);
   }
-  try {
-    loadNative();
-    return freeze('native', source, `${what} is auto: better-sqlite3 loaded, using native`);
-  } catch (nativeError) {
-    const cause = nativeError instanceof DriverUnavailableError ? nativeError.cause : nativeError;
-    loadWasm();
-    return freeze('wasm', source, `${what} is auto: better-sqlite3 failed to load (${firstLine(cause)}), using wasm`);
+  const skipped: DriverAttempt[] = [];
+  let last: unknown;
+  for (const [driver, load] of AUTO_ORDER) {
+    try {
+      load();
+    } catch (error) {
+      last = error instanceof DriverUnavailableError ? error.cause : error;
+      skipped.push(diagnoseLoadFailure(driver, last));
+      continue;
+    }
+    if (skipped.length === 0) return freeze(driver, source, `${what} is auto: ${packageOf(driver)} loaded, using ${driver}`);
+    const why = skipped.map((a) => `${a.driver} skipped: ${a.package} failed to load (${a.error}; fix: ${a.fix})`).join('; ');
+    return freeze(driver, source, `${what} is auto: ${why}; using ${driver}`, skipped);
   }
+  throw new DriverUnavailableError(skipped[skipped.length - 1]!.driver, last, skipped);
+}
+
+function packageOf(driver: DriverName): string {
+  return driver === 'native' ? 'better-sqlite3' : 'node-sqlite3-wasm';
 }
 
 function decide(
@@ -53,10 +70,6 @@ function check(value: string, where: string): DriverChoice {
   throw new DualSqliteError('DRIVER_INVALID_CHOICE', `${where} is "${value}"; use native, wasm or auto`);
 }
 
-function freeze(driver: 'native' | 'wasm', source: DriverSource, reason: string): DriverSelection {
-  return Object.freeze({ driver, source, reason });
-}
-
-function firstLine(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
+function freeze(driver: DriverName, source: DriverSource, reason: string, skipped: readonly DriverAttempt[] = []): DriverSelection {
+  return Object.freeze({ driver, source, reason, skipped: Object.freeze([...skipped]) });
 }

@@ -4,6 +4,7 @@
  * value mapping, statement reset/finalize, error codes) is resolved below this interface.
  */
 import type { DsnConfig } from '../dsn/types.js';
+import type { DriverAttempt } from './errors.js';
 
 /** A concrete SQLite binding. */
 export type DriverName = 'native' | 'wasm';
@@ -15,8 +16,13 @@ export type DriverSource = 'code' | 'dsn' | 'env' | 'auto';
 export interface DriverSelection {
   readonly driver: DriverName;
   readonly source: DriverSource;
-  /** One sentence for people, e.g. "auto: better-sqlite3 failed to load (...), using wasm". */
+  /**
+   * One sentence for people, e.g. "... is auto: native skipped: better-sqlite3 failed to load
+   * (...; fix: `npm rebuild better-sqlite3`); using wasm".
+   */
   readonly reason: string;
+  /** Drivers `auto` tried before this one and could not load, with why and the fix (empty otherwise). */
+  readonly skipped: readonly DriverAttempt[];
 }
 
 /**

@@ -8,8 +8,10 @@
  */
 import { constraintCode, PRIMARY_CODES, primaryFromMessage } from './error-codes.js';
 import type { DriverConnection, PreparedStatement } from './connection.js';
-import { DriverUnavailableError, SqliteError } from './errors.js';
-import type { WasmDatabase, WasmModule, WasmStatement } from './load.js';
+import { DriverUnavailableError, SqliteError, type OpenError } from './errors.js';
+import { wasmFsErrors, type WasmDatabase, type WasmModule, type WasmStatement } from './load.js';
+import { fromOsError } from './os-errors.js';
+import type { WasmFsErrors } from './wasm-fs.js';
 import type { Row } from './types.js';
 import { asBuffer, normalizeInteger, PROTO_COLUMN, rowFromValues, type BindValue } from './values.js';
 
@@ -42,14 +44,23 @@ export class WasmConnection implements DriverConnection {
   readonly driver = 'wasm' as const;
   readonly #db: WasmDatabase;
   readonly #api: RawApi;
+  readonly #fsErrors: WasmFsErrors;
+  readonly #filename: string | null;
 
-  constructor(mod: WasmModule, db: WasmDatabase) {
+  constructor(mod: WasmModule, db: WasmDatabase, filename: string | null) {
     if (typeof db._ptr !== 'number') {
       db.close();
       throw new DriverUnavailableError('wasm', new Error('node-sqlite3-wasm\'s Database has no numeric _ptr handle: this version is not supported (0.8 is)'));
     }
     this.#db = db;
     this.#api = rawApi(mod);
+    this.#fsErrors = wasmFsErrors(mod);
+    this.#filename = filename;
+  }
+
+  /** Forgets OS errors of earlier calls: called before each call that may touch the file. */
+  beginCall(): void {
+    this.#fsErrors.clear();
   }
 
   get inTransaction(): boolean {
@@ -58,6 +69,7 @@ export class WasmConnection implements DriverConnection {
 
   prepare(sql: string): PreparedStatement {
     let stmt: WasmStatement;
+    this.beginCall();
     try {
       stmt = this.#db.prepare(sql);
     } catch (e) {
@@ -82,14 +94,18 @@ export class WasmConnection implements DriverConnection {
   }
 
   /** Builds the {@link SqliteError} for a failure whose primary code name is `primary`. */
-  #error(e: unknown, primary: string, sql: string): SqliteError {
+  #error(e: unknown, primary: string, sql: string): SqliteError | OpenError {
     const message = messageOf(e);
+    const os = fromOsError({
+      driver: 'wasm', filename: this.#filename, code: primary, message, sql, osError: this.#fsErrors.first, driverError: e,
+    });
+    if (os) return os;
     const code = primary === 'SQLITE_CONSTRAINT' ? constraintCode(message, (f) => this.#isPrimaryKey(f.table, f.columns)) : primary;
     return new SqliteError(code, message, 'wasm', sql, e);
   }
 
   /** Error of a failed step: the code comes from resetting the statement, which also frees it for a retry. */
-  stepError(e: unknown, stmt: WasmStatement, sql: string): SqliteError {
+  stepError(e: unknown, stmt: WasmStatement, sql: string): SqliteError | OpenError {
     const rc = this.reset(stmt) & 0xff;
     const primary = rc !== 0 ? PRIMARY_CODES[rc] ?? 'SQLITE_ERROR' : primaryFromMessage(messageOf(e));
     return this.#error(e, primary, sql);
@@ -123,6 +139,7 @@ class WasmPrepared implements PreparedStatement {
   }
 
   all(params: readonly BindValue[]): Row[] {
+    this.#conn.beginCall();
     try {
       const rows = readAll(this.#stmt, params);
       this.#conn.reset(this.#stmt);
@@ -133,6 +150,7 @@ class WasmPrepared implements PreparedStatement {
   }
 
   run(params: readonly BindValue[]): { changes: number; lastInsertRowid: number | bigint } {
+    this.#conn.beginCall();
     try {
       const r = this.#stmt.run(params as BindValue[]);
       this.#conn.reset(this.#stmt);
@@ -150,6 +168,7 @@ class WasmPrepared implements PreparedStatement {
     return {
       next(): IteratorResult<Row, undefined> {
         if (done) return { done: true, value: undefined };
+        self.conn.beginCall();
         try {
           if (!started) {
             started = true;

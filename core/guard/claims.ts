@@ -13,13 +13,14 @@
  * The state byte is the only thing the hot path writes: one pwrite on an fd kept open.
  */
 import {
-  closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync,
+  closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync,
   rmSync, statSync, unlinkSync, writeSync, writeFileSync,
 } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
 import type { DriverName, LockProtocol } from '../../drivers/types.js';
 import { parseOwner, type Owner } from './identity.js';
+import { SideFileError } from './errors.js';
 
 /** Bytes before the JSON body. */
 export const HEADER_SIZE = 64;
@@ -53,9 +54,36 @@ export interface Claim {
   readonly mtimeNs: bigint;
 }
 
-/** The claims folder of a database file. */
+const CLAIMS_SUFFIX = '.dual-sqlite-claims';
+/** Longest file name most file systems take (NAME_MAX on Linux for ext4, xfs, btrfs, tmpfs). */
+const NAME_MAX = 255;
+/** Bytes of the name's hash kept in a shortened claims folder name. */
+const HASH_CHARS = 16;
+
+/**
+ * The claims folder of a database file: `<db>.dual-sqlite-claims`, or, when that name would be
+ * longer than a file name may be (a database name of 237 bytes or more, which SQLite itself
+ * takes), `<first bytes of the name>~<hash of the whole name>.dual-sqlite-claims`. The name is a
+ * pure function of the real path, so every process finds the same folder.
+ */
 export function claimsDirOf(filename: string): string {
-  return `${filename}.dual-sqlite-claims`;
+  const name = basename(filename);
+  if (Buffer.byteLength(name) + CLAIMS_SUFFIX.length <= NAME_MAX) return `${filename}${CLAIMS_SUFFIX}`;
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, HASH_CHARS);
+  const room = NAME_MAX - CLAIMS_SUFFIX.length - HASH_CHARS - 1;
+  return join(dirname(filename), `${utf8Prefix(name, room)}~${hash}${CLAIMS_SUFFIX}`);
+}
+
+/** The longest prefix of `s` that fits in `bytes` UTF-8 bytes without splitting a character. */
+function utf8Prefix(s: string, bytes: number): string {
+  let out = '';
+  let used = 0;
+  for (const ch of s) {
+    used += Buffer.byteLength(ch);
+    if (used > bytes) break;
+    out += ch;
+  }
+  return out;
 }
 
 function header(state: string, lockId = ''): Buffer {
@@ -119,15 +147,34 @@ export function readClaims(dir: string): Claim[] {
   return out;
 }
 
-/** Creates the claims folder; false when the file system does not let us (read-only folder). */
-export function ensureClaimsDir(dir: string): boolean {
+/** What {@link ensureClaimsDir} did. */
+export type ClaimsDirResult = 'created' | 'existed' | 'not-writable';
+
+/**
+ * Creates the claims folder. `not-writable` when the file system does not let us (a directory
+ * we may not write, a read-only mount). The database's directory always exists here, so a plain
+ * mkdir is enough; a recursive one must not be used: on a read-only mount Node 20 answers it with
+ * ENOENT instead of EROFS. Throws {@link SideFileError} for anything else (e.g. a regular file
+ * where the folder belongs).
+ */
+export function ensureClaimsDir(dir: string): ClaimsDirResult {
   try {
-    mkdirSync(dir, { recursive: true });
-    return true;
+    mkdirSync(dir);
+    return 'created';
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EACCES' || code === 'EROFS' || code === 'EPERM') return false;
-    throw err;
+    if (code === 'EACCES' || code === 'EROFS' || code === 'EPERM') return 'not-writable';
+    if (code === 'EEXIST') {
+      let isDir = false;
+      try {
+        isDir = lstatSync(dir).isDirectory();
+      } catch {
+        /* removed meanwhile: the caller retries */
+      }
+      if (isDir) return 'existed';
+      throw new SideFileError(dir, 'create the claims folder', err, 'something that is not a folder is in its place: move or remove it (the library keeps its claim records there)');
+    }
+    throw new SideFileError(dir, 'create the claims folder', err);
   }
 }
 

@@ -58,3 +58,45 @@ export class MixedLockingError extends DualSqliteError {
     this.other = Object.freeze({ ...other });
   }
 }
+
+/**
+ * A file system operation on one of the library's own side files (the claims folder beside the
+ * database and the records in it) failed. Code `SIDE_FILE_ERROR`; `cause` is the OS error. The
+ * message names the path, what it is for and the fix.
+ */
+export class SideFileError extends DualSqliteError {
+  /** The side file or folder involved. */
+  readonly path: string;
+  /** What the library was doing, e.g. "create the claims folder". */
+  readonly operation: string;
+
+  constructor(path: string, operation: string, cause: unknown, fix?: string) {
+    const code = (cause as NodeJS.ErrnoException | null)?.code;
+    super(
+      'SIDE_FILE_ERROR',
+      `could not ${operation} "${path}" (${code ?? String(cause)}), which the library keeps beside the database to see the ` +
+        `other processes that use it; ${fix ?? fixFor(code)}`,
+      { cause },
+    );
+    this.path = path;
+    this.operation = operation;
+  }
+}
+
+function fixFor(code: string | undefined): string {
+  switch (code) {
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return 'free space on that file system (the database itself needs room to write too)';
+    case 'ENAMETOOLONG':
+      return 'use a shorter path for the database';
+    case 'ENOTDIR':
+    case 'EEXIST':
+      return 'something that is not a folder is in its place: move or remove it';
+    case 'EMFILE':
+    case 'ENFILE':
+      return 'the process is out of file descriptors: close files or raise the limit (ulimit -n)';
+    default:
+      return 'check the directory beside the database (permissions, free space, file system errors)';
+  }
+}

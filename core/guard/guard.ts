@@ -3,8 +3,12 @@
  */
 import type { LockGuard } from './types.js';
 import type { OwnClaim } from './claims.js';
-import { lockIdOf, recoverIfStale, type RecoveryContext } from './stale-lock.js';
+import { judgeLock, lockIdOf, recoverIfStale, type RecoveryContext } from './stale-lock.js';
+import { readClaims } from './claims.js';
+import { encodePath } from '../../dsn/format.js';
+import type { DriverName } from '../../drivers/types.js';
 import { forgetAtExit, rememberAtExit } from './exit-hook.js';
+import { rmdirSync } from 'node:fs';
 
 /** File timestamps come from a coarse kernel clock (a few ms behind `Date.now()`). */
 const CTIME_MARGIN_NS = 20_000_000n;
@@ -24,7 +28,11 @@ export class InertGuard implements LockGuard {
   recoverStaleLock(): boolean {
     return false;
   }
+  explainBusy(): string | undefined {
+    return undefined;
+  }
   release(): void {}
+  abandon(): void {}
 }
 
 /**
@@ -33,10 +41,13 @@ export class InertGuard implements LockGuard {
  */
 export class ClaimGuard implements LockGuard {
   protected readonly claim: OwnClaim | null;
+  /** The claims folder, when this guard created it (so a failed open can take it away again). */
+  readonly #createdDir: string | null;
   #released = false;
 
-  constructor(claim: OwnClaim | null) {
+  constructor(claim: OwnClaim | null, createdDir: string | null = null) {
     this.claim = claim;
+    this.#createdDir = createdDir;
     rememberAtExit(this);
   }
 
@@ -45,12 +56,25 @@ export class ClaimGuard implements LockGuard {
   recoverStaleLock(): boolean {
     return false;
   }
+  explainBusy(): string | undefined {
+    return undefined;
+  }
 
   release(): void {
     if (this.#released) return;
     this.#released = true;
     forgetAtExit(this);
     this.claim?.remove();
+  }
+
+  abandon(): void {
+    this.release();
+    if (this.#createdDir === null) return;
+    try {
+      rmdirSync(this.#createdDir);
+    } catch {
+      /* not empty: another process's claim is in it, or it is gone already */
+    }
   }
 
   /**
@@ -82,8 +106,11 @@ export class DotfileGuard extends ClaimGuard {
   #judgedId: string | undefined;
   #judgedAt = 0;
 
-  constructor(claim: OwnClaim | null, ctx: RecoveryContext, exclusive?: boolean) {
-    super(claim);
+  readonly #driver: DriverName;
+
+  constructor(claim: OwnClaim | null, ctx: RecoveryContext, exclusive?: boolean, createdDir: string | null = null, driver: DriverName = 'wasm') {
+    super(claim, createdDir);
+    this.#driver = driver;
     this.#ctx = ctx;
     this.#exclusive = exclusive;
   }
@@ -118,6 +145,19 @@ export class DotfileGuard extends ClaimGuard {
     return mine;
   }
 
+  override explainBusy(): string | undefined {
+    const lockPath = this.#ctx.lockPath;
+    const lock = lockIdOf(lockPath);
+    if (!lock || judgeLock(lock, readClaims(this.#ctx.claimsDir), this.#ctx.ownName) !== 'unproven') return undefined;
+    const file = lockPath.slice(0, -'.lock'.length);
+    return (
+      `the lock directory "${lockPath}" exists and no process using this library claims it. It was left by a program ` +
+      'that does not use this library and was killed while holding it, or such a program (e.g. the sqlite3 shell with ' +
+      `the unix-dotfile VFS) holds it right now. Run \`dual-sqlite doctor '${doctorDsn(file, this.#driver)}' --driver ${this.#driver}\` ` +
+      `to see who holds it; when no program has the database open, remove it with \`rmdir '${lockPath}'\``
+    );
+  }
+
   override recoverStaleLock(): boolean {
     if (this.released) return false;
     try {
@@ -136,4 +176,9 @@ export class DotfileGuard extends ClaimGuard {
       return false; // a failed recovery attempt is just another busy retry
     }
   }
+}
+
+/** The DSN `doctor` takes for a dot-file locked file (native needs the VFS spelled out). */
+function doctorDsn(file: string, driver: DriverName): string {
+  return `file:${encodePath(file)}${driver === 'wasm' ? '' : '?vfs=unix-dotfile'}`;
 }

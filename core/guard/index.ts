@@ -6,17 +6,18 @@
  *   whose owner is proven dead, so a killed process cannot lock the database forever.
  * The design and its limits are explained in docs/concurrency.md.
  */
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, realpathSync, rmdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { GuardTarget, LockGuard } from './types.js';
 import { claimsDirOf, ensureClaimsDir, OwnClaim, readClaims, sweepTemporaries, type Claim } from './claims.js';
 import { liveness, selfOwner } from './identity.js';
 import { lockIdOf, recoverIfStale, sweepDead } from './stale-lock.js';
 import { ClaimGuard, DotfileGuard, InertGuard } from './guard.js';
-import { MixedLockingError } from './errors.js';
+import { MixedLockingError, SideFileError } from './errors.js';
+import { DualSqliteError } from '../../dsn/base-error.js';
 
 export type { GuardTarget, LockGuard } from './types.js';
-export { MixedLockingError, type ConflictingClaim } from './errors.js';
+export { MixedLockingError, SideFileError, type ConflictingClaim } from './errors.js';
 export { claimsDirOf } from './claims.js';
 
 /** Temporary files and renamed-away locks older than this were left by a killed process. */
@@ -48,24 +49,39 @@ function findConflict(claims: readonly Claim[], ownName: string | null, target: 
   return null;
 }
 
-function writeClaim(dir: string, target: GuardTarget, filename: string): OwnClaim | null {
-  if (!ensureClaimsDir(dir)) return null;
-  try {
-    return new OwnClaim(dir, {
-      v: 1,
-      owner: selfOwner(),
-      driver: target.driver,
-      lockProtocol: target.lockProtocol,
-      readOnly: target.readOnly,
-      file: filename,
-      createdAt: new Date().toISOString(),
-    });
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    // A folder we may not write (read-only media): we can still see others' claims; nobody can
-    // see ours. Dot-file locking cannot work there either (SQLite's mkdir would fail the same way).
-    if (code === 'EACCES' || code === 'EROFS' || code === 'EPERM') return null;
-    throw err;
+/** Our claim (null where the folder cannot be written) and whether we created the folder. */
+interface Written {
+  readonly claim: OwnClaim | null;
+  readonly createdDir: boolean;
+}
+
+/** Attempts at writing a claim whose folder another process removed in between (see abandon()). */
+const CLAIM_ATTEMPTS = 4;
+
+function writeClaim(dir: string, target: GuardTarget, filename: string): Written {
+  for (let attempt = 1; ; attempt++) {
+    const made = ensureClaimsDir(dir);
+    if (made === 'not-writable') return { claim: null, createdDir: false };
+    try {
+      const claim = new OwnClaim(dir, {
+        v: 1,
+        owner: selfOwner(),
+        driver: target.driver,
+        lockProtocol: target.lockProtocol,
+        readOnly: target.readOnly,
+        file: filename,
+        createdAt: new Date().toISOString(),
+      });
+      return { claim, createdDir: made === 'created' };
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      // A folder we may not write (read-only media): we can still see others' claims; nobody can
+      // see ours. Dot-file locking cannot work there either (SQLite's mkdir would fail the same way).
+      if (code === 'EACCES' || code === 'EROFS' || code === 'EPERM') return { claim: null, createdDir: false };
+      // A process whose open failed removed the (then empty) folder between our mkdir and write.
+      if (code === 'ENOENT' && attempt < CLAIM_ATTEMPTS) continue;
+      throw new SideFileError(dir, "write this process's claim record in", err);
+    }
   }
 }
 
@@ -76,6 +92,17 @@ function writeClaim(dir: string, target: GuardTarget, filename: string): OwnClai
  */
 export function createGuard(target: GuardTarget): LockGuard {
   if (target.lockProtocol === 'none') return new InertGuard();
+  const dir = claimsDirOf(target.filename);
+  try {
+    return guardOn(target);
+  } catch (err) {
+    // The library's own bookkeeping never surfaces a raw Node error.
+    if (err instanceof DualSqliteError || typeof (err as NodeJS.ErrnoException)?.code !== 'string') throw err;
+    throw new SideFileError(dir, 'prepare the claims folder', err);
+  }
+}
+
+function guardOn(target: GuardTarget): LockGuard {
   const filename = canonical(target.filename);
   const dir = claimsDirOf(filename);
   const lockPath = `${filename}.lock`;
@@ -83,10 +110,11 @@ export function createGuard(target: GuardTarget): LockGuard {
   sweepDead(dir, lockPath);
   // Write first, read second: of two processes opening at the same moment, at least one sees
   // the other's claim (possibly both, and both refuse: safe).
-  const claim = writeClaim(dir, target, filename);
+  const { claim, createdDir } = writeClaim(dir, target, filename);
   const conflict = findConflict(readClaims(dir), claim?.name ?? null, target);
   if (conflict) {
     claim?.remove();
+    if (createdDir) removeIfEmpty(dir);
     const o = conflict.body.owner;
     throw new MixedLockingError(filename, target, {
       pid: o.pid,
@@ -96,9 +124,19 @@ export function createGuard(target: GuardTarget): LockGuard {
       host: o.host === selfOwner().host ? '' : o.host,
     });
   }
-  if (target.lockProtocol === 'posix') return new ClaimGuard(claim);
+  const createdBy = createdDir ? dir : null;
+  if (target.lockProtocol === 'posix') return new ClaimGuard(claim, createdBy);
   const ctx = { lockPath, claimsDir: dir, self: selfOwner(), ownName: claim?.name ?? null };
-  return new DotfileGuard(claim, ctx, target.exclusiveLocking);
+  return new DotfileGuard(claim, ctx, target.exclusiveLocking, createdBy, target.driver);
+}
+
+/** Removes `dir` if nothing is in it (rmdir is atomic: it never removes another's claim). */
+export function removeIfEmpty(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    /* not empty (others' claims), or already gone */
+  }
 }
 
 /**

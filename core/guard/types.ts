@@ -40,6 +40,17 @@ export interface LockGuard {
    * if it is proven stale (its owner is dead); returns true when it removed one.
    */
   recoverStaleLock(): boolean;
+  /**
+   * Called once when a busy wait times out: a sentence for the error when the lock is held by
+   * something other than a process of this library doing its work (a dot-file lock no library
+   * process claims), naming the lock, the likely cause and `dual-sqlite doctor`; else undefined.
+   */
+  explainBusy(): string | undefined;
   /** Withdraws this process's claim on the file. Idempotent, never throws. */
   release(): void;
+  /**
+   * {@link release} after a failed open: also removes the claims folder when this guard created
+   * it and nothing else is in it, so a failed open leaves nothing behind. Never throws.
+   */
+  abandon(): void;
 }

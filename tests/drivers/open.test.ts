@@ -78,10 +78,10 @@ matrix('drivers: opening', (test, driver) => {
     throwsCode(() => open(driver, join(dir, 'x.db')), 'DIRECTORY_NOT_FOUND', /missing/);
   });
 
-  test('a directory in place of the file is SQLITE_CANTOPEN naming the path', () => {
+  test('a directory in place of the file is NOT_A_FILE naming the path', () => {
     const dir = join(tmpDir(), 'dir.db');
     mkdirSync(dir);
-    throwsCode(() => open(driver, dir), 'SQLITE_CANTOPEN', /dir\.db/);
+    throwsCode(() => open(driver, dir), 'NOT_A_FILE', /dir\.db.*is a directory/);
   });
 
   test('a file that is not a database is SQLITE_NOTADB', () => {

@@ -92,7 +92,7 @@ const b = openBackend(cfg(), {});
 out.opened = { driver: b.selection.driver, rows: b.execute('select 41 + 1 as v', []).rows };
 b.close();
 try { openBackend(cfg('native'), {}); } catch (e: any) {
-  out.native = { name: e.name, code: e.code, message: e.message, causeCode: e.cause?.code };
+  out.native = { name: e.name, code: e.code, message: e.message, causeCode: e.cause?.code, attempts: e.attempts };
 }
 try { selectDriver(cfg(), { env: { SQLITE_DRIVER: 'native' } }); } catch (e: any) { out.envNative = e.code; }
 console.log(JSON.stringify(out));
@@ -101,12 +101,13 @@ console.log(JSON.stringify(out));
   assert.is(out.sanity, 'MODULE_NOT_FOUND', 'the setup really hides better-sqlite3');
   assert.is(out.auto.driver, 'wasm');
   assert.is(out.auto.source, 'auto');
-  assert.match(out.auto.reason, /better-sqlite3 failed to load \(Cannot find module 'better-sqlite3'.*\), using wasm/);
+  assert.match(out.auto.reason, /native skipped: better-sqlite3 failed to load \(Cannot find module 'better-sqlite3'.*; fix: `npm install better-sqlite3@\^12`.*\); using wasm/);
   assert.equal(out.opened, { driver: 'wasm', rows: [{ v: 42 }] });
   assert.is(out.native.name, 'DriverUnavailableError');
   assert.is(out.native.code, 'DRIVER_UNAVAILABLE');
   assert.is(out.native.causeCode, 'MODULE_NOT_FOUND');
   assert.match(out.native.message, /npm install better-sqlite3/);
+  assert.is(out.native.attempts?.length, 1);
   assert.is(out.envNative, 'DRIVER_UNAVAILABLE');
 });
 
@@ -118,11 +119,13 @@ const { openBackend } = await import(${JSON.stringify(join(root, 'drivers/index.
 const cfg = { location: { kind: 'memory' }, mode: 'rwc', driver: '${driver}', txlock: 'immediate', busyTimeout: 5000,
   stmtCacheSize: 128, immutable: false, nolock: false,
   pragmas: { synchronous: 'full', foreign_keys: true, temp_store: 'memory', cache_size: -16000 } };
+const { driversLoaded } = await import(${JSON.stringify(join(root, 'drivers/load.ts'))});
 const b = openBackend(cfg);
 b.execute('select 1', []);
 b.close();
+// node-sqlite3-wasm is loaded outside the module cache (drivers/wasm-fs.ts): its loader says
 const cache = Object.keys(createRequire(import.meta.url).cache);
-console.log(JSON.stringify({ native: cache.some((k) => k.includes('/better-sqlite3/')), wasm: cache.some((k) => k.includes('/node-sqlite3-wasm/')) }));
+console.log(JSON.stringify({ native: cache.some((k) => k.includes('/better-sqlite3/')), wasm: driversLoaded().wasm }));
 `;
   writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
   assert.equal(child(dir, 'wasm.ts', probe('wasm')), { native: false, wasm: true });
