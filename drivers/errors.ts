@@ -38,7 +38,8 @@ const PACKAGES: Record<DriverName, string> = { native: 'better-sqlite3', wasm: '
 /** Why `driver` failed to load (`cause`) and its fix, e.g. `npm rebuild better-sqlite3` for an ABI mismatch. */
 export function diagnoseLoadFailure(driver: DriverName, cause: unknown): DriverAttempt {
   const pkg = PACKAGES[driver];
-  const error = describe(cause);
+  // the whole message: Node's ABI error says on its second line which versions do not match
+  const error = (cause instanceof Error ? cause.message : String(cause)).replace(/\s+/g, ' ').trim().slice(0, 500);
   const missing = (cause as { code?: string } | null)?.code === 'MODULE_NOT_FOUND' && error.includes(`'${pkg}'`);
   let fix: string;
   if (driver === 'native') {
@@ -157,10 +158,6 @@ function clip(sql: string): string {
 
 function show(v: unknown): string {
   return typeof v === 'string' ? `"${v}"` : typeof v === 'bigint' ? `${v}n` : JSON.stringify(v) ?? String(v);
-}
-
-function describe(e: unknown): string {
-  return e instanceof Error ? e.message.split('\n')[0]! : String(e);
 }
 
 /** Which side file a driver could not create beside the database. */

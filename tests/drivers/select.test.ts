@@ -4,7 +4,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { selectDriver } from '../../drivers/index.js';
@@ -197,4 +197,87 @@ w.on('message', (m) => console.log(JSON.stringify(m)));
   assert.equal(readdirSync(dir).sort(), ['child.mjs', 'package.json'], 'nothing created');
   assert.equal(child(dir, 'child.mjs', script, { SQLITE_USE_URI: '1' }), { lockProtocol: 'dotfile' });
 });
+
+/**
+ * A copy of the library in a folder whose node_modules holds a better-sqlite3 whose addon does not
+ * load in the child: `garbage` replaces the compiled .node by text (a damaged install, e.g.
+ * an interrupted download: dlopen fails for real with "invalid ELF header"; a truncated ELF file
+ * would crash the process with SIGBUS instead), `real` keeps this machine's build (loaded by another Node version it is
+ * a real ABI mismatch). node-sqlite3-wasm is present or absent.
+ */
+function brokenNativeProject(addon: 'garbage' | 'real', withWasm: boolean): string {
+  const dir = tmpDir('kds-badnative-');
+  for (const layer of ['drivers', 'dsn', 'core']) cpSync(join(root, layer), join(dir, layer), { recursive: true });
+  const modules = join(dir, 'node_modules');
+  const pkg = join(modules, 'better-sqlite3');
+  mkdirSync(join(pkg, 'build', 'Release'), { recursive: true });
+  cpSync(join(root, 'node_modules/better-sqlite3/lib'), join(pkg, 'lib'), { recursive: true });
+  cpSync(join(root, 'node_modules/better-sqlite3/package.json'), join(pkg, 'package.json'));
+  const built = readFileSync(join(root, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node'));
+  writeFileSync(join(pkg, 'build/Release/better_sqlite3.node'), addon === 'garbage' ? Buffer.alloc(4096, 'not a shared object ') : built);
+  for (const dep of ['bindings', 'file-uri-to-path', 'kysely', ...(withWasm ? ['node-sqlite3-wasm'] : [])]) {
+    symlinkSync(join(root, 'node_modules', dep), join(modules, dep));
+  }
+  writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
+  return dir;
+}
+
+const autoProbe = `
+import { openDatabase } from './core/index.js';
+const events: any[] = [];
+const log = (e: any) => events.push({ level: e.level, event: e.event, message: e.message });
+const out: any = {};
+try {
+  const a = await openDatabase(':memory:', { log });
+  const b = await openDatabase(':memory:', { log });
+  out.selection = a.selection;
+  out.rows = (await a.execute('select 41 + 1 as v')).rows;
+  await a.close();
+  await b.close();
+} catch (e: any) {
+  out.error = { name: e.name, code: e.code, message: e.message, attempts: e.attempts };
+}
+out.events = events;
+console.log(JSON.stringify(out));
+`;
+
+fallback('auto with a damaged better-sqlite3 and no node-sqlite3-wasm: each driver tried, why it failed, its fix', () => {
+  const out = child(brokenNativeProject('garbage', false), 'child.ts', autoProbe);
+  assert.is(out.error?.code, 'DRIVER_UNAVAILABLE', JSON.stringify(out));
+  assert.equal(out.error.attempts.map((a: any) => a.driver), ['native', 'wasm']);
+  assert.match(out.error.message, /native needs better-sqlite3, which failed to load: .*invalid ELF header/);
+  assert.match(out.error.message, /fix: `npm rebuild better-sqlite3`/);
+  assert.match(out.error.message, /wasm needs node-sqlite3-wasm, which failed to load: Cannot find module 'node-sqlite3-wasm'/);
+  assert.match(out.error.message, /fix: `npm install node-sqlite3-wasm`/);
+});
+
+fallback('auto with a damaged better-sqlite3 falls back to wasm: the reason says why, one warn event', () => {
+  const out = child(brokenNativeProject('garbage', true), 'child.ts', autoProbe);
+  assert.is(out.error, undefined, JSON.stringify(out.error));
+  assert.is(out.selection.driver, 'wasm');
+  assert.equal(out.rows, [{ v: 42 }]);
+  assert.match(out.selection.reason, /native skipped: better-sqlite3 failed to load \(.*; fix: `npm rebuild better-sqlite3`.*\); using wasm/);
+  assert.equal(out.selection.skipped.map((a: any) => a.driver), ['native']);
+  assert.equal(out.events.map((e: any) => [e.level, e.event]), [['warn', 'driver-fallback']], 'one warning for two opens');
+  assert.is(out.events[0].message, out.selection.reason);
+});
+
+// A real ABI mismatch needs a second Node: the better-sqlite3 built here for Node 20 loaded by
+// Node 22. KDS_NODE22 names that binary (CI installs it); without it the test says why it skips.
+const node22 = process.env.KDS_NODE22;
+if (node22 && existsSync(node22)) {
+  fallback('auto under another Node ABI (Node 22 loading the Node 20 addon): names the mismatch and `npm rebuild better-sqlite3`', () => {
+    const dir = brokenNativeProject('real', false);
+    writeFileSync(join(dir, 'child.ts'), autoProbe);
+    const r = spawnSync(node22, ['--import', tsx, join(dir, 'child.ts')], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+    assert.is(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    assert.is(out.error?.code, 'DRIVER_UNAVAILABLE', JSON.stringify(out));
+    assert.match(out.error.message, /NODE_MODULE_VERSION/);
+    assert.match(out.error.message, /fix: `npm rebuild better-sqlite3` \(its addon was built for another Node\.js version; this is v22\./);
+    assert.match(out.error.message, /npm install node-sqlite3-wasm/);
+  });
+} else {
+  console.log('skipped: the real ABI-mismatch test needs KDS_NODE22=<path of a Node 22 binary> (set by CI); the damaged-addon tests above run everywhere');
+}
 fallback.run();
