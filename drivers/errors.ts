@@ -40,7 +40,8 @@ export function diagnoseLoadFailure(driver: DriverName, cause: unknown): DriverA
   const pkg = PACKAGES[driver];
   // the whole message: Node's ABI error says on its second line which versions do not match
   const error = (cause instanceof Error ? cause.message : String(cause)).replace(/\s+/g, ' ').trim().slice(0, 500);
-  const missing = (cause as { code?: string } | null)?.code === 'MODULE_NOT_FOUND' && error.includes(`'${pkg}'`);
+  // the package itself cannot be resolved (not one of its dependencies)
+  const missing = error.startsWith(`Cannot find module '${pkg}'`);
   let fix: string;
   if (driver === 'native') {
     if (missing) fix = '`npm install better-sqlite3@^12` (it compiles with node-gyp when no prebuilt binary fits)';
