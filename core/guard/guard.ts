@@ -118,7 +118,12 @@ export class DotfileGuard extends ClaimGuard {
   override enter(): void {
     if (this.released) return;
     this.#enteredNs = BigInt(Date.now()) * 1_000_000n;
-    this.claim?.setBusy();
+    try {
+      this.claim?.setBusy();
+    } catch {
+      // Bookkeeping must not fail the user's statement. Without the busy mark a lock we leave
+      // behind cannot be proven stale: it stays (the safe direction), reported by doctor.
+    }
   }
 
   override exit(): void {

@@ -216,6 +216,10 @@ export function sweepDead(claimsDir: string, lockPath: string): void {
     if (current && name.startsWith(mutexBase(current))) continue;
     const path = join(claimsDir, name);
     const owner = readMutexOwner(path);
-    if (owner && liveness(owner) === 'dead') rmSync(path, { force: true });
+    try {
+      if (owner && liveness(owner) === 'dead') rmSync(path, { force: true });
+    } catch {
+      /* housekeeping only: another user's folder, or raced with another sweeper */
+    }
   }
 }

@@ -4,7 +4,7 @@
 // real files: a 1 MiB tmpfs, a tmpfs remounted read-only, a real unprivileged user.
 import * as assert from 'uvu/assert';
 import {
-  chmodSync, chownSync, existsSync, linkSync, mkdirSync, readdirSync, statSync, writeFileSync,
+  chmodSync, chownSync, existsSync, linkSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync,
 } from 'node:fs';
 import { basename, join } from 'node:path';
 import { matrix } from '../helpers/matrix.js';
@@ -129,6 +129,8 @@ matrix('the file system tells the truth', (test, driver: DriverName) => {
       await withTmpfs('1m', async (dir) => {
         const file = join(dir, 'ro.db');
         await makeDb(file);
+        // As shipped on read-only media: no claims folder beside it yet.
+        rmSync(claimsDirOf(file), { recursive: true, force: true });
         const before = readdirSync(dir);
         remountReadOnly(dir);
         for (const dsn of [`file:${file}?mode=ro`, file]) {
