@@ -176,7 +176,8 @@ export function directoryNotWritable(
   osError: NodeJS.ErrnoException | undefined,
 ): OpenError {
   const dir = filename.slice(0, filename.lastIndexOf('/')) || '/';
-  const uid = process.getuid?.();
+  // the effective uid is the one permissions are checked against
+  const uid = process.geteuid?.();
   const who = uid === undefined ? 'this process' : `this process (uid ${uid})`;
   const why =
     osError?.code === 'EROFS'

@@ -1,7 +1,7 @@
 /**
  * `openBackend`: from a {@link DsnConfig} to an open, verified {@link Backend} on either driver.
  */
-import { accessSync, constants, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, openSync, statSync, type Stats } from 'node:fs';
 import type { DsnConfig } from '../dsn/types.js';
 import { DualBackend } from './backend.js';
 import { detectCapabilities } from './capabilities.js';
@@ -198,8 +198,10 @@ function openWasm(config: DsnConfig, filename: string | null): DriverConnection 
  * SQLITE_READONLY; node-sqlite3-wasm would refuse to open it, so it is asked for read-only here.
  */
 function cannotWrite(filename: string): boolean {
+  // open(O_RDWR) rather than access(W_OK): access() checks the real uid, the kernel the effective
+  // one. Without O_CREAT and O_TRUNC the open changes nothing.
   try {
-    accessSync(filename, constants.W_OK);
+    closeSync(openSync(filename, constants.O_RDWR));
     return false;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;

@@ -1,12 +1,14 @@
 /**
- * Real file-system places for the error tests: a small tmpfs (disk full, read-only mount) and a
- * process running as an unprivileged user (root bypasses permissions, so "a directory this
- * process cannot write" needs a real other uid). Both need root; CI runs as root.
+ * Real file-system places for the error tests: a small tmpfs (disk full, read-only mount) and
+ * opening as an unprivileged user (root bypasses permissions, so "a directory this process
+ * cannot write" needs a real other uid). Both need root; CI runs as root.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { openDatabase } from '../../core/index.js';
+import { loadNative, loadWasm } from '../../drivers/load.js';
+import type { DriverName } from '../../drivers/types.js';
 import { tmpDir } from './tmp.js';
 
 /** The unprivileged user and group the tests run children as (`nobody` on Debian). */
@@ -43,31 +45,48 @@ export interface Outcome {
   readonly results?: readonly { rows?: unknown[]; error?: { code?: string; message?: string; cause?: string } }[];
 }
 
-const fixture = fileURLToPath(new URL('../safety/fixtures/open-and-run.ts', import.meta.url));
-const root = fileURLToPath(new URL('../..', import.meta.url));
-
-/** Opens `dsn` on `driver` in a child process running as {@link OTHER_UID}, runs `sqls`. */
-export function openAsOtherUser(dsn: string, driver: string, sqls: readonly string[]): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', fixture, dsn, driver, ...sqls], {
-      cwd: root,
-      uid: OTHER_UID,
-      gid: OTHER_GID,
-      env: { ...process.env, HOME: '/tmp', TSX_TSCONFIG_PATH: join(root, 'tsconfig.json') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const line = out.trim().split('\n').pop() ?? '';
-      try {
-        resolve(JSON.parse(line) as Outcome);
-      } catch {
-        reject(new Error(`child exited ${code} without a result: ${out}\n${err}`));
+/**
+ * Opens `dsn` on `driver` and runs `sqls` with this process's effective user and group switched
+ * to {@link OTHER_UID} (seteuid: the real uid stays root, so the switch is undone afterwards).
+ * In process rather than in a child, so it works wherever the checkout and the Node binary live
+ * (a child running as another user could not read them under /root). Both drivers are loaded
+ * before the switch: loading is not what is tested.
+ */
+export async function openAsOtherUser(dsn: string, driver: DriverName, sqls: readonly string[]): Promise<Outcome> {
+  loadNative();
+  loadWasm();
+  const groups = process.getgroups!();
+  process.setgroups!([OTHER_GID]);
+  process.setegid!(OTHER_GID);
+  process.seteuid!(OTHER_UID);
+  try {
+    const results: NonNullable<Outcome['results']>[number][] = [];
+    let db: Awaited<ReturnType<typeof openDatabase>>;
+    try {
+      db = await openDatabase(dsn, { driver });
+    } catch (e) {
+      return { opened: false, error: describe(e) };
+    }
+    try {
+      for (const sql of sqls) {
+        try {
+          results.push({ rows: (await db.execute(sql)).rows });
+        } catch (e) {
+          results.push({ error: describe(e) });
+        }
       }
-    });
-  });
+    } finally {
+      await db.close();
+    }
+    return { opened: true, results };
+  } finally {
+    process.seteuid!(0);
+    process.setegid!(0);
+    process.setgroups!(groups);
+  }
+}
+
+function describe(e: unknown): { code?: string; message?: string; cause?: string } {
+  const err = e as { code?: string; message?: string; cause?: { code?: string } };
+  return { code: err.code, message: err.message, cause: err.cause?.code };
 }
