@@ -200,26 +200,32 @@ w.on('message', (m) => console.log(JSON.stringify(m)));
 
 /**
  * A copy of the library in a folder whose node_modules holds a better-sqlite3 whose addon does not
- * load in the child: `garbage` replaces the compiled .node by text (a damaged install, e.g.
- * an interrupted download: dlopen fails for real with "invalid ELF header"; a truncated ELF file
- * would crash the process with SIGBUS instead), `real` keeps this machine's build (loaded by another Node version it is
- * a real ABI mismatch). node-sqlite3-wasm is present or absent.
+ * load in the child: `garbage` replaces every compiled .node of the package by text (a damaged
+ * install, e.g. an interrupted download: dlopen fails for real with "invalid ELF header"; a
+ * truncated ELF file would crash the process with SIGBUS instead), `real` keeps this machine's
+ * build (loaded by another Node version it is a real ABI mismatch). node-sqlite3-wasm is present
+ * or absent. Works for better-sqlite3 12 (build/Release) and 13 (prebuilds/).
  */
 function brokenNativeProject(addon: 'garbage' | 'real', withWasm: boolean): string {
   const dir = tmpDir('kds-badnative-');
   for (const layer of ['drivers', 'dsn', 'core']) cpSync(join(root, layer), join(dir, layer), { recursive: true });
   const modules = join(dir, 'node_modules');
+  const source = join(root, 'node_modules/better-sqlite3');
   const pkg = join(modules, 'better-sqlite3');
-  mkdirSync(join(pkg, 'build', 'Release'), { recursive: true });
-  cpSync(join(root, 'node_modules/better-sqlite3/lib'), join(pkg, 'lib'), { recursive: true });
-  cpSync(join(root, 'node_modules/better-sqlite3/package.json'), join(pkg, 'package.json'));
-  const built = readFileSync(join(root, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node'));
-  writeFileSync(join(pkg, 'build/Release/better_sqlite3.node'), addon === 'garbage' ? Buffer.alloc(4096, 'not a shared object ') : built);
-  for (const dep of ['bindings', 'file-uri-to-path', 'kysely', ...(withWasm ? ['node-sqlite3-wasm'] : [])]) {
-    symlinkSync(join(root, 'node_modules', dep), join(modules, dep));
+  // the sources and the build's object files are not needed to load it (and are large)
+  const skip = /\/(deps|src|obj|obj\.target)(\/|$)|\.a$/;
+  cpSync(source, pkg, { recursive: true, filter: (from) => !skip.test(from.slice(source.length)) });
+  if (addon === 'garbage') for (const file of nodeFiles(pkg)) writeFileSync(file, Buffer.alloc(4096, 'not a shared object '));
+  const deps = Object.keys(JSON.parse(readFileSync(join(source, 'package.json'), 'utf8')).dependencies ?? {});
+  for (const dep of [...deps, 'file-uri-to-path', 'kysely', ...(withWasm ? ['node-sqlite3-wasm'] : [])]) {
+    if (existsSync(join(root, 'node_modules', dep))) symlinkSync(join(root, 'node_modules', dep), join(modules, dep));
   }
   writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
   return dir;
+}
+
+function nodeFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.node')).map((f) => join(dir, f));
 }
 
 const autoProbe = `
@@ -262,22 +268,45 @@ fallback('auto with a damaged better-sqlite3 falls back to wasm: the reason says
   assert.is(out.events[0].message, out.selection.reason);
 });
 
-// A real ABI mismatch needs a second Node: the better-sqlite3 built here for Node 20 loaded by
-// Node 22. KDS_NODE22 names that binary (CI installs it); without it the test says why it skips.
-const node22 = process.env.KDS_NODE22;
-if (node22 && existsSync(node22)) {
-  fallback('auto under another Node ABI (Node 22 loading the Node 20 addon): names the mismatch and `npm rebuild better-sqlite3`', () => {
+// A real ABI mismatch needs a second Node of another major version loading the better-sqlite3
+// built here (12 compiles a per-ABI addon; 13's prebuilt N-API addon loads on any version, so there
+// is nothing to test). KDS_OTHER_NODE names that binary; otherwise the Node-matrix cache
+// (.cache/node/<version>/package/bin/node, scripts/node-matrix.mjs) is searched.
+const other = otherNode();
+const perAbiAddon = existsSync(join(root, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node'));
+if (other && perAbiAddon) {
+  fallback(`auto under another Node ABI (${other.version} loading this ${process.version} addon): names the mismatch and \`npm rebuild better-sqlite3\``, () => {
     const dir = brokenNativeProject('real', false);
     writeFileSync(join(dir, 'child.ts'), autoProbe);
-    const r = spawnSync(node22, ['--import', tsx, join(dir, 'child.ts')], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(other.node, ['--import', tsx, join(dir, 'child.ts')], { cwd: dir, encoding: 'utf8', timeout: 240_000 });
     assert.is(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
     assert.is(out.error?.code, 'DRIVER_UNAVAILABLE', JSON.stringify(out));
     assert.match(out.error.message, /NODE_MODULE_VERSION/);
-    assert.match(out.error.message, /fix: `npm rebuild better-sqlite3` \(its addon was built for another Node\.js version; this is v22\./);
+    assert.match(out.error.message, /fix: `npm rebuild better-sqlite3` \(its addon was built for another Node\.js version; this is v\d+\./);
     assert.match(out.error.message, /npm install node-sqlite3-wasm/);
   });
 } else {
-  console.log('skipped: the real ABI-mismatch test needs KDS_NODE22=<path of a Node 22 binary> (set by CI); the damaged-addon tests above run everywhere');
+  console.log(
+    `skipped: the real ABI-mismatch test needs ${perAbiAddon ? 'a Node binary of another major version (KDS_OTHER_NODE, or the node-matrix cache .cache/node/)' : 'a per-ABI better-sqlite3 build (12.x); 13.x loads on every Node'}; the damaged-addon tests above run everywhere`,
+  );
+}
+
+/** A Node binary whose major version differs from this one, or undefined. */
+function otherNode(): { node: string; version: string } | undefined {
+  const mine = process.versions.node.split('.')[0];
+  const candidates = process.env.KDS_OTHER_NODE ? [process.env.KDS_OTHER_NODE] : [];
+  // the checkout's cache, or the cache this copy lives in when the matrix runs it in .cache/node/<v>/tree
+  for (const cache of [join(root, '.cache/node'), join(root, '..', '..')]) {
+    if (!existsSync(cache)) continue;
+    for (const v of readdirSync(cache)) candidates.push(join(cache, v, 'package/bin/node'));
+  }
+  for (const node of candidates) {
+    if (!existsSync(node)) continue;
+    const r = spawnSync(node, ['-p', 'process.version'], { encoding: 'utf8' });
+    const version = r.stdout?.trim();
+    if (r.status === 0 && version && version.slice(1).split('.')[0] !== mine) return { node, version };
+  }
+  return undefined;
 }
 fallback.run();
