@@ -278,7 +278,7 @@ if (other && perAbiAddon) {
   fallback(`auto under another Node ABI (${other.version} loading this ${process.version} addon): names the mismatch and \`npm rebuild better-sqlite3\``, () => {
     const dir = brokenNativeProject('real', false);
     writeFileSync(join(dir, 'child.ts'), autoProbe);
-    const r = spawnSync(other.node, ['--import', tsx, join(dir, 'child.ts')], { cwd: dir, encoding: 'utf8', timeout: 240_000 });
+    const r = spawnSync(other.node, ['--import', tsx, join(dir, 'child.ts')], { cwd: dir, encoding: 'utf8', timeout: SPAWN_HANG_MS });
     assert.is(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
     assert.is(out.error?.code, 'DRIVER_UNAVAILABLE', JSON.stringify(out));
