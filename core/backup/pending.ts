@@ -5,6 +5,7 @@
  * ({@link RestorePendingError}) except in the restoring process itself; `recoverRestore` finishes
  * or rolls back a restore whose process died.
  */
+import { sidePathOf } from '../guard/claims.js';
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { liveness, parseOwner, selfOwner, type Owner } from '../guard/identity.js';
@@ -24,7 +25,8 @@ export interface RestoreMarker {
 
 /** The marker's path for a database file (real path). */
 export function markerPathOf(filename: string): string {
-  return `${filename}.dual-sqlite-restore`;
+  // shortened like the claims folder when the name would pass the file name limit
+  return sidePathOf(filename, '.dual-sqlite-restore');
 }
 
 /** The marker, `null` when there is none; an unreadable one counts as left by a dead process. */

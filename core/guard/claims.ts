@@ -67,11 +67,19 @@ const HASH_CHARS = 16;
  * pure function of the real path, so every process finds the same folder.
  */
 export function claimsDirOf(filename: string): string {
+  return sidePathOf(filename, CLAIMS_SUFFIX);
+}
+
+/**
+ * `<db><suffix>` for a side file the library keeps beside a database, shortened as
+ * {@link claimsDirOf} describes when the name would pass the file name limit.
+ */
+export function sidePathOf(filename: string, suffix: string): string {
   const name = basename(filename);
-  if (Buffer.byteLength(name) + CLAIMS_SUFFIX.length <= NAME_MAX) return `${filename}${CLAIMS_SUFFIX}`;
+  if (Buffer.byteLength(name) + suffix.length <= NAME_MAX) return `${filename}${suffix}`;
   const hash = createHash('sha256').update(name).digest('hex').slice(0, HASH_CHARS);
-  const room = NAME_MAX - CLAIMS_SUFFIX.length - HASH_CHARS - 1;
-  return join(dirname(filename), `${utf8Prefix(name, room)}~${hash}${CLAIMS_SUFFIX}`);
+  const room = NAME_MAX - suffix.length - HASH_CHARS - 1;
+  return join(dirname(filename), `${utf8Prefix(name, room)}~${hash}${suffix}`);
 }
 
 /** The longest prefix of `s` that fits in `bytes` UTF-8 bytes without splitting a character. */
