@@ -17,7 +17,7 @@ export {
   InvalidOptionError,
   UpdateDeleteLimitError,
 } from './errors.js';
-export { MixedLockingError, recoverStaleLockAt } from './guard/index.js';
+export { MixedLockingError, MixedSqliteCopiesError, recoverStaleLockAt } from './guard/index.js';
 export {
   restoreDatabase,
   recoverRestore,

@@ -27,17 +27,25 @@ export class DriverUnavailableError extends DualSqliteError {
   readonly driver: DriverName;
 
   constructor(driver: DriverName, cause: unknown) {
-    const pkg = driver === 'native' ? 'better-sqlite3' : 'node-sqlite3-wasm';
-    const hint =
-      driver === 'native'
-        ? 'install it with `npm install better-sqlite3@^12` (it compiles with node-gyp when no prebuilt binary fits), or use `_driver=wasm`'
-        : 'install it with `npm install node-sqlite3-wasm`, or use `_driver=native`';
+    const { pkg, hint } = UNAVAILABLE_HINTS[driver];
     super('DRIVER_UNAVAILABLE', `driver "${driver}" needs ${pkg}, which failed to load: ${describe(cause)}; ${hint}`, {
       cause,
     });
     this.driver = driver;
   }
 }
+
+const UNAVAILABLE_HINTS: Readonly<Record<DriverName, { pkg: string; hint: string }>> = {
+  native: {
+    pkg: 'better-sqlite3',
+    hint: 'install it with `npm install better-sqlite3@^12` (it compiles with node-gyp when no prebuilt binary fits), or use `_driver=node` or `_driver=wasm`',
+  },
+  node: {
+    pkg: 'Node\'s built-in node:sqlite (Node 22.13 or later)',
+    hint: 'run on Node 22.13+ (tested: 22.23, 24.22), or use `_driver=native` or `_driver=wasm`',
+  },
+  wasm: { pkg: 'node-sqlite3-wasm', hint: 'install it with `npm install node-sqlite3-wasm`, or use `_driver=native` or `_driver=node`' },
+};
 
 /** A setting read back after opening differs from the one applied. Code `SETTING_NOT_APPLIED`. */
 export class SettingNotAppliedError extends DualSqliteError {

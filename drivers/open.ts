@@ -1,5 +1,5 @@
 /**
- * `openBackend`: from a {@link DsnConfig} to an open, verified {@link Backend} on either driver.
+ * `openBackend`: from a {@link DsnConfig} to an open, verified {@link Backend} on any driver.
  */
 import { existsSync } from 'node:fs';
 import type { DsnConfig } from '../dsn/types.js';
@@ -7,9 +7,10 @@ import { DualBackend } from './backend.js';
 import { detectCapabilities } from './capabilities.js';
 import type { DriverConnection } from './connection.js';
 import { OpenError, SqliteError } from './errors.js';
-import { loadNative, loadWasm } from './load.js';
+import { loadNative, loadNode, loadWasm } from './load.js';
 import { NativeConnection, toSqliteError } from './native-connection.js';
-import { nativeFilename } from './native-uri.js';
+import { nativeFilename, nodeFilename } from './native-uri.js';
+import { NodeConnection, toSqliteError as nodeSqliteError } from './node-connection.js';
 import { realDatabasePath } from './paths.js';
 import { selectDriver } from './select.js';
 import { applySettings } from './settings.js';
@@ -33,7 +34,7 @@ export function openBackend(config: DsnConfig, options: OpenBackendOptions = {})
     checkReadOnlyWal(config, filename);
     if (driver === 'wasm') checkWasmFile(config, filename);
   }
-  const conn = driver === 'native' ? openNative(config, filename) : openWasm(config, filename);
+  const conn = OPENERS[driver](config, filename);
   try {
     const settings = applySettings(
       (sql) => runOnce(conn, sql),
@@ -99,6 +100,12 @@ function checkReadOnlyWal(config: DsnConfig, filename: string): void {
   );
 }
 
+const OPENERS: Readonly<Record<DriverName, (config: DsnConfig, filename: string | null) => DriverConnection>> = {
+  native: openNative,
+  node: openNode,
+  wasm: openWasm,
+};
+
 function openNative(config: DsnConfig, filename: string | null): DriverConnection {
   const Database = loadNative();
   const name = nativeFilename(Database, config, filename);
@@ -121,5 +128,18 @@ function openWasm(config: DsnConfig, filename: string | null): DriverConnection 
     return new WasmConnection(mod, new mod.Database(name, { readOnly: config.mode === 'ro', fileMustExist: config.mode !== 'rwc' }));
   } catch (e) {
     throw new SqliteError('SQLITE_CANTOPEN', `cannot open "${filename ?? name}": ${(e as Error).message}`, 'wasm', undefined, e);
+  }
+}
+
+function openNode(config: DsnConfig, filename: string | null): DriverConnection {
+  const { DatabaseSync } = loadNode();
+  const name = nodeFilename(config, filename);
+  try {
+    // timeout 0: the busy timeout is applied and verified as a pragma with the others
+    return new NodeConnection(new DatabaseSync(name, { readOnly: config.mode === 'ro', timeout: 0 }));
+  } catch (e) {
+    const err = nodeSqliteError(e, undefined);
+    if (err instanceof SqliteError) throw new SqliteError(err.code, `cannot open "${filename ?? name}": ${err.message}`, 'node', undefined, e);
+    throw err;
   }
 }

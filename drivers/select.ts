@@ -1,39 +1,48 @@
 /**
  * Driver selection: the `driver` option in code beats the DSN's `_driver`, which beats the
- * `SQLITE_DRIVER` environment variable, which beats `auto`. `auto` means native when
- * better-sqlite3 loads in this process, wasm otherwise; the selection says which and why.
+ * `SQLITE_DRIVER` environment variable, which beats `auto`. `auto` takes the first of native
+ * (better-sqlite3), node (`node:sqlite`) and wasm that loads in this process; the selection's
+ * reason names each driver it skipped and why.
  */
 import { DualSqliteError } from '../dsn/base-error.js';
-import type { DriverChoice, DsnConfig } from '../dsn/types.js';
+import { DRIVER_CHOICES, DRIVER_NAMES, type DriverChoice, type DsnConfig } from '../dsn/types.js';
 import { DriverUnavailableError } from './errors.js';
-import { loadNative, loadWasm } from './load.js';
-import type { DriverSelection, DriverSource, OpenBackendOptions } from './types.js';
+import { loadNative, loadNode, loadWasm } from './load.js';
+import type { DriverName, DriverSelection, DriverSource, OpenBackendOptions } from './types.js';
 
-const CHOICES: readonly DriverChoice[] = ['native', 'wasm', 'auto'];
+/** Loads each driver's binding (throws `DriverUnavailableError`), and names it for people. */
+const LOADERS: Readonly<Record<DriverName, { load(): unknown; binding: string }>> = {
+  native: { load: loadNative, binding: 'better-sqlite3' },
+  node: { load: loadNode, binding: 'node:sqlite' },
+  wasm: { load: loadWasm, binding: 'node-sqlite3-wasm' },
+};
 
 /**
  * Decides the driver for `config` and loads it. Throws `DriverUnavailableError` when an explicit
- * choice cannot load (or, under `auto`, when neither can), `DRIVER_INVALID_CHOICE` for a bad value.
+ * choice cannot load (or, under `auto`, when none can: the error of the last, wasm),
+ * `DRIVER_INVALID_CHOICE` for a bad value.
  */
 export function selectDriver(config: DsnConfig, options: OpenBackendOptions = {}): DriverSelection {
   const env = options.env ?? process.env;
   const [choice, source, what] = decide(config, options, env);
-  if (choice === 'native') {
-    loadNative();
-    return freeze('native', source, `${what} chose native`);
+  if (choice !== 'auto') {
+    LOADERS[choice].load();
+    return freeze(choice, source, `${what} chose ${choice}`);
   }
-  if (choice === 'wasm') {
-    loadWasm();
-    return freeze('wasm', source, `${what} chose wasm`);
+  const skipped: string[] = [];
+  for (const driver of DRIVER_NAMES) {
+    const { load, binding } = LOADERS[driver];
+    try {
+      load();
+    } catch (e) {
+      if (driver === DRIVER_NAMES[DRIVER_NAMES.length - 1]) throw e;
+      skipped.push(`${binding} failed to load (${firstLine(e instanceof DriverUnavailableError ? e.cause : e)})`);
+      continue;
+    }
+    const why = skipped.length === 0 ? `${binding} loaded` : `${skipped.join('; ')}`;
+    return freeze(driver, source, `${what} is auto: ${why}, using ${driver}`);
   }
-  try {
-    loadNative();
-    return freeze('native', source, `${what} is auto: better-sqlite3 loaded, using native`);
-  } catch (nativeError) {
-    const cause = nativeError instanceof DriverUnavailableError ? nativeError.cause : nativeError;
-    loadWasm();
-    return freeze('wasm', source, `${what} is auto: better-sqlite3 failed to load (${firstLine(cause)}), using wasm`);
-  }
+  throw new Error('unreachable: the last driver either loads or throws');
 }
 
 function decide(
@@ -49,11 +58,15 @@ function decide(
 }
 
 function check(value: string, where: string): DriverChoice {
-  if ((CHOICES as readonly string[]).includes(value)) return value as DriverChoice;
-  throw new DualSqliteError('DRIVER_INVALID_CHOICE', `${where} is "${value}"; use native, wasm or auto`);
+  if ((DRIVER_CHOICES as readonly string[]).includes(value)) return value as DriverChoice;
+  throw new DualSqliteError('DRIVER_INVALID_CHOICE', `${where} is "${value}"; use ${orList(DRIVER_CHOICES)}`);
 }
 
-function freeze(driver: 'native' | 'wasm', source: DriverSource, reason: string): DriverSelection {
+function orList(items: readonly string[]): string {
+  return `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
+}
+
+function freeze(driver: DriverName, source: DriverSource, reason: string): DriverSelection {
   return Object.freeze({ driver, source, reason });
 }
 

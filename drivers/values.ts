@@ -128,3 +128,24 @@ export function toNativeIntegers(values: readonly BindValue[]): readonly BindVal
   }
   return out ?? values;
 }
+
+/**
+ * Normalizes a row from `node:sqlite` read with `setReadBigInts(true)`: integers as in
+ * {@link normalizeNativeRow}, and a plain object instead of node:sqlite's null-prototype one,
+ * so rows compare, spread and serialize like the other drivers' (a column named `__proto__`
+ * stays an own data property, as it is on the null-prototype row).
+ */
+export function normalizeNodeRow(row: Row): Row {
+  const out: Row = {};
+  for (const k in row) {
+    let v = row[k];
+    if (typeof v === 'bigint') {
+      if (v >= SAFE_MIN && v <= SAFE_MAX) v = Number(v);
+    } else if (v instanceof Uint8Array) {
+      v = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+    }
+    if (k === '__proto__') Object.defineProperty(out, k, { value: v, writable: true, enumerable: true, configurable: true });
+    else out[k] = v;
+  }
+  return out;
+}

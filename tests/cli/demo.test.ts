@@ -104,7 +104,7 @@ args.run();
 // Both drivers on one file at once, on the lock protocol they share: the guarantee users pick the
 // library for. Runs only when the matrix includes both drivers.
 const mixed = suite('cli: demo --driver mixed');
-if (matrixDrivers().length === 2) {
+if (matrixDrivers().includes('native') && matrixDrivers().includes('wasm')) {
   mixed('native (vfs=unix-dotfile) and wasm agents write one file: PASS, both drivers committed', async () => {
     const cwd = tmpDir();
     const r = await cliAsync(['demo', '--driver', 'mixed', '--seconds', '2', '--agents', '2', '--tasks', '4'], { cwd });
