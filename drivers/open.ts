@@ -132,11 +132,12 @@ function openWasm(config: DsnConfig, filename: string | null): DriverConnection 
 }
 
 function openNode(config: DsnConfig, filename: string | null): DriverConnection {
-  const { DatabaseSync } = loadNode();
+  const { module, allReadsStaleColumns } = loadNode();
   const name = nodeFilename(config, filename);
   try {
     // timeout 0: the busy timeout is applied and verified as a pragma with the others
-    return new NodeConnection(new DatabaseSync(name, { readOnly: config.mode === 'ro', timeout: 0 }));
+    const db = new module.DatabaseSync(name, { readOnly: config.mode === 'ro', timeout: 0 });
+    return new NodeConnection(db, { allReadsStaleColumns });
   } catch (e) {
     const err = nodeSqliteError(e, undefined);
     if (err instanceof SqliteError) throw new SqliteError(err.code, `cannot open "${filename ?? name}": ${err.message}`, 'node', undefined, e);
