@@ -67,7 +67,7 @@ for (const [where, args] of [
     if (hasNodeSqlite()) {
       assert.is(selectDriver(...args).driver, 'node');
     } else {
-      const err = throwsCode(() => selectDriver(...args), 'DRIVER_UNAVAILABLE', /driver "node" needs Node's built-in node:sqlite.*does not exist in Node v20.*Node 22\.13 or later/);
+      const err = throwsCode(() => selectDriver(...args), 'DRIVER_UNAVAILABLE', /driver "node" needs Node's built-in node:sqlite.*does not exist in Node v20.*needs Node 22\.13\.0 or later/);
       assert.instance(err.cause, Error);
     }
   });
