@@ -63,7 +63,7 @@ const BAD: [string[], RegExp][] = [
   [['--think-ms', '-5'], /--think-ms "-5" must be a number from 0 to 60000/],
   [['--think-ms=0x10'], /--think-ms "0x10" must be a number/],
   [['--bogus', '1'], /unknown option "--bogus"; the options are --dsn, --driver, --agents, --tasks, --seconds, --think-ms/],
-  [['--driver', 'sqlite4'], /--driver "sqlite4" is not one of the choices: native \(.*\), wasm \(.*\), auto \(.*\), mixed \(/],
+  [['--driver', 'sqlite4'], /--driver "sqlite4" is not one of the choices: native \(.*\), node \(.*\), wasm \(.*\), auto \(.*\), mixed \(/],
   [['--dsn', ':memory:'], /not a file database/],
   [['--dsn', 'x.db?_txlok=1'], /_txlok/],
 ];
