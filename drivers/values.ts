@@ -131,9 +131,9 @@ export function toNativeIntegers(values: readonly BindValue[]): readonly BindVal
 
 /**
  * Normalizes a row from `node:sqlite` read with `setReadBigInts(true)`: integers as in
- * {@link normalizeNativeRow}, and a plain object instead of node:sqlite's null-prototype one,
- * so rows compare, spread and serialize like the other drivers' (a column named `__proto__`
- * stays an own data property, as it is on the null-prototype row).
+ * {@link normalizeNativeRow}, blobs (node:sqlite gives plain `Uint8Array`s) as `Buffer` views,
+ * and a plain object instead of node:sqlite's null-prototype one, so rows compare, spread and
+ * serialize like the other drivers' (a {@link PROTO_COLUMN} column stays an own property).
  */
 export function normalizeNodeRow(row: Row): Row {
   const out: Row = {};
@@ -142,9 +142,9 @@ export function normalizeNodeRow(row: Row): Row {
     if (typeof v === 'bigint') {
       if (v >= SAFE_MIN && v <= SAFE_MAX) v = Number(v);
     } else if (v instanceof Uint8Array) {
-      v = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+      v = asBuffer(v);
     }
-    if (k === '__proto__') Object.defineProperty(out, k, { value: v, writable: true, enumerable: true, configurable: true });
+    if (k === PROTO_COLUMN) Object.defineProperty(out, k, { value: v, writable: true, enumerable: true, configurable: true });
     else out[k] = v;
   }
   return out;
