@@ -1,15 +1,16 @@
 /**
- * The six contenders, each behind one small {@link Session} interface so a workload is written
+ * The contenders, each behind one small {@link Session} interface so a workload is written
  * once. This file (with the contention worker) is the only code outside `drivers/` that imports
  * the raw drivers: the benchmark measures them.
  *
  * Every contender runs with its own defaults (busy timeout, BEGIN mode, journal mode), because
  * that is what a user of it gets.
  */
-import { createRequire } from 'node:module';
+import { createRequire, isBuiltin } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Kysely, SqliteDialect, type CompiledQuery, type DatabaseConnection, type Dialect, type Driver, type QueryResult } from 'kysely';
+import type { DriverName } from '../drivers/types.js';
 import type { BenchDB } from './schema.js';
 
 const require = createRequire(import.meta.url);
@@ -44,7 +45,7 @@ export type ContenderKind = 'raw' | 'kysely' | 'ours' | 'variant' | 'probe';
 export interface Contender {
   readonly id: string;
   readonly label: string;
-  readonly driver: 'native' | 'wasm';
+  readonly driver: DriverName;
   readonly kind: ContenderKind;
   /** True when the ops return plain values (no promise): the loop then skips `await`. */
   readonly sync: boolean;
@@ -141,6 +142,62 @@ const kyselyNative: Contender = {
   async open(file) {
     const Database = require('better-sqlite3');
     return kyselySession(new Kysely<BenchDB>({ dialect: new SqliteDialect({ database: new Database(file) }) }));
+  },
+};
+
+/** The parts of node:sqlite's DatabaseSync the bench uses (the project's @types/node is Node 20's). */
+interface NodeSqliteDatabase {
+  exec(sql: string): void;
+  prepare(sql: string): { get(...p: unknown[]): unknown; run(...p: unknown[]): unknown };
+  readonly isTransaction: boolean;
+  close(): void;
+}
+
+/**
+ * Node's built-in node:sqlite with reused prepared statements: the node limit. Its defaults:
+ * busy timeout 0, plain (deferred) BEGIN.
+ */
+const rawNode: Contender = {
+  id: 'raw-node',
+  label: 'node:sqlite (raw, reused stmts)',
+  driver: 'node',
+  kind: 'raw',
+  sync: true,
+  async open(file) {
+    const { DatabaseSync } = require('node:sqlite') as { DatabaseSync: new (f: string) => NodeSqliteDatabase };
+    const db = new DatabaseSync(file);
+    const sel = db.prepare(SELECT_SQL);
+    const ins = db.prepare(INSERT_SQL);
+    const upd = db.prepare(UPDATE_SQL);
+    const counter = db.prepare(COUNTER_SQL);
+    const bump = db.prepare(BUMP_SQL);
+    const tx = <A extends unknown[]>(body: (...args: A) => void) => (...args: A) => {
+      db.exec('BEGIN');
+      try {
+        body(...args);
+        db.exec('COMMIT');
+      } catch (error) {
+        if (db.isTransaction) db.exec('ROLLBACK');
+        throw error;
+      }
+    };
+    return {
+      selectCompiled: (id) => sel.get(id),
+      insertOne: (n) => ins.run(n, 'bench', n),
+      insertBatch: tx((n: number, count: number) => {
+        for (let i = 0; i < count; i++) ins.run(n + i, 'bench', n + i);
+      }),
+      update: (id, n) => upd.run(n, id),
+      readBatch: tx((ids: ArrayLike<number>) => {
+        for (let i = 0; i < ids.length; i++) sel.get(ids[i]);
+      }),
+      writeTx: tx((n: number) => {
+        const row = counter.get() as { n: number };
+        bump.run(row.n + 1);
+        ins.run(n, 'bench', n);
+      }),
+      close: () => db.close(),
+    };
   },
 };
 
@@ -242,14 +299,14 @@ const kyselyWasm: Contender = {
 };
 
 /** Loads our dialect lazily so the harness runs (and says why) before `core/` has landed. */
-async function loadOurDialect(checkout?: string): Promise<new (config: { dsn: string; driver?: 'native' | 'wasm' }) => Dialect> {
+async function loadOurDialect(checkout?: string): Promise<new (config: { dsn: string; driver?: DriverName }) => Dialect> {
   const core = (await (checkout ? import(pathToFileURL(join(checkout, 'core/index.ts')).href) : import('../core/index.js'))) as Record<string, unknown>;
   const ctor = core.DualSqliteDialect;
   if (typeof ctor !== 'function') throw new Error('core/ does not export DualSqliteDialect yet');
-  return ctor as new (config: { dsn: string; driver?: 'native' | 'wasm' }) => Dialect;
+  return ctor as new (config: { dsn: string; driver?: DriverName }) => Dialect;
 }
 
-function ours(driver: 'native' | 'wasm', query = '', suffix = '', checkout?: string, kind?: ContenderKind): Contender {
+function ours(driver: DriverName, query = '', suffix = '', checkout?: string, kind?: ContenderKind): Contender {
   const notes = [driver, query, checkout ? `build in ${checkout}` : ''].filter(Boolean).join(', ');
   return {
     id: `ours-${driver}${suffix}`,
@@ -363,6 +420,9 @@ export const CONTENDERS: readonly Contender[] = [
   kyselyNative,
   ours('native'),
   ...(compare ? [ours('native', '', '@compare', compare)] : []),
+  // node:sqlite exists from Node 22.13; no Kysely dialect for it is published on npm (checked:
+  // only generic ones), so the node rows are the raw limit and ours
+  ...(isBuiltin('node:sqlite') ? [rawNode, ours('node'), ...(compare ? [ours('node', '', '@compare', compare)] : [])] : []),
   rawWasm,
   kyselyWasm,
   ours('wasm'),

@@ -1,4 +1,5 @@
 /** Plain-text tables for the terminal and docs/performance.md (Markdown-compatible). */
+import type { DriverName } from '../drivers/types.js';
 import type { ContentionResult } from './contention.js';
 import type { ContenderKind } from './contenders.js';
 import type { Summary } from './stats.js';
@@ -7,7 +8,7 @@ import type { Summary } from './stats.js';
 export interface Row {
   readonly contender: string;
   readonly label: string;
-  readonly driver: 'native' | 'wasm';
+  readonly driver: DriverName;
   readonly kind: ContenderKind;
   readonly summary?: Summary;
   /** Why there is no summary (not applicable, failed to open, ...). */

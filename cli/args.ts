@@ -4,6 +4,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { DualSqliteError } from '../dsn/base-error.js';
+import { DRIVER_CHOICES as DSN_DRIVER_CHOICES, type DriverChoice } from '../dsn/types.js';
 
 /** A command line that cannot be run as written. Exit code 2. */
 export class UsageError extends DualSqliteError {
@@ -23,7 +24,7 @@ export const EXIT = Object.freeze({
 });
 
 /** The values `--driver` accepts. */
-export type DriverFlag = 'native' | 'wasm' | 'auto';
+export type DriverFlag = DriverChoice;
 
 /** One accepted value of a flag with a fixed set of values: the help text and errors list these. */
 export interface Choice<V extends string = string> {
@@ -31,12 +32,18 @@ export interface Choice<V extends string = string> {
   readonly help: string;
 }
 
-/** The drivers `--driver` names, in the order help and errors list them. */
-export const DRIVER_CHOICES: readonly Choice<DriverFlag>[] = Object.freeze([
-  { value: 'native', help: 'better-sqlite3' },
-  { value: 'wasm', help: 'node-sqlite3-wasm' },
-  { value: 'auto', help: 'native when better-sqlite3 loads, else wasm' },
-]);
+/** What each driver choice means, for help and errors (a Record, so a new driver cannot be missed). */
+const DRIVER_HELP: Readonly<Record<DriverChoice, string>> = {
+  native: 'better-sqlite3',
+  node: "Node's built-in node:sqlite, Node 22.13+",
+  wasm: 'node-sqlite3-wasm',
+  auto: 'the first of native, node, wasm that loads',
+};
+
+/** The drivers `--driver` names, in the order help and errors list them (the DSN layer's list). */
+export const DRIVER_CHOICES: readonly Choice<DriverFlag>[] = Object.freeze(
+  DSN_DRIVER_CHOICES.map((value) => ({ value, help: DRIVER_HELP[value] })),
+);
 
 /** `native|wasm|auto` for usage lines. */
 export function choiceList(choices: readonly Choice[]): string {

@@ -8,7 +8,7 @@ import { existsSync, statSync } from 'node:fs';
 import { selectDriver } from '../drivers/index.js';
 import type { DriverSelection } from '../drivers/types.js';
 import { DSN_OPTIONS, formatDsn, goNotes, lexDsn, parseDsn, type DsnOption, type DsnTarget, type GoNote } from '../dsn/index.js';
-import type { DsnConfig } from '../dsn/types.js';
+import { DRIVER_NAMES, type DriverChoice, type DsnConfig } from '../dsn/types.js';
 import { driverFlag, EXIT, parse } from './args.js';
 import { driverNote, lockNote, type DriverNote } from './driver-notes.js';
 import { println, type CliIo } from './io.js';
@@ -16,7 +16,7 @@ import { println, type CliIo } from './io.js';
 /** Help text of `dual-sqlite inspect`. */
 export const HELP = `dual-sqlite inspect: explain a DSN without opening the database
 
-Usage: dual-sqlite inspect <dsn> [--driver native|wasm|auto] [--json]
+Usage: dual-sqlite inspect <dsn> [--driver native|node|wasm|auto] [--json]
 
 Prints the canonical DSN, every effective setting with its default filled in, the driver that
 would be chosen (and whether the code option --driver, the DSN's _driver, SQLITE_DRIVER or auto
@@ -62,7 +62,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
 }
 
 /** Builds the report for `input` (throws `DsnError` for an invalid DSN). */
-export function inspect(input: string, driver: 'native' | 'wasm' | 'auto' | undefined, io: CliIo): InspectReport {
+export function inspect(input: string, driver: DriverChoice | undefined, io: CliIo): InspectReport {
   const config = parseDsn(input, { cwd: io.cwd });
   const defaults = parseDsn(bareLocation(config), { cwd: io.cwd });
   const settings = DSN_OPTIONS.filter((o): o is DsnOption & { target: DsnTarget } => o.target !== undefined).map((o) => {
@@ -111,7 +111,7 @@ function withFileState(location: DsnConfig['location']): InspectReport['location
   return { ...location, exists: true, size: statSync(location.path).size };
 }
 
-function chooseDriver(config: DsnConfig, driver: 'native' | 'wasm' | 'auto' | undefined, env: NodeJS.ProcessEnv): InspectReport['driver'] {
+function chooseDriver(config: DsnConfig, driver: DriverChoice | undefined, env: NodeJS.ProcessEnv): InspectReport['driver'] {
   try {
     return selectDriver(config, { ...(driver ? { driver } : {}), env });
   } catch (err) {
@@ -135,8 +135,7 @@ function printReport(r: InspectReport, io: CliIo): void {
   }
   if ('error' in r.driver) out(`driver      cannot load: [${r.driver.code}] ${r.driver.error}`);
   else out(`driver      ${r.driver.driver} (decided by ${sourceWords(r.driver.source)}: ${r.driver.reason})`);
-  out(`locking     native: ${r.lockProtocol.native}`);
-  out(`            wasm:   ${r.lockProtocol.wasm}`);
+  DRIVER_NAMES.forEach((d, i) => out(`${i === 0 ? 'locking' : ''}`.padEnd(12) + `${`${d}:`.padEnd(8)}${r.lockProtocol[d]}`));
   out();
   out('effective settings (* = set by this DSN, the others are library defaults):');
   const shown = r.settings.filter((s) => s.value !== null);
@@ -145,11 +144,8 @@ function printReport(r: InspectReport, io: CliIo): void {
   const indent = ' '.repeat(w + v + 8);
   for (const s of shown) {
     const head = `  ${s.isDefault ? ' ' : '*'} ${s.key.padEnd(w)}  ${(s.value ?? '').padEnd(v)}  `;
-    if (s.drivers.native === s.drivers.wasm) out(`${head}both:   ${s.drivers.native}`);
-    else {
-      out(`${head}native: ${s.drivers.native}`);
-      out(`${indent}wasm:   ${s.drivers.wasm}`);
-    }
+    if (DRIVER_NAMES.every((d) => s.drivers[d] === s.drivers.native)) out(`${head}${'all:'.padEnd(8)}${s.drivers.native}`);
+    else DRIVER_NAMES.forEach((d, i) => out(`${i === 0 ? head : indent}${`${d}:`.padEnd(8)}${s.drivers[d]}`));
   }
   const unset = r.settings.filter((s) => s.value === null).map((s) => s.key);
   if (unset.length > 0) out(`not set (SQLite's or the driver's own value stays): ${unset.join(', ')}`);

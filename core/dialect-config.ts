@@ -1,5 +1,5 @@
 /** Configuration of {@link DualSqliteDialect} and {@link openDatabase}. */
-import type { DsnConfig } from '../dsn/types.js';
+import type { DriverChoice, DsnConfig } from '../dsn/types.js';
 
 /** Something worth knowing that the dialect handled by itself (it never throws from these paths). */
 export interface DualSqliteLogEvent {
@@ -16,7 +16,7 @@ export type DualSqliteLogger = (event: DualSqliteLogEvent) => void;
 /** Options shared by the dialect and the plain database handle. */
 export interface DualSqliteOpenOptions {
   /** Driver chosen in code; beats the DSN's `_driver` and the `SQLITE_DRIVER` environment variable. */
-  readonly driver?: 'native' | 'wasm' | 'auto';
+  readonly driver?: DriverChoice;
   /** Environment to read `SQLITE_DRIVER` from (default `process.env`). */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Receives events the library handled by itself. Default: `console.warn` for warnings and errors. */

@@ -17,7 +17,7 @@ export {
   InvalidOptionError,
   UpdateDeleteLimitError,
 } from './errors.js';
-export { MixedLockingError, SideFileError, recoverStaleLockAt } from './guard/index.js';
+export { MixedLockingError, MixedSqliteCopiesError, SideFileError, recoverStaleLockAt } from './guard/index.js';
 export {
   restoreDatabase,
   recoverRestore,

@@ -1,11 +1,10 @@
 /** Validation of the options the dialect and `openDatabase` take besides the DSN. */
 import { parseDsn } from '../dsn/index.js';
-import type { DsnConfig } from '../dsn/types.js';
+import { DRIVER_CHOICES, type DsnConfig } from '../dsn/types.js';
 import type { DualSqliteOpenOptions } from './dialect-config.js';
 import { closest } from '../dsn/suggest.js';
 import { InvalidOptionError } from './errors.js';
 
-const DRIVERS = ['native', 'wasm', 'auto'];
 
 /** The options of `openDatabase`. */
 export const OPEN_OPTIONS = ['driver', 'env', 'log', 'acquireTimeout', 'acquireWarning', 'detectMisuse'] as const;
@@ -33,8 +32,8 @@ export function checkOptionNames(options: object, known: readonly string[], wher
 /** Parses a DSN string (a `DsnConfig` is taken as is) and checks the options; throws on bad input. */
 export function resolveOptions(dsn: unknown, options: DualSqliteOpenOptions & { detectMisuse?: unknown }): DsnConfig {
   const { driver, acquireTimeout, log } = options;
-  if (driver !== undefined && !DRIVERS.includes(driver)) {
-    throw new InvalidOptionError('driver', driver, 'use "native", "wasm" or "auto" (or leave it out to follow the DSN and SQLITE_DRIVER)');
+  if (driver !== undefined && !DRIVER_CHOICES.includes(driver)) {
+    throw new InvalidOptionError('driver', driver, `use ${DRIVER_CHOICES.slice(0, -1).map((d) => `"${d}"`).join(', ')} or "${DRIVER_CHOICES.at(-1)}" (or leave it out to follow the DSN and SQLITE_DRIVER)`);
   }
   if (acquireTimeout !== undefined && !(typeof acquireTimeout === 'number' && acquireTimeout >= 0 && Number.isFinite(acquireTimeout))) {
     throw new InvalidOptionError('acquireTimeout', acquireTimeout, 'use a number of milliseconds >= 0, or leave it out to wait without limit');

@@ -68,3 +68,32 @@ export function constraintCode(message: string, isPrimaryKey: (f: UniqueFailure)
   }
   return 'SQLITE_CONSTRAINT_TRIGGER';
 }
+
+/** Extended result code suffixes per primary code, in numbering order (extended = primary | n << 8). */
+// One space-separated string per primary code: these are suffixes, not codes of their own
+const EXTENDED_SUFFIXES: Readonly<Record<number, string>> = {
+  1: 'MISSING_COLLSEQ RETRY SNAPSHOT RESERVESIZE KEY UNABLE',
+  4: 'ROLLBACK',
+  5: 'RECOVERY SNAPSHOT TIMEOUT',
+  6: 'SHAREDCACHE VTAB',
+  8: 'RECOVERY CANTLOCK ROLLBACK DBMOVED CANTINIT DIRECTORY',
+  10: 'READ SHORT_READ WRITE FSYNC DIR_FSYNC TRUNCATE FSTAT UNLOCK RDLOCK DELETE BLOCKED NOMEM ACCESS CHECKRESERVEDLOCK LOCK CLOSE DIR_CLOSE SHMOPEN SHMSIZE SHMLOCK SHMMAP SEEK DELETE_NOENT MMAP GETTEMPPATH CONVPATH VNODE AUTH BEGIN_ATOMIC COMMIT_ATOMIC ROLLBACK_ATOMIC DATA CORRUPTFS IN_PAGE',
+  11: 'VTAB SEQUENCE INDEX',
+  14: 'NOTEMPDIR ISDIR FULLPATH CONVPATH DIRTYWAL SYMLINK',
+  19: 'CHECK COMMITHOOK FOREIGNKEY FUNCTION NOTNULL PRIMARYKEY TRIGGER UNIQUE VTAB ROWID PINNED DATATYPE',
+  23: 'USER',
+};
+
+/**
+ * The name of a numeric (extended) result code as better-sqlite3 spells it: `1555` ->
+ * `SQLITE_CONSTRAINT_PRIMARYKEY`, `5` -> `SQLITE_BUSY`. An extended code this table does not know
+ * falls back to its primary code's name.
+ */
+export function resultCodeName(code: number): string {
+  const primary = code & 0xff;
+  const base = PRIMARY_CODES[primary] ?? 'SQLITE_ERROR';
+  const ext = code >> 8;
+  if (ext === 0) return base;
+  const suffix = EXTENDED_SUFFIXES[primary]?.split(' ')[ext - 1];
+  return suffix === undefined ? base : `${base}_${suffix}`;
+}

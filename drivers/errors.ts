@@ -33,7 +33,11 @@ export interface DriverAttempt {
   readonly fix: string;
 }
 
-const PACKAGES: Record<DriverName, string> = { native: 'better-sqlite3', wasm: 'node-sqlite3-wasm' };
+const PACKAGES: Record<DriverName, string> = {
+  native: 'better-sqlite3',
+  node: "Node's built-in node:sqlite (Node 22.13 or later)",
+  wasm: 'node-sqlite3-wasm',
+};
 
 /** Why `driver` failed to load (`cause`) and its fix, e.g. `npm rebuild better-sqlite3` for an ABI mismatch. */
 export function diagnoseLoadFailure(driver: DriverName, cause: unknown): DriverAttempt {
@@ -48,6 +52,8 @@ export function diagnoseLoadFailure(driver: DriverName, cause: unknown): DriverA
     else if (/NODE_MODULE_VERSION|different Node\.js version/.test(error)) {
       fix = `\`npm rebuild better-sqlite3\` (its addon was built for another Node.js version; this is ${process.version})`;
     } else fix = '`npm rebuild better-sqlite3` (its compiled addon is missing, damaged or built for another platform)';
+  } else if (driver === 'node') {
+    fix = 'run on Node 22.13+ (tested: 22.23, 24.22)';
   } else {
     fix = missing ? '`npm install node-sqlite3-wasm`' : '`npm install node-sqlite3-wasm@^0.8` (reinstall it: the installed copy does not load)';
   }
@@ -69,7 +75,7 @@ export class DriverUnavailableError extends DualSqliteError {
     const message =
       attempts === undefined
         ? `driver "${driver}" needs ${tried[0]!.package}, which failed to load: ${tried[0]!.error}; fix: ${tried[0]!.fix}, ` +
-          `or use another driver (_driver=${driver === 'native' ? 'wasm' : 'native'})`
+          `or use another driver (${(['native', 'node', 'wasm'] as const).filter((d) => d !== driver).map((d) => `_driver=${d}`).join(' or ')})`
         : `no SQLite driver could be loaded (auto tries ${tried.map((a) => a.driver).join(', then ')}): ` +
           tried.map((a) => `${a.driver} needs ${a.package}, which failed to load: ${a.error}; fix: ${a.fix}`).join('. ');
     super('DRIVER_UNAVAILABLE', message, { cause });

@@ -1,7 +1,7 @@
 /**
- * Lazy loading of the two bindings. Each is `require`d only when a connection asks for it, so a
- * wasm-only install never touches better-sqlite3 and a native-only install never touches
- * node-sqlite3-wasm. Results (including failures) are cached for the life of the process, since
+ * Lazy loading of the three bindings. Each is `require`d only when a connection asks for it, so a
+ * wasm-only install never touches better-sqlite3, a native-only install never touches
+ * node-sqlite3-wasm, and `node:sqlite` (with its ExperimentalWarning) is loaded only when chosen. Results (including failures) are cached for the life of the process, since
  * Node caches modules anyway and a failed native addon cannot be retried.
  */
 import { createRequire } from 'node:module';
@@ -72,9 +72,53 @@ export interface WasmStatement {
 
 const WASM_STATEMENT_METHODS = ['_assertReady', '_bind', '_step', '_getColumnNames', '_getRow', 'run', 'finalize'] as const;
 
+/** The parts of `node:sqlite` this layer uses (typed here: the project's @types/node is Node 20's). */
+export interface NodeSqliteModule {
+  DatabaseSync: new (path: string, options?: NodeOpenOptions) => NodeDatabase;
+}
+
+/** `node:sqlite` as loaded and checked by {@link loadNode}. */
+export interface LoadedNodeSqlite {
+  readonly module: NodeSqliteModule;
+  /**
+   * True when `StatementSync#all()` reads the column names before its first step (Node 22): a
+   * statement that SQLite re-prepares in that step after a schema change then returns rows
+   * under the old names and column count. `iterate()` reads them after the step on 22 and 24.
+   */
+  readonly allReadsStaleColumns: boolean;
+}
+/** `DatabaseSync` constructor options this layer sets. */
+export interface NodeOpenOptions {
+  readonly open?: boolean;
+  readonly readOnly?: boolean;
+  readonly timeout?: number;
+  readonly enableForeignKeyConstraints?: boolean;
+}
+/** A `node:sqlite` `DatabaseSync`. */
+export interface NodeDatabase {
+  readonly isOpen: boolean;
+  readonly isTransaction: boolean;
+  prepare(sql: string): NodeStatement;
+  close(): void;
+}
+/** A `node:sqlite` `StatementSync`. Rows are null-prototype objects. */
+export interface NodeStatement {
+  setReadBigInts(on: boolean): void;
+  columns(): readonly unknown[];
+  run(...params: unknown[]): { changes: number | bigint; lastInsertRowid: number | bigint };
+  all(...params: unknown[]): Record<string, unknown>[];
+  iterate(...params: unknown[]): Iterator<Record<string, unknown>> & { return?(): unknown };
+  /** Finalizes the statement (Node 24; absent on Node 22). */
+  close?(): void;
+}
+
+/** The first Node release with `node:sqlite` usable without a command-line flag. */
+export const NODE_SQLITE_MIN_VERSION = '22.13.0';
+
 type Loaded<T> = { ok: true; value: T } | { ok: false; error: unknown };
 let native: Loaded<NativeModule> | undefined;
 let wasm: Loaded<WasmModule> | undefined;
+let nodeSqlite: Loaded<LoadedNodeSqlite> | undefined;
 let uriEnvSetByUs = false;
 
 /**
@@ -144,6 +188,84 @@ export function wasmFsErrors(mod: WasmModule): WasmFsErrors {
  */
 export function driversLoaded(): { native: boolean; wasm: boolean } {
   return { native: native !== undefined, wasm: wasm !== undefined };
+}
+
+/**
+ * Loads Node's built-in `node:sqlite` and checks the members this layer needs (`isTransaction`,
+ * `setReadBigInts`, `iterate`) exist in this Node. Node 22 and 24 print "ExperimentalWarning:
+ * SQLite is an experimental feature" when the module loads; that one warning (and only it, and
+ * only during this load) is dropped: under `auto` the user never asked for an experimental
+ * module, the library pins the behaviour it relies on with its own tests, and a warning on
+ * stderr breaks tools that parse it (`dual-sqlite inspect --json`, CI logs treated as failures).
+ * Code that imports `node:sqlite` itself before this still sees the warning.
+ */
+export function loadNode(): LoadedNodeSqlite {
+  nodeSqlite ??= attempt(() => {
+    const mod = withoutSqliteWarning(() => requireNodeSqlite());
+    const db = new mod.DatabaseSync(':memory:');
+    let allReadsStaleColumns: boolean;
+    try {
+      const stmt = db.prepare('select 1');
+      const missing = [
+        typeof db.isTransaction === 'boolean' ? '' : 'DatabaseSync#isTransaction',
+        typeof stmt.setReadBigInts === 'function' ? '' : 'StatementSync#setReadBigInts',
+        typeof stmt.iterate === 'function' ? '' : 'StatementSync#iterate',
+        typeof stmt.columns === 'function' ? '' : 'StatementSync#columns',
+      ].filter(Boolean);
+      if (missing.length > 0) {
+        throw new Error(`node:sqlite in Node ${process.version} lacks ${missing.join(', ')}; use a current Node 22 or 24 (tested: 22.23, 24.22)`);
+      }
+      allReadsStaleColumns = probeStaleColumns(db);
+    } finally {
+      db.close();
+    }
+    return { module: mod, allReadsStaleColumns };
+  });
+  if (!nodeSqlite.ok) throw new DriverUnavailableError('node', nodeSqlite.error);
+  return nodeSqlite.value;
+}
+
+/** Does `all()` return the old columns right after a schema change? (Asked of this Node, not assumed from its version.) */
+function probeStaleColumns(db: NodeDatabase): boolean {
+  db.prepare('create table probe (a)').run();
+  db.prepare('insert into probe values (1)').run();
+  const stmt = db.prepare('select * from probe');
+  stmt.all();
+  db.prepare('alter table probe add column b').run();
+  return !('b' in (stmt.all()[0] ?? {}));
+}
+
+function requireNodeSqlite(): NodeSqliteModule {
+  try {
+    return require('node:sqlite') as NodeSqliteModule;
+  } catch (e) {
+    // Node's own error code, in backticks so the troubleshooting table's scan does not take it for ours
+    if ((e as NodeJS.ErrnoException).code === `ERR_UNKNOWN_BUILTIN_MODULE`) {
+      throw new Error(`node:sqlite does not exist in Node ${process.version}; it needs Node ${NODE_SQLITE_MIN_VERSION} or later`, { cause: e });
+    }
+    throw e;
+  }
+}
+
+/** Runs `fn` with `process.emitWarning` dropping only `node:sqlite`'s ExperimentalWarning. */
+function withoutSqliteWarning<T>(fn: () => T): T {
+  const original = process.emitWarning;
+  process.emitWarning = function (this: unknown, warning: string | Error, ...rest: unknown[]) {
+    if (isSqliteExperimentalWarning(warning, rest[0])) return;
+    return (original as (...a: unknown[]) => void).call(process, warning, ...rest);
+  } as typeof process.emitWarning;
+  try {
+    return fn();
+  } finally {
+    process.emitWarning = original;
+  }
+}
+
+function isSqliteExperimentalWarning(warning: string | Error, typeOrOptions: unknown): boolean {
+  const type = typeof typeOrOptions === 'string' ? typeOrOptions : (typeOrOptions as { type?: unknown } | undefined)?.type;
+  const text = typeof warning === 'string' ? warning : warning?.message;
+  const name = typeof warning === 'string' ? type : warning?.name;
+  return name === 'ExperimentalWarning' && typeof text === 'string' && text.startsWith('SQLite is an experimental feature');
 }
 
 /** True when this module set `SQLITE_USE_URI` itself (for error messages). */

@@ -1,5 +1,5 @@
 /**
- * Native open names. better-sqlite3 gets a plain path unless an option can only travel in a
+ * Open names for the native and node drivers. better-sqlite3 gets a plain path unless an option can only travel in a
  * SQLite URI (`vfs`, `immutable`, `nolock`, `psow`, `modeof`); a URI is handed over only after
  * proving URI mode is on, because with it off better-sqlite3 silently creates a file named after
  * the whole URI.
@@ -20,6 +20,18 @@ export function nativeFilename(Database: NativeModule, config: DsnConfig, filena
   if (params.length === 0) return filename;
   requireUriMode(Database, filename);
   return `file:${encodePath(filename)}?${params.join('&')}`;
+}
+
+/**
+ * What to pass to `node:sqlite`'s `DatabaseSync` for `config`. node:sqlite always opens with URI
+ * filenames on, so a file database always goes as a `file:` URI: the path is percent-encoded
+ * (a raw path with `?` or `#` would name another file) and `mode` rides along (`mode=rw` is how
+ * "must exist" is said: DatabaseSync has no such option).
+ */
+export function nodeFilename(config: DsnConfig, filename: string | null): string {
+  if (config.location.kind === 'temp') return '';
+  if (filename === null) return ':memory:';
+  return `file:${encodePath(filename)}?${[`mode=${config.mode}`, ...uriParams(config)].join('&')}`;
 }
 
 /** Open-time options only a URI can carry. `mode` goes through the open flags instead. */

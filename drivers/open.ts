@@ -1,5 +1,5 @@
 /**
- * `openBackend`: from a {@link DsnConfig} to an open, verified {@link Backend} on either driver.
+ * `openBackend`: from a {@link DsnConfig} to an open, verified {@link Backend} on any driver.
  */
 import { closeSync, constants, openSync, statSync, type Stats } from 'node:fs';
 import type { DsnConfig } from '../dsn/types.js';
@@ -7,10 +7,11 @@ import { DualBackend } from './backend.js';
 import { detectCapabilities } from './capabilities.js';
 import type { DriverConnection } from './connection.js';
 import { OpenError, SqliteError } from './errors.js';
-import { loadNative, loadWasm, wasmFsErrors } from './load.js';
+import { loadNative, loadNode, loadWasm, wasmFsErrors } from './load.js';
 import { fromOsError } from './os-errors.js';
 import { NativeConnection, toSqliteError } from './native-connection.js';
-import { nativeFilename } from './native-uri.js';
+import { nativeFilename, nodeFilename } from './native-uri.js';
+import { NodeConnection, toSqliteError as nodeSqliteError } from './node-connection.js';
 import { realDatabasePath } from './paths.js';
 import { selectDriver } from './select.js';
 import { applySettings } from './settings.js';
@@ -28,7 +29,7 @@ export function openBackend(config: DsnConfig, options: OpenBackendOptions = {})
   const selection = selectDriver(config, options);
   const driver = selection.driver;
   const filename = checkBeforeOpen(config, selection);
-  const conn = driver === 'native' ? openNative(config, filename) : openWasm(config, filename);
+  const conn = OPENERS[driver](config, filename);
   try {
     const settings = applySettings(
       (sql) => runStep(conn, sql, filename, driver),
@@ -160,6 +161,12 @@ function checkReadOnlyWal(config: DsnConfig, filename: string): void {
   );
 }
 
+const OPENERS: Readonly<Record<DriverName, (config: DsnConfig, filename: string | null) => DriverConnection>> = {
+  native: openNative,
+  node: openNode,
+  wasm: openWasm,
+};
+
 function openNative(config: DsnConfig, filename: string | null): DriverConnection {
   const Database = loadNative();
   const name = nativeFilename(Database, config, filename);
@@ -206,5 +213,19 @@ function cannotWrite(filename: string): boolean {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     return code === 'EACCES' || code === 'EPERM' || code === 'EROFS';
+  }
+}
+
+function openNode(config: DsnConfig, filename: string | null): DriverConnection {
+  const { module, allReadsStaleColumns } = loadNode();
+  const name = nodeFilename(config, filename);
+  try {
+    // timeout 0: the busy timeout is applied and verified as a pragma with the others
+    const db = new module.DatabaseSync(name, { readOnly: config.mode === 'ro', timeout: 0 });
+    return new NodeConnection(db, { allReadsStaleColumns });
+  } catch (e) {
+    const err = nodeSqliteError(e, undefined);
+    if (err instanceof SqliteError) throw new SqliteError(err.code, `cannot open "${filename ?? name}": ${err.message}`, 'node', undefined, e);
+    throw err;
   }
 }

@@ -1,56 +1,50 @@
 /**
  * Driver selection: the `driver` option in code beats the DSN's `_driver`, which beats the
- * `SQLITE_DRIVER` environment variable, which beats `auto`. `auto` means native when
- * better-sqlite3 loads in this process, wasm otherwise; the selection says which and why.
+ * `SQLITE_DRIVER` environment variable, which beats `auto`. `auto` takes the first of native
+ * (better-sqlite3), node (`node:sqlite`) and wasm that loads in this process; the selection's
+ * reason names each driver it skipped and why.
  */
 import { DualSqliteError } from '../dsn/base-error.js';
-import type { DriverChoice, DsnConfig } from '../dsn/types.js';
+import { DRIVER_CHOICES, DRIVER_NAMES, type DriverChoice, type DsnConfig } from '../dsn/types.js';
 import { diagnoseLoadFailure, DriverUnavailableError, type DriverAttempt } from './errors.js';
-import { loadNative, loadWasm } from './load.js';
+import { loadNative, loadNode, loadWasm } from './load.js';
 import type { DriverName, DriverSelection, DriverSource, OpenBackendOptions } from './types.js';
 
-/** What `auto` tries, in order: the first driver that loads is used. */
-const AUTO_ORDER: readonly (readonly [DriverName, () => unknown])[] = [
-  ['native', loadNative],
-  ['wasm', loadWasm],
-];
-
-const CHOICES: readonly DriverChoice[] = ['native', 'wasm', 'auto'];
+/** Loads each driver's binding (throws `DriverUnavailableError`), and names it for people. */
+const LOADERS: Readonly<Record<DriverName, { load(): unknown; binding: string }>> = {
+  native: { load: loadNative, binding: 'better-sqlite3' },
+  node: { load: loadNode, binding: 'node:sqlite' },
+  wasm: { load: loadWasm, binding: 'node-sqlite3-wasm' },
+};
 
 /**
  * Decides the driver for `config` and loads it. Throws `DriverUnavailableError` when an explicit
- * choice cannot load (or, under `auto`, when neither can), `DRIVER_INVALID_CHOICE` for a bad value.
+ * choice cannot load (or, under `auto`, when none can: the error of the last, wasm),
+ * `DRIVER_INVALID_CHOICE` for a bad value.
  */
 export function selectDriver(config: DsnConfig, options: OpenBackendOptions = {}): DriverSelection {
   const env = options.env ?? process.env;
   const [choice, source, what] = decide(config, options, env);
-  if (choice === 'native') {
-    loadNative();
-    return freeze('native', source, `${what} chose native`);
-  }
-  if (choice === 'wasm') {
-    loadWasm();
-    return freeze('wasm', source, `${what} chose wasm`);
+  if (choice !== 'auto') {
+    LOADERS[choice].load();
+    return freeze(choice, source, `${what} chose ${choice}`);
   }
   const skipped: DriverAttempt[] = [];
   let last: unknown;
-  for (const [driver, load] of AUTO_ORDER) {
+  for (const driver of DRIVER_NAMES) {
+    const { load, binding } = LOADERS[driver];
     try {
       load();
-    } catch (error) {
-      last = error instanceof DriverUnavailableError ? error.cause : error;
+    } catch (e) {
+      last = e instanceof DriverUnavailableError ? e.cause : e;
       skipped.push(diagnoseLoadFailure(driver, last));
       continue;
     }
-    if (skipped.length === 0) return freeze(driver, source, `${what} is auto: ${packageOf(driver)} loaded, using ${driver}`);
+    if (skipped.length === 0) return freeze(driver, source, `${what} is auto: ${binding} loaded, using ${driver}`);
     const why = skipped.map((a) => `${a.driver} skipped: ${a.package} failed to load (${a.error}; fix: ${a.fix})`).join('; ');
     return freeze(driver, source, `${what} is auto: ${why}; using ${driver}`, skipped);
   }
   throw new DriverUnavailableError(skipped[skipped.length - 1]!.driver, last, skipped);
-}
-
-function packageOf(driver: DriverName): string {
-  return driver === 'native' ? 'better-sqlite3' : 'node-sqlite3-wasm';
 }
 
 function decide(
@@ -66,8 +60,12 @@ function decide(
 }
 
 function check(value: string, where: string): DriverChoice {
-  if ((CHOICES as readonly string[]).includes(value)) return value as DriverChoice;
-  throw new DualSqliteError('DRIVER_INVALID_CHOICE', `${where} is "${value}"; use native, wasm or auto`);
+  if ((DRIVER_CHOICES as readonly string[]).includes(value)) return value as DriverChoice;
+  throw new DualSqliteError('DRIVER_INVALID_CHOICE', `${where} is "${value}"; use ${orList(DRIVER_CHOICES)}`);
+}
+
+function orList(items: readonly string[]): string {
+  return `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
 }
 
 function freeze(driver: DriverName, source: DriverSource, reason: string, skipped: readonly DriverAttempt[] = []): DriverSelection {

@@ -1,13 +1,13 @@
 /**
  * The contract between `drivers/` and `core/`: a synchronous handle on one open SQLite
- * connection, identical in behaviour on both drivers. Everything driver-specific (URI mode,
+ * connection, identical in behaviour on every driver. Everything driver-specific (URI mode,
  * value mapping, statement reset/finalize, error codes) is resolved below this interface.
  */
-import type { DsnConfig } from '../dsn/types.js';
+import type { DriverChoice, DsnConfig } from '../dsn/types.js';
 import type { DriverAttempt } from './errors.js';
 
-/** A concrete SQLite binding. */
-export type DriverName = 'native' | 'wasm';
+/** A concrete SQLite binding: `native` (better-sqlite3), `node` (`node:sqlite`), `wasm` (node-sqlite3-wasm). */
+export type DriverName = Exclude<DriverChoice, 'auto'>;
 
 /** Where the driver decision came from, in precedence order. */
 export type DriverSource = 'code' | 'dsn' | 'env' | 'auto';
@@ -27,8 +27,8 @@ export interface DriverSelection {
 
 /**
  * How this connection locks the file against other processes.
- * - `posix`: fcntl byte-range locks (native default VFS).
- * - `dotfile`: `mkdir <db>.lock` (wasm always; native with `vfs=unix-dotfile`).
+ * - `posix`: fcntl byte-range locks (the default VFS of native and node).
+ * - `dotfile`: `mkdir <db>.lock` (wasm always; native and node with `vfs=unix-dotfile`).
  * - `none`: memory/temp databases, `nolock=1`, `immutable=1`.
  */
 export type LockProtocol = 'posix' | 'dotfile' | 'none';
@@ -63,7 +63,7 @@ export interface BackendCapabilities {
 /** Options for {@link Backend} creation that do not come from the DSN. */
 export interface OpenBackendOptions {
   /** Driver chosen in code; beats the DSN's `_driver` and `SQLITE_DRIVER`. */
-  readonly driver?: 'native' | 'wasm' | 'auto';
+  readonly driver?: DriverChoice;
   /** Environment to read `SQLITE_DRIVER` from (default `process.env`). */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /**

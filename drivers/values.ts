@@ -128,3 +128,24 @@ export function toNativeIntegers(values: readonly BindValue[]): readonly BindVal
   }
   return out ?? values;
 }
+
+/**
+ * Normalizes a row from `node:sqlite` read with `setReadBigInts(true)`: integers as in
+ * {@link normalizeNativeRow}, blobs (node:sqlite gives plain `Uint8Array`s) as `Buffer` views,
+ * and a plain object instead of node:sqlite's null-prototype one, so rows compare, spread and
+ * serialize like the other drivers' (a {@link PROTO_COLUMN} column stays an own property).
+ */
+export function normalizeNodeRow(row: Row): Row {
+  const out: Row = {};
+  for (const k in row) {
+    let v = row[k];
+    if (typeof v === 'bigint') {
+      if (v >= SAFE_MIN && v <= SAFE_MAX) v = Number(v);
+    } else if (v instanceof Uint8Array) {
+      v = asBuffer(v);
+    }
+    if (k === PROTO_COLUMN) Object.defineProperty(out, k, { value: v, writable: true, enumerable: true, configurable: true });
+    else out[k] = v;
+  }
+  return out;
+}

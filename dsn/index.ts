@@ -3,6 +3,7 @@
  * No I/O, nothing about drivers.
  */
 export type * from './types.js';
+export { DRIVER_NAMES, DRIVER_CHOICES } from './types.js';
 export { DsnError, DSN_ERROR_CODES, type DsnErrorCode } from './errors.js';
 export { parseDsn, formatDsn, normalizeDsn, type ParseDsnOptions } from './parse.js';
 export { classifyDsn, FOREIGN_SCHEMES, type DsnKind, type ForeignScheme } from './scheme.js';

@@ -1,4 +1,4 @@
-import type { PragmaName } from './types.js';
+import { DRIVER_CHOICES, type PragmaName } from './types.js';
 import {
   Rejection,
   absolutePath,
@@ -188,9 +188,9 @@ export const DSN_OPTIONS: readonly DsnOption[] = Object.freeze([
   option({
     key: '_driver',
     target: 'driver',
-    type: oneOf(['native', 'wasm', 'auto']),
+    type: oneOf(DRIVER_CHOICES),
     default: undefined,
-    description: 'SQLite binding: native = better-sqlite3, wasm = node-sqlite3-wasm, auto = native when it loads, else wasm. Unset = decided by the environment.',
+    description: 'SQLite binding: native = better-sqlite3, node = Node\'s built-in node:sqlite (Node 22.13+), wasm = node-sqlite3-wasm, auto = the first of native, node, wasm that loads. Unset = decided by the environment.',
     equivalents: { mattn: NONE, modernc: NONE, ncruces: NONE, sqliteUri: NONE },
   }),
   option({

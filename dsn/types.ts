@@ -8,8 +8,18 @@
  * filled in: reading it tells you everything that will be applied to the connection.
  */
 
-/** Which SQLite binding runs the database. `auto` = native when better-sqlite3 loads, else wasm. */
-export type DriverChoice = 'native' | 'wasm' | 'auto';
+/**
+ * The SQLite bindings, in the order `auto` tries them: better-sqlite3 (`native`), Node's built-in
+ * `node:sqlite` (`node`, Node 22.13 and later), node-sqlite3-wasm (`wasm`). The one list every
+ * layer enumerates drivers from.
+ */
+export const DRIVER_NAMES = Object.freeze(['native', 'node', 'wasm'] as const);
+
+/** Which SQLite binding runs the database, or `auto`: the first of {@link DRIVER_NAMES} that loads. */
+export type DriverChoice = (typeof DRIVER_NAMES)[number] | 'auto';
+
+/** Every value a driver choice may take ({@link DRIVER_NAMES} and `auto`). */
+export const DRIVER_CHOICES: readonly DriverChoice[] = Object.freeze([...DRIVER_NAMES, 'auto'] as const);
 
 /** Where the database lives. */
 export type DsnLocation =

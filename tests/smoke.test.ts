@@ -16,6 +16,13 @@ matrix('smoke: the raw driver opens a real file', (test, driver) => {
       db.prepare('insert into t values (?)').run(42);
       assert.equal(db.prepare('select x from t').get(), { x: 42 });
       db.close();
+    } else if (driver === 'node') {
+      const { DatabaseSync } = require('node:sqlite');
+      const db = new DatabaseSync(file);
+      db.exec('create table t (x integer)');
+      db.prepare('insert into t values (?)').run(42);
+      assert.equal({ ...db.prepare('select x from t').get() }, { x: 42 });
+      db.close();
     } else {
       const { Database } = require('node-sqlite3-wasm');
       const db = new Database(file);

@@ -1,9 +1,10 @@
 /** Messages between the demo parent and its agent processes (over the `fork` IPC channel). */
+import type { DriverChoice } from '../../dsn/types.js';
 
 /** What the parent tells an agent at start (JSON in argv[2]). */
 export interface AgentSpec {
   readonly dsn: string;
-  readonly driver?: 'native' | 'wasm' | 'auto';
+  readonly driver?: DriverChoice;
   readonly agent: number;
   readonly tasks: number;
   readonly runId: string;

@@ -10,6 +10,7 @@
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { createGuard, type LockGuard } from '../../core/guard/index.js';
 import { lockProtocol, openBackend, selectDriver } from '../../drivers/index.js';
+import type { DriverChoice } from '../../dsn/types.js';
 import type { Backend, DriverSelection } from '../../drivers/types.js';
 import { formatDsn, parseDsn } from '../../dsn/index.js';
 import type { DsnConfig } from '../../dsn/types.js';
@@ -24,7 +25,7 @@ import { checkSettings } from './settings.js';
 /** Help text of `dual-sqlite doctor`. */
 export const HELP = `dual-sqlite doctor: diagnose a SQLite database file
 
-Usage: dual-sqlite doctor <dsn> [--driver native|wasm|auto] [--fix] [--json] [--progress]
+Usage: dual-sqlite doctor <dsn> [--driver native|node|wasm|auto] [--fix] [--json] [--progress]
 
 Checks, in order: the driver, the file header (not a database, truncated, WAL mode the wasm
 driver cannot open), journals, other processes' claims (mixed lock protocols), the wasm
@@ -75,7 +76,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
 }
 
 interface DiagnoseOptions {
-  readonly driver: 'native' | 'wasm' | 'auto' | undefined;
+  readonly driver: DriverChoice | undefined;
   readonly fix: boolean;
   readonly progress: boolean;
   readonly io: CliIo;

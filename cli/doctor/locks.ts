@@ -44,11 +44,11 @@ export function checkClaims(file: string, doctorProtocol: LockProtocol, fix: boo
   if (protocols.size > 1) {
     out.push(check('mixed-locking', 'mixed lock protocols', 'fail',
       `live processes use both POSIX and dot-file locks on this file, which cannot see each other: ${live.map(who).join('; ')}`,
-      { fix: 'stop one side, and open the file with vfs=unix-dotfile on the native driver wherever wasm also opens it', data: { live } }));
+      { fix: 'stop one side, and open the file with vfs=unix-dotfile on the native or node driver wherever wasm also opens it', data: { live } }));
   } else if (live.length > 0 && doctorProtocol !== 'none' && !protocols.has(doctorProtocol) && protocols.size > 0) {
     out.push(check('mixed-locking', 'mixed lock protocols', 'fail',
       `the file is open in ${live.map(who).join('; ')}, and doctor would open it with ${doctorProtocol} locks, which that process cannot see`,
-      { fix: `rerun with --driver ${[...protocols][0] === 'dotfile' ? 'wasm (or add vfs=unix-dotfile to the DSN)' : 'native'}`, data: { live } }));
+      { fix: `rerun with --driver ${[...protocols][0] === 'dotfile' ? 'wasm (or add vfs=unix-dotfile to the DSN)' : 'native or node'}`, data: { live } }));
   } else {
     out.push(check('mixed-locking', 'mixed lock protocols', 'ok',
       live.length === 0 ? 'no other process has the file open through this library' : `in use by ${live.map(who).join('; ')}, all with one lock protocol`,

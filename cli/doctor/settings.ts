@@ -9,7 +9,7 @@ import type { DsnConfig, PragmaSettings } from '../../dsn/types.js';
 import { check, type CheckResult } from './report.js';
 
 const PROTOCOL_WORDS: Record<LockProtocol, string> = {
-  posix: 'POSIX fcntl locks: native processes only',
+  posix: 'POSIX fcntl locks: native and node processes only',
   dotfile: '<db>.lock directory: shared with wasm processes',
   none: 'no locking',
 };

@@ -100,3 +100,35 @@ function fixFor(code: string | undefined): string {
       return 'check the directory beside the database (permissions, free space, file system errors)';
   }
 }
+
+/**
+ * Thrown by `createGuard` when another thread of THIS process has the same file open with another
+ * driver and either of them takes POSIX locks. Each driver links its own copy of SQLite, and
+ * POSIX locks belong to the process: when one copy closes its descriptor on the file, the kernel
+ * drops the locks the other copy holds, and the database can be corrupted (SQLite's "How To
+ * Corrupt An SQLite Database File", multiple copies of SQLite in one application). Code
+ * `MIXED_SQLITE_COPIES`.
+ */
+export class MixedSqliteCopiesError extends DualSqliteError {
+  /** Real path of the database file. */
+  readonly filename: string;
+  /** The driver this thread asked for. */
+  readonly driver: DriverName;
+  /** The claim of the other thread of this process. */
+  readonly other: ConflictingClaim;
+
+  constructor(filename: string, driver: DriverName, other: ConflictingClaim) {
+    const who = other.tid === other.pid ? 'the main thread' : `thread ${other.tid}`;
+    super(
+      'MIXED_SQLITE_COPIES',
+      `Refusing to open "${filename}" with the ${driver} driver: ${who} of this process (${other.pid}) has it open ` +
+        `with the ${other.driver} driver. Each driver carries its own copy of SQLite, and POSIX locks belong to the ` +
+        'process: when one copy closes the file, the other copy silently loses its locks, which can corrupt the ' +
+        'database. Fix: use one driver for this file in every thread of a process (the driver option, _driver ' +
+        'or SQLITE_DRIVER), or open it with the other driver from a separate process.',
+    );
+    this.filename = filename;
+    this.driver = driver;
+    this.other = Object.freeze({ ...other });
+  }
+}

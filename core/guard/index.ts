@@ -2,6 +2,8 @@
  * Cross-process guard factory (issue 5). One guard per file database per thread:
  * - refuses to mix POSIX-locking and dot-file-locking users of one file (they cannot see each
  *   other's locks), in both opening orders, via claim records next to the database;
+ * - refuses two drivers (two copies of SQLite) on one file in one process when either takes
+ *   POSIX locks, since closing one copy's descriptor drops the other's locks;
  * - for dot-file locking, marks in its claim when it may hold `<db>.lock` and clears a lock
  *   whose owner is proven dead, so a killed process cannot lock the database forever.
  * The design and its limits are explained in docs/concurrency.md.
@@ -13,11 +15,11 @@ import { claimsDirOf, ensureClaimsDir, OwnClaim, readClaims, sweepTemporaries, t
 import { liveness, selfOwner } from './identity.js';
 import { lockIdOf, recoverIfStale, sweepDead } from './stale-lock.js';
 import { ClaimGuard, DotfileGuard, InertGuard } from './guard.js';
-import { MixedLockingError, SideFileError } from './errors.js';
+import { MixedLockingError, MixedSqliteCopiesError, SideFileError, type ConflictingClaim } from './errors.js';
 import { DualSqliteError } from '../../dsn/base-error.js';
 
 export type { GuardTarget, LockGuard } from './types.js';
-export { MixedLockingError, SideFileError, type ConflictingClaim } from './errors.js';
+export { MixedLockingError, MixedSqliteCopiesError, SideFileError, type ConflictingClaim } from './errors.js';
 export { claimsDirOf } from './claims.js';
 
 /** Temporary files and renamed-away locks older than this were left by a killed process. */
@@ -47,6 +49,33 @@ function findConflict(claims: readonly Claim[], ownName: string | null, target: 
     if (liveness(c.body.owner) !== 'dead') return c;
   }
   return null;
+}
+
+/**
+ * A live claim of another thread of this process on another driver, when either side takes POSIX
+ * locks: two copies of SQLite in one process lose each other's POSIX locks on close. (Dot-file
+ * locks are directories, which no close drops.)
+ */
+function findSecondCopy(claims: readonly Claim[], ownName: string | null, target: GuardTarget): Claim | null {
+  const me = selfOwner();
+  for (const c of claims) {
+    if (c.name === ownName || c.body.owner.pid !== me.pid || c.body.owner.host !== me.host) continue;
+    if (c.body.driver === target.driver) continue;
+    if (c.body.lockProtocol !== 'posix' && target.lockProtocol !== 'posix') continue;
+    if (liveness(c.body.owner) !== 'dead') return c;
+  }
+  return null;
+}
+
+function describeClaim(c: Claim): ConflictingClaim {
+  const o = c.body.owner;
+  return {
+    pid: o.pid,
+    tid: o.tid || o.pid,
+    driver: c.body.driver,
+    lockProtocol: c.body.lockProtocol,
+    host: o.host === selfOwner().host ? '' : o.host,
+  };
 }
 
 /** Our claim (null where the folder cannot be written) and whether we created the folder. */
@@ -111,18 +140,18 @@ function guardOn(target: GuardTarget): LockGuard {
   // Write first, read second: of two processes opening at the same moment, at least one sees
   // the other's claim (possibly both, and both refuse: safe).
   const { claim, createdDir } = writeClaim(dir, target, filename);
-  const conflict = findConflict(readClaims(dir), claim?.name ?? null, target);
+  const claims = readClaims(dir);
+  const conflict = findConflict(claims, claim?.name ?? null, target);
   if (conflict) {
     claim?.remove();
     if (createdDir) removeIfEmpty(dir);
-    const o = conflict.body.owner;
-    throw new MixedLockingError(filename, target, {
-      pid: o.pid,
-      tid: o.tid || o.pid,
-      driver: conflict.body.driver,
-      lockProtocol: conflict.body.lockProtocol,
-      host: o.host === selfOwner().host ? '' : o.host,
-    });
+    throw new MixedLockingError(filename, target, describeClaim(conflict));
+  }
+  const secondCopy = findSecondCopy(claims, claim?.name ?? null, target);
+  if (secondCopy) {
+    claim?.remove();
+    if (createdDir) removeIfEmpty(dir);
+    throw new MixedSqliteCopiesError(filename, target.driver, describeClaim(secondCopy));
   }
   const createdBy = createdDir ? dir : null;
   if (target.lockProtocol === 'posix') return new ClaimGuard(claim, createdBy);

@@ -63,7 +63,7 @@ const BAD: [string[], RegExp][] = [
   [['--think-ms', '-5'], /--think-ms "-5" must be a number from 0 to 60000/],
   [['--think-ms=0x10'], /--think-ms "0x10" must be a number/],
   [['--bogus', '1'], /unknown option "--bogus"; the options are --dsn, --driver, --agents, --tasks, --seconds, --think-ms/],
-  [['--driver', 'sqlite4'], /--driver "sqlite4" is not one of the choices: native \(.*\), wasm \(.*\), auto \(.*\), mixed \(/],
+  [['--driver', 'sqlite4'], /--driver "sqlite4" is not one of the choices: native \(.*\), node \(.*\), wasm \(.*\), auto \(.*\), mixed \(/],
   [['--dsn', ':memory:'], /not a file database/],
   [['--dsn', 'x.db?_txlok=1'], /_txlok/],
 ];
@@ -104,7 +104,7 @@ args.run();
 // Both drivers on one file at once, on the lock protocol they share: the guarantee users pick the
 // library for. Runs only when the matrix includes both drivers.
 const mixed = suite('cli: demo --driver mixed');
-if (matrixDrivers().length === 2) {
+if (matrixDrivers().includes('native') && matrixDrivers().includes('wasm')) {
   mixed('native (vfs=unix-dotfile) and wasm agents write one file: PASS, both drivers committed', async () => {
     const cwd = tmpDir();
     const r = await cliAsync(['demo', '--driver', 'mixed', '--seconds', '2', '--agents', '2', '--tasks', '4'], { cwd });

@@ -6,7 +6,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, tru
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { openDatabase } from '../../index.js';
-import { matrix } from '../helpers/matrix.js';
+import { matrix, onUnixVfs, otherProtocolDriver } from '../helpers/matrix.js';
 import { tmpDbPath } from '../helpers/tmp.js';
 import { both, cli, tsx, type CliRun } from './run-cli.js';
 
@@ -196,8 +196,8 @@ matrix('cli: doctor', (test, driver) => {
       assert.is(verdict(report, 'stale-lock'), 'ok', JSON.stringify(report.checks));
       assert.match(report.checks.find((c: any) => c.id === 'stale-lock').detail, /held by a live process/);
       assert.ok(existsSync(`${file}.lock`), 'a live lock must survive doctor --fix');
-      if (driver === 'native') {
-        // Native with POSIX locks next to a live wasm process: refused before opening.
+      if (onUnixVfs(driver)) {
+        // Native or node with POSIX locks next to a live wasm process: refused before opening.
         assert.is(verdict(report, 'mixed-locking'), 'fail');
         assert.is(run.code, 1, both(run));
       } else {
@@ -209,7 +209,7 @@ matrix('cli: doctor', (test, driver) => {
   });
 
   test('a live writer with the other lock protocol: refused before opening (mixed locking), nothing removed', async () => {
-    const other = driver === 'native' ? 'wasm' : 'native';
+    const other = otherProtocolDriver(driver);
     const file = await healthyDb(other);
     const child = await holder(file, other);
     try {
@@ -223,13 +223,13 @@ matrix('cli: doctor', (test, driver) => {
     }
   });
 
-  test('a database in WAL mode: native opens it, wasm cannot (documented difference)', async () => {
+  test('a database in WAL mode: native and node open it, wasm cannot (documented difference)', async () => {
     const file = tmpDbPath('wal.db');
     const db = await openDatabase(`${file}?_journal_mode=wal`, { driver: 'native' });
     await db.execute('create table t (x)');
     await db.close();
     const { run, report } = doctorJson([file, '--driver', driver]);
-    if (driver === 'native') {
+    if (onUnixVfs(driver)) {
       assert.is(run.code, 0, both(run));
       assert.match(report.checks.find((c: any) => c.id === 'header').detail, /WAL mode/);
     } else {

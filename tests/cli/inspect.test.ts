@@ -26,7 +26,7 @@ for (const [dsn, shows] of good) {
     assert.ok(r.stdout.includes(`canonical   ${normalizeDsn(dsn, { cwd })}`), both(r));
     assert.match(r.stdout, shows);
     assert.match(r.stdout, /_busy_timeout\s+\d+/);
-    assert.match(r.stdout, /driver\s+(native|wasm) \(decided by auto/);
+    assert.match(r.stdout, /driver\s+(native|node|wasm) \(decided by auto/);
   });
 }
 

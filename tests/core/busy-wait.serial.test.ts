@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { createKysely, openDatabase, registeredUsers } from '../../core/index.js';
 import type { DriverName } from '../../drivers/types.js';
-import { matrix } from '../helpers/matrix.js';
+import { matrix, onUnixVfs, otherProtocolDriver } from '../helpers/matrix.js';
 import { schedTimes } from '../helpers/sched.js';
 import { parseDsn } from '../../dsn/index.js';
 import { openBackend } from '../../drivers/index.js';
@@ -205,7 +205,7 @@ matrix('busy wait', (test, driver) => {
     await db.transaction().execute(async (trx) => {
       await trx.insertInto('t').values({ v: 'writer' }).execute();
       insertedAt = performance.now();
-      if (driver === 'native') {
+      if (onUnixVfs(driver)) {
         // The reader takes its shared lock while we hold RESERVED; our COMMIT then needs it gone.
         child = await holdLock(dsn, driver, 'read');
         releasing = releaseLater(child);
@@ -214,7 +214,7 @@ matrix('busy wait', (test, driver) => {
     const committedAt = performance.now();
     await releasing;
     assert.ok(committedAt >= releasedAt, 'committed only after the reader let go');
-    if (driver === 'native') assert.ok(insertedAt < releasedAt, 'native: the write ran before, the COMMIT waited');
+    if (onUnixVfs(driver)) assert.ok(insertedAt < releasedAt, `${driver}: the write ran before, the COMMIT waited`);
     else assert.ok(insertedAt >= releasedAt, 'wasm: the transaction could not begin before the reader let go');
     assert.equal((await db.selectFrom('t').select('v').execute()).map((r) => r.v), ['writer']);
     await db.destroy();
@@ -236,9 +236,9 @@ matrix('busy wait', (test, driver) => {
 
   test('a guard refusal at open (other process uses the other lock protocol) fails cleanly and closes the backend', async () => {
     const { path: file, dsn } = tmpDsn();
-    const seed = await openTestDb(driver === 'native' ? 'wasm' : 'native', dsn);
+    const seed = await openTestDb(otherProtocolDriver(driver), dsn);
     await seed.destroy();
-    const child = await holdLock(dsn, driver === 'native' ? 'wasm' : 'native');
+    const child = await holdLock(dsn, otherProtocolDriver(driver));
     const db = createKysely<TestDb>(dsn, { driver });
     const error = await rejection(db.selectFrom('t').selectAll().execute());
     assert.is(error.code, 'MIXED_LOCKING');
@@ -320,7 +320,7 @@ matrix('busy wait', (test, driver) => {
         }
       }),
     );
-    if (driver === 'native') {
+    if (onUnixVfs(driver)) {
       assert.is(m.error?.code, 'SQLITE_BUSY');
       // A retried statement would fail only after the whole 5000 ms, with the busy wait's own
       // message (which names _busy_timeout); the driver's error means it was not retried.

@@ -11,7 +11,7 @@ import { FileMigrationProvider, Migrator } from '../helpers/kysely-migration.js'
 import { parseDsn } from '../../dsn/index.js';
 import { openBackend } from '../../drivers/index.js';
 import { createKysely, DualSqliteDialect, openDatabase, registeredUsers } from '../../core/index.js';
-import { matrix } from '../helpers/matrix.js';
+import { matrix, onUnixVfs } from '../helpers/matrix.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { lockDirExists, openTestDb, rejection, tmpDsn, type TestDb } from './support.js';
 
@@ -66,7 +66,7 @@ matrix('dialect', (test, driver) => {
         const rows = await trx.selectFrom('t').selectAll().execute();
         assert.is(rows.length, 1);
         // Deferred + reading holds at most a shared lock: another connection may still reserve.
-        if (driver === 'native') {
+        if (onUnixVfs(driver)) {
           other.execute('begin immediate', []);
           other.execute('rollback', []);
         }
@@ -268,7 +268,7 @@ export async function down(db) { await db.schema.dropTable('pet').execute(); }`,
 
   test('bad options fail at construction with INVALID_OPTION (or the DSN layer\'s own error)', async () => {
     const cases: [Record<string, unknown>, string, RegExp][] = [
-      [{ dsn: ':memory:', driver: 'sqlite3' }, 'INVALID_OPTION', /option driver = "sqlite3".*"native", "wasm" or "auto"/],
+      [{ dsn: ':memory:', driver: 'sqlite3' }, 'INVALID_OPTION', /option driver = "sqlite3".*"native", "node", "wasm" or "auto"/],
       [{ dsn: ':memory:', acquireTimeout: -1 }, 'INVALID_OPTION', /option acquireTimeout = -1.*>= 0/],
       [{ dsn: ':memory:', acquireTimeout: '100' }, 'INVALID_OPTION', /option acquireTimeout = "100"/],
       [{ dsn: ':memory:', log: 'console' }, 'INVALID_OPTION', /option log = "console".*function/],

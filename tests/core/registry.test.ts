@@ -10,10 +10,10 @@ import { Kysely, sql } from 'kysely';
 import { createKysely, DualSqliteDialect, openDatabase, RegistryConflictError, registeredUsers, registryKey } from '../../core/index.js';
 import { parseDsn } from '../../dsn/index.js';
 import type { DriverName } from '../../drivers/types.js';
-import { matrix } from '../helpers/matrix.js';
+import { matrix, otherProtocolDriver } from '../helpers/matrix.js';
 import { openTestDb, rejection, tmpDsn, type TestDb } from './support.js';
 
-const other = (d: DriverName): DriverName => (d === 'native' ? 'wasm' : 'native');
+const other = otherProtocolDriver;
 
 matrix('registry', (test, driver) => {
   test('two Kysely instances, 64 concurrent tasks each, interleaved writes: one connection, no SQLITE_BUSY, every row', async () => {

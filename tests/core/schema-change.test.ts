@@ -19,6 +19,7 @@ import { tmpDsn } from './support.js';
  */
 const OTHER_PROCESS: Record<DriverName, string> = {
   native: "const [file, sql] = process.argv.slice(1); const db = new (require('better-sqlite3'))(file); db.exec(sql); db.close();",
+  node: "const [file, sql] = process.argv.slice(1); const db = new (require('node:sqlite').DatabaseSync)(file); db.exec(sql); db.close();",
   wasm: "const [file, sql] = process.argv.slice(1); const db = new (require('node-sqlite3-wasm').Database)(file); db.exec(sql); db.close();",
 };
 

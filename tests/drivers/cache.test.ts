@@ -5,14 +5,14 @@ import * as assert from 'uvu/assert';
 import { existsSync } from 'node:fs';
 import { DualBackend } from '../../drivers/index.js';
 import type { Backend } from '../../drivers/types.js';
-import { matrix } from '../helpers/matrix.js';
+import { matrix, dotfileLocking } from '../helpers/matrix.js';
 import { tmpDbPath } from '../helpers/tmp.js';
 import { open } from './_util.js';
 
 const DISTINCT = Number(process.env.CACHE_TEST_QUERIES ?? 200_000);
 
 matrix('drivers: statement cache', (test, driver) => {
-  const dotfile = driver === 'native' ? { vfs: 'unix-dotfile' } : {};
+  const dotfile = dotfileLocking(driver);
   const cached = (b: Backend): number => {
     assert.instance(b, DualBackend);
     return (b as DualBackend).cachedStatements;

@@ -8,11 +8,11 @@ import { DualSqliteError } from '../../dsn/base-error.js';
 import { lockProtocol, SqliteError } from '../../drivers/index.js';
 import type { DriverName } from '../../drivers/types.js';
 import { makeConfig } from '../helpers/config.js';
-import { matrix } from '../helpers/matrix.js';
+import { matrix, dotfileLocking, onUnixVfs, otherProtocolDriver } from '../helpers/matrix.js';
 import { tmpDbPath, tmpDir } from '../helpers/tmp.js';
 import { open, throwsCode } from './_util.js';
 
-const other = (d: DriverName): DriverName => (d === 'native' ? 'wasm' : 'native');
+const other = otherProtocolDriver;
 
 matrix('drivers: opening', (test, driver) => {
   test('a symlinked file opens under its real path, so journal and lock sit beside the real file', () => {
@@ -114,7 +114,7 @@ matrix('drivers: opening', (test, driver) => {
     b.close();
   });
 
-  test('lock protocol: wasm is dotfile, native posix unless vfs=unix-dotfile', () => {
+  test('lock protocol: wasm is dotfile, native and node posix unless vfs=unix-dotfile', () => {
     const b = open(driver, tmpDbPath());
     assert.is(b.lockProtocol, driver === 'wasm' ? 'dotfile' : 'posix');
     b.close();
@@ -143,14 +143,14 @@ matrix('drivers: opening', (test, driver) => {
     b.close();
   });
 
-  // native (POSIX locks): a reader's shared lock makes the writer's COMMIT busy, and the COMMIT
-  // can be retried; wasm (one dot-file lock): the reader cannot even start while the writer holds it
-  test('COMMIT that meets a reader: retryable on native; on wasm the reader is the one refused', () => {
+  // native and node (POSIX locks): a reader's shared lock makes the writer's COMMIT busy, and the
+  // COMMIT can be retried; wasm (one dot-file lock): the reader cannot even start while the writer holds it
+  test('COMMIT that meets a reader: retryable on native and node; on wasm the reader is the one refused', () => {
     const file = tmpDbPath();
     const w = open(driver, file, {}, { sqliteBusyTimeout: 0 });
     w.execute('create table t (x)', []);
     const r = open(driver, file, {}, { sqliteBusyTimeout: 0 });
-    if (driver === 'native') {
+    if (onUnixVfs(driver)) {
       w.execute('begin immediate', []);
       w.execute('insert into t values (1)', []);
       r.execute('begin', []);
@@ -171,9 +171,9 @@ matrix('drivers: opening', (test, driver) => {
     r.close();
   });
 
-  test(`a native vfs=unix-dotfile connection and a wasm connection lock each other (here: ${driver} writes)`, () => {
+  test(`a native/node vfs=unix-dotfile connection and a wasm connection lock each other (here: ${driver} writes)`, () => {
     const file = tmpDbPath();
-    const cfg = (d: DriverName) => (d === 'native' ? { vfs: 'unix-dotfile' } : {});
+    const cfg = dotfileLocking;
     const me = open(driver, file, cfg(driver), { sqliteBusyTimeout: 0 });
     me.execute('create table t (x)', []);
     const them = open(other(driver), file, cfg(other(driver)), { sqliteBusyTimeout: 0 });
@@ -192,7 +192,7 @@ matrix('drivers: opening', (test, driver) => {
 
   test('a leftover <db>.lock directory (a crashed dot-file locker) surfaces as SQLITE_BUSY', () => {
     const file = tmpDbPath();
-    const cfg = driver === 'native' ? { vfs: 'unix-dotfile' } : {};
+    const cfg = dotfileLocking(driver);
     const a = open(driver, file, cfg);
     a.execute('create table t (x)', []);
     a.close();
@@ -202,7 +202,7 @@ matrix('drivers: opening', (test, driver) => {
 
   // documented difference (FACTS): native's default POSIX locks and wasm's dot-file locks do not
   // see each other; lockProtocol tells core so it can refuse to mix them
-  test(`native posix and wasm dotfile do not see each other's locks (here: ${driver} holds one)`, () => {
+  test(`native/node posix and wasm dotfile do not see each other's locks (here: ${driver} holds one)`, () => {
     const file = tmpDbPath();
     const me = open(driver, file, {}, { sqliteBusyTimeout: 0 });
     me.execute('create table t (x)', []);
@@ -230,8 +230,8 @@ matrix('drivers: opening', (test, driver) => {
     }
   }
 
-  if (driver === 'native') {
-    test('native URI options on a path with ? # % and spaces open the right file and create no "file:" file', () => {
+  if (onUnixVfs(driver)) {
+    test(`${driver} URI options on a path with ? # % and spaces open the right file and create no "file:" file`, () => {
       const dir = join(tmpDir(), 'we?ird #%41 dir');
       mkdirSync(dir);
       const cwdBefore = readdirSync(process.cwd());
@@ -245,7 +245,21 @@ matrix('drivers: opening', (test, driver) => {
       assert.equal(readdirSync(process.cwd()), cwdBefore);
     });
 
-    test('native nolock=1 and immutable=1 open with lock protocol none', () => {
+    test(`${driver} mode=ro and mode=rw on a path with ? # %: read-only refuses writes, rw never creates`, () => {
+      const dir = join(tmpDir(), 'we?ird #%41 dir');
+      mkdirSync(dir);
+      const file = join(dir, 'a.db');
+      const w = open(driver, file);
+      w.execute('create table t (x)', []);
+      w.close();
+      const ro = open(driver, file, { mode: 'ro' });
+      throwsCode(() => ro.execute('insert into t values (1)', []), 'SQLITE_READONLY');
+      ro.close();
+      throwsCode(() => open(driver, join(dir, 'missing.db'), { mode: 'rw' }), 'DATABASE_NOT_FOUND');
+      assert.equal(readdirSync(dir), ['a.db']);
+    });
+
+    test(`${driver} nolock=1 and immutable=1 open with lock protocol none`, () => {
       const file = tmpDbPath();
       const w = open(driver, file);
       w.execute('create table t (x)', []);
@@ -259,7 +273,7 @@ matrix('drivers: opening', (test, driver) => {
       }
     });
 
-    test('native unknown vfs is a SqliteError naming it', () => {
+    test(`${driver} unknown vfs is a SqliteError naming it`, () => {
       throwsCode(() => open(driver, tmpDbPath(), { vfs: 'nope' }), 'SQLITE_ERROR', /no such vfs: nope/);
     });
   }

@@ -12,6 +12,7 @@ import { makeConfig } from '../helpers/config.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { throwsCode } from './_util.js';
 import { SPAWN_HANG_MS } from '../helpers/hang.js';
+import { hasNodeSqlite } from '../helpers/matrix.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const tsx = import.meta.resolve('tsx');
@@ -52,7 +53,28 @@ precedence('auto says why', () => {
   assert.match(selectDriver(cfg(), { env: {} }).reason, /auto: better-sqlite3 loaded, using native/);
 });
 precedence('a bad SQLITE_DRIVER is DRIVER_INVALID_CHOICE naming it', () => {
-  throwsCode(() => selectDriver(cfg(), { env: { SQLITE_DRIVER: 'sqlite' } }), 'DRIVER_INVALID_CHOICE', /SQLITE_DRIVER is "sqlite".*native, wasm or auto/);
+  throwsCode(() => selectDriver(cfg(), { env: { SQLITE_DRIVER: 'sqlite' } }), 'DRIVER_INVALID_CHOICE', /SQLITE_DRIVER is "sqlite".*native, node, wasm or auto/);
+});
+
+// node:sqlite exists from Node 22.13 (without a flag): on Node 20 the choice is a coded error
+// that says which Node it needs; on 22 and 24 it loads. The suite runs on both kinds of Node.
+for (const [where, args] of [
+  ['code', [cfg(), { driver: 'node', env: {} }]],
+  ['DSN', [cfg('node' as never), { env: {} }]],
+  ['SQLITE_DRIVER', [cfg(), { env: { SQLITE_DRIVER: 'node' } }]],
+] as Array<[string, Parameters<typeof selectDriver>]>) {
+  precedence(`node chosen by ${where}: ${hasNodeSqlite() ? 'loads here' : 'DRIVER_UNAVAILABLE naming the Node version it needs'}`, () => {
+    if (hasNodeSqlite()) {
+      assert.is(selectDriver(...args).driver, 'node');
+    } else {
+      const err = throwsCode(() => selectDriver(...args), 'DRIVER_UNAVAILABLE', /driver "node" needs Node's built-in node:sqlite.*does not exist in Node v20.*needs Node 22\.13\.0 or later/);
+      assert.instance(err.cause, Error);
+    }
+  });
+}
+
+precedence('auto prefers native over node', () => {
+  assert.is(selectDriver(cfg(), { env: {} }).driver, 'native');
 });
 precedence('the process environment is the default', () => {
   const saved = process.env.SQLITE_DRIVER;
@@ -99,19 +121,21 @@ console.log(JSON.stringify(out));
 `,
   );
   assert.is(out.sanity, 'MODULE_NOT_FOUND', 'the setup really hides better-sqlite3');
-  assert.is(out.auto.driver, 'wasm');
+  // next in line is node:sqlite where this Node has it, else wasm, and the reason names each skip
+  const next = hasNodeSqlite() ? 'node' : 'wasm';
+  assert.is(out.auto.driver, next);
   assert.is(out.auto.source, 'auto');
-  assert.match(out.auto.reason, /native skipped: better-sqlite3 failed to load \(Cannot find module 'better-sqlite3'.*; fix: `npm install better-sqlite3@\^12`.*\); using wasm/);
-  assert.equal(out.opened, { driver: 'wasm', rows: [{ v: 42 }] });
+  assert.match(out.auto.reason, new RegExp(`native skipped: better-sqlite3 failed to load \\(Cannot find module 'better-sqlite3'.*; fix: \`npm install better-sqlite3@\\^12\`.*\\)${next === 'wasm' ? '; node skipped: .*node:sqlite.*fix: run on Node 22\\.13\\+' : ''}.*; using ${next}`));
+  assert.equal(out.opened, { driver: next, rows: [{ v: 42 }] });
   assert.is(out.native.name, 'DriverUnavailableError');
   assert.is(out.native.code, 'DRIVER_UNAVAILABLE');
   assert.is(out.native.causeCode, 'MODULE_NOT_FOUND');
-  assert.match(out.native.message, /npm install better-sqlite3/);
+  assert.match(out.native.message, /npm install better-sqlite3.*_driver=node/);
   assert.is(out.native.attempts?.length, 1);
   assert.is(out.envNative, 'DRIVER_UNAVAILABLE');
 });
 
-fallback('each driver loads lazily: wasm use never loads better-sqlite3, native use never loads node-sqlite3-wasm', () => {
+fallback('each driver loads lazily: using one never loads the other two', () => {
   const dir = tmpDir('kds-lazy-');
   const probe = (driver: string) => `
 import { createRequire } from 'node:module';
@@ -125,12 +149,44 @@ b.execute('select 1', []);
 b.close();
 // node-sqlite3-wasm is loaded outside the module cache (drivers/wasm-fs.ts): its loader says
 const cache = Object.keys(createRequire(import.meta.url).cache);
-console.log(JSON.stringify({ native: cache.some((k) => k.includes('/better-sqlite3/')), wasm: driversLoaded().wasm }));
+const node = (process as any).moduleLoadList?.includes('NativeModule sqlite') ?? false;
+console.log(JSON.stringify({ native: cache.some((k) => k.includes('/better-sqlite3/')), wasm: driversLoaded().wasm, node }));
 `;
   writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
-  assert.equal(child(dir, 'wasm.ts', probe('wasm')), { native: false, wasm: true });
-  assert.equal(child(dir, 'native.ts', probe('native')), { native: true, wasm: false });
+  assert.equal(child(dir, 'wasm.ts', probe('wasm')), { native: false, wasm: true, node: false });
+  assert.equal(child(dir, 'native.ts', probe('native')), { native: true, wasm: false, node: false });
+  if (hasNodeSqlite()) assert.equal(child(dir, 'node.ts', probe('node')), { native: false, wasm: false, node: true });
 });
+
+if (hasNodeSqlite()) {
+  // The decision documented in docs/drivers.md: loading node:sqlite for the user drops its
+  // ExperimentalWarning, and only that one, only while loading; a user's own import keeps it.
+  fallback('node:sqlite loaded by the driver prints no ExperimentalWarning; other warnings and a user\'s own import still do', () => {
+    const dir = tmpDir('kds-warn-');
+    writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
+    const run = (file: string, code: string) => {
+      writeFileSync(join(dir, file), code);
+      const r = spawnSync(process.execPath, ['--import', tsx, join(dir, file)], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+      assert.is(r.status, 0, r.stderr);
+      return r;
+    };
+    const ours = run('ours.ts', `
+const before = process.emitWarning;
+const { openBackend } = await import(${JSON.stringify(join(root, 'drivers/index.ts'))});
+const cfg = { location: { kind: 'memory' }, mode: 'rwc', driver: 'node', txlock: 'immediate', busyTimeout: 5000,
+  stmtCacheSize: 128, immutable: false, nolock: false,
+  pragmas: { synchronous: 'full', foreign_keys: true, temp_store: 'memory', cache_size: -16000 } };
+openBackend(cfg).close();
+process.emitWarning('another experiment', 'ExperimentalWarning');
+console.log(JSON.stringify({ restored: process.emitWarning === before }));
+`);
+    assert.not.match(ours.stderr, /SQLite is an experimental feature/);
+    assert.match(ours.stderr, /ExperimentalWarning: another experiment/);
+    assert.equal(JSON.parse(ours.stdout.trim()), { restored: true });
+    const theirs = run('theirs.ts', `import 'node:sqlite';\nconsole.log('{}');\n`);
+    assert.match(theirs.stderr, /ExperimentalWarning: SQLite is an experimental feature/);
+  });
+}
 
 fallback('native URI options are refused, not mis-opened, when the addon was loaded earlier without SQLITE_USE_URI', () => {
   const dir = tmpDir('kds-nouri-');

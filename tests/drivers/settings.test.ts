@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { PRAGMA_ORDER, SettingNotAppliedError } from '../../drivers/index.js';
 import type { Backend } from '../../drivers/types.js';
-import { matrix } from '../helpers/matrix.js';
+import { matrix, onUnixVfs } from '../helpers/matrix.js';
 import { tmpDbPath } from '../helpers/tmp.js';
 import { dsnConfig } from '../helpers/config.js';
 import { openBackend } from '../../drivers/index.js';
@@ -117,9 +117,9 @@ matrix('drivers: settings', (test, driver) => {
   });
 
   // documented difference: WAL in normal locking mode needs shared memory, which wasm lacks
-  test('WAL without exclusive locking: native takes it, wasm refuses with the fix', () => {
+  test('WAL without exclusive locking: native and node take it, wasm refuses with the fix', () => {
     const file = tmpDbPath();
-    if (driver === 'native') {
+    if (onUnixVfs(driver)) {
       const b = open(driver, file, { pragmas: { journal_mode: 'wal' } });
       assert.is(b.settings.journal_mode, 'wal');
       b.close();
@@ -128,13 +128,13 @@ matrix('drivers: settings', (test, driver) => {
     }
   });
 
-  // documented difference: a file already in WAL opens on native; wasm names cause and fix up front
-  test('a file already in WAL mode: native opens it, wasm says why and how to convert', () => {
+  // documented difference: a file already in WAL opens on native and node; wasm names cause and fix up front
+  test('a file already in WAL mode: native and node open it, wasm says why and how to convert', () => {
     const file = tmpDbPath();
     const n = open('native', file, { pragmas: { journal_mode: 'wal' } });
     n.execute('create table t (x)', []);
     n.close();
-    if (driver === 'native') {
+    if (onUnixVfs(driver)) {
       const b = open(driver, file);
       assert.is(pragma(b, 'journal_mode'), 'wal');
       b.close();
@@ -145,9 +145,9 @@ matrix('drivers: settings', (test, driver) => {
   });
 
   // documented difference: the wasm build has no memory-mapped I/O
-  test('mmap_size: native takes it, wasm reports it not applied', () => {
+  test('mmap_size: native and node take it, wasm reports it not applied', () => {
     const file = tmpDbPath();
-    if (driver === 'native') {
+    if (onUnixVfs(driver)) {
       const b = open(driver, file, { pragmas: { mmap_size: 1 << 20 } });
       assert.is(b.settings.mmap_size, 1 << 20);
       b.close();

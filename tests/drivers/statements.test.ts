@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { existsSync } from 'node:fs';
 import { SqliteError, StatementError } from '../../drivers/index.js';
 import type { Backend } from '../../drivers/types.js';
-import { matrix } from '../helpers/matrix.js';
+import { matrix, dotfileLocking } from '../helpers/matrix.js';
 import { tmpDbPath } from '../helpers/tmp.js';
 import { memory, open, throwsCode } from './_util.js';
 
@@ -213,7 +213,7 @@ matrix('drivers: statements', (test, driver) => {
 
   test('close() during an open iterator ends it, releases the lock, and a later next() is CONNECTION_CLOSED', () => {
     const file = tmpDbPath();
-    const a = open(driver, file, driver === 'native' ? { vfs: 'unix-dotfile' } : {});
+    const a = open(driver, file, dotfileLocking(driver));
     a.execute('create table t (x)', []);
     a.execute('insert into t values (1), (2), (3)', []);
     const it = a.iterate('select x from t', []);

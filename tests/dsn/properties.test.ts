@@ -119,7 +119,7 @@ const SETTINGS: readonly Setting[] = [
   boolSetting('nolock', ['nolock']),
   boolSetting('psow', ['psow']),
   { field: 'modeof', keys: ['modeof'], value: (p) => path.resolve('/srv', relativePath(p)), spell: (_p, v) => v as string },
-  enumSetting('driver', ['_driver'], ['native', 'wasm', 'auto']),
+  enumSetting('driver', ['_driver'], ['native', 'node', 'wasm', 'auto']),
   enumSetting('txlock', ['_txlock'], ['deferred', 'immediate', 'exclusive']),
   intSetting('busyTimeout', ['_busy_timeout', '_timeout'], 0, 2_147_483_647, 'busy_timeout'),
   intSetting('stmtCacheSize', ['_stmt_cache_size'], 0, 1_000_000),

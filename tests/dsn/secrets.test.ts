@@ -20,6 +20,7 @@ import { createKysely, DsnError, normalizeDsn, openDatabase, parseDsn, type Dual
 import { FOREIGN_SCHEMES } from '../../dsn/scheme.js';
 import { matrix } from '../helpers/matrix.js';
 import { tmpDir } from '../helpers/tmp.js';
+import type { DriverName } from '../../drivers/types.js';
 
 const scale = Number(process.env.FC_RUNS_SCALE ?? 1);
 const seed = process.env.FC_SEED === undefined ? undefined : Number(process.env.FC_SEED);
@@ -52,7 +53,7 @@ function captureIo(cwd: string, driver: string): { io: CliIo; text: () => string
 }
 
 /** Every text the library produces for `dsn` on `driver`, through every entry point. */
-async function everything(dsn: string, driver: 'native' | 'wasm', cwd: string): Promise<{ texts: string[]; parsed: boolean }> {
+async function everything(dsn: string, driver: DriverName, cwd: string): Promise<{ texts: string[]; parsed: boolean }> {
   const texts: string[] = [];
   const events: DualSqliteLogEvent[] = [];
   const log = (e: DualSqliteLogEvent): void => void events.push(e);

@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { matrix } from '../helpers/matrix.js';
+import { matrix, onUnixVfs } from '../helpers/matrix.js';
 import { tmpDbPath } from '../helpers/tmp.js';
 import { openDatabase } from '../../core/index.js';
 import { playBackHotJournal } from '../../core/guard/hot-journal.js';
@@ -19,9 +19,9 @@ const writer = fileURLToPath(new URL('./fixtures/spill-writer.ts', import.meta.u
 const ROWS = 3000;
 
 matrix('hot journal of a killed dot-file writer', (test, driver) => {
-  // Native joins the dot-file protocol; SQLite's own unix-dotfile VFS rolls back by itself, so
+  // Native and node join the dot-file protocol; SQLite's own unix-dotfile VFS rolls back by itself, so
   // the same assertions hold on both drivers.
-  const vfs = driver === 'native' ? '&vfs=unix-dotfile' : '';
+  const vfs = onUnixVfs(driver) ? '&vfs=unix-dotfile' : '';
 
   test('pages spilled into the file before the kill are rolled back; nothing else changes', async () => {
     const file = tmpDbPath();

@@ -7,7 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { matrix } from '../helpers/matrix.js';
+import { matrix, otherProtocolDriver, onUnixVfs } from '../helpers/matrix.js';
 import { tmpDbPath } from '../helpers/tmp.js';
 import { openDatabase } from '../../core/index.js';
 import { claimsDirOf, MixedLockingError } from '../../core/guard/index.js';
@@ -16,13 +16,13 @@ import { selfOwner } from '../../core/guard/identity.js';
 import { LEDGER_DDL, dsnFor, runSql, spawnChild, verifyLedger, killAllChildren } from '../torture/harness.js';
 import type { DriverName } from '../../drivers/types.js';
 
-const other = (d: DriverName): DriverName => (d === 'native' ? 'wasm' : 'native');
+const other = otherProtocolDriver;
 
 // "driver" here is the side that is open FIRST (in a child process); the parent then opens the
 // file on the other driver with the other lock protocol and must be refused.
 matrix('mixed lock protocols are refused', (test, driver) => {
   test.after(killAllChildren);
-  test(`${driver} first (${driver === 'native' ? 'posix' : 'dot-file'}), then ${other(driver)}: MixedLockingError`, async () => {
+  test(`${driver} first (${onUnixVfs(driver) ? 'posix' : 'dot-file'}), then ${other(driver)}: MixedLockingError`, async () => {
     const file = tmpDbPath();
     await runSql(file, driver, LEDGER_DDL);
     const first = spawnChild({ role: 'idle', dsn: file, driver });
@@ -80,7 +80,7 @@ matrix('mixed lock protocols are refused', (test, driver) => {
       v: 1,
       owner: { ...me, start: '1' },
       driver,
-      lockProtocol: driver === 'native' ? 'posix' : 'dotfile',
+      lockProtocol: onUnixVfs(driver) ? 'posix' : 'dotfile',
       readOnly: false,
       file,
       createdAt: new Date().toISOString(),

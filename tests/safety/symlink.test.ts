@@ -5,7 +5,7 @@
 import * as assert from 'uvu/assert';
 import { existsSync, readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { matrix } from '../helpers/matrix.js';
+import { matrix, otherProtocolDriver } from '../helpers/matrix.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { openDatabase } from '../../core/index.js';
 import { MixedLockingError } from '../../core/guard/index.js';
@@ -41,12 +41,12 @@ matrix('one file through a symlink and through its real path', (test, driver) =>
     assert.ok(existsSync(`${real}.dual-sqlite-claims`));
   });
 
-  test(`native with POSIX locks via one path and wasm via the other is refused (${driver} first)`, async () => {
+  test(`native/node with POSIX locks via one path and wasm via the other is refused (${driver} first)`, async () => {
     const { real, link } = twoPaths();
     await runSql(real, 'wasm', LEDGER_DDL);
     // The first opener uses the symlink; the second the real path, on the other protocol.
     const firstDriver = driver;
-    const secondDriver = driver === 'native' ? 'wasm' : 'native';
+    const secondDriver = otherProtocolDriver(driver);
     const first = spawnChild({ role: 'idle', dsn: link, driver: firstDriver });
     await first.waitFor(/^ready/);
     try {

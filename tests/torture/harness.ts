@@ -130,10 +130,10 @@ export async function killAllChildren(): Promise<void> {
   await Promise.all([...running].map((c) => c.kill()));
 }
 
-/** The DSN a driver uses to open `file` in a scenario (native dot-file needs the VFS). */
+/** The DSN a driver uses to open `file` in a scenario (native and node dot-file need the VFS). */
 export function dsnFor(file: string, driver: DriverName, opts: { dotfile?: boolean; extra?: string } = {}): string {
   const params: string[] = [];
-  if (driver === 'native' && opts.dotfile) params.push('vfs=unix-dotfile');
+  if (driver !== 'wasm' && opts.dotfile) params.push('vfs=unix-dotfile');
   if (opts.extra) params.push(opts.extra);
   return params.length ? `file:${file}?${params.join('&')}` : file;
 }

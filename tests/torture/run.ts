@@ -6,7 +6,7 @@
  * Exit code 1 when any round failed.
  */
 import { parseArgs } from 'node:util';
-import { SCENARIOS, runScenario, summaryTable, type ScenarioResult } from './scenarios.js';
+import { runScenario, scenariosHere, summaryTable, type ScenarioResult } from './scenarios.js';
 
 const { values } = parseArgs({
   options: {
@@ -26,7 +26,9 @@ if (!Number.isInteger(rounds) || rounds < 1 || !(lo! >= 0 && hi! > lo!) || !Numb
   process.exit(2);
 }
 const wanted = values.scenario?.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
-const chosen = SCENARIOS.filter((s) => !wanted || wanted.some((w) => s.name.toLowerCase().includes(w)));
+const { scenarios, skipped } = scenariosHere();
+if (skipped) console.log(skipped);
+const chosen = scenarios.filter((s) => !wanted || wanted.some((w) => s.name.toLowerCase().includes(w)));
 
 const started = Date.now();
 console.log(`torture: ${chosen.length} scenarios x ${rounds} rounds, ${kills} mid-round kills, rounds of ${lo}-${hi} ms`);

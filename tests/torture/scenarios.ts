@@ -7,6 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { isBuiltin } from 'node:module';
 import { join } from 'node:path';
 import type { DriverName } from '../../drivers/types.js';
 import { LEDGER_DDL, LOAD_DDL, dsnFor, runSql, spawnChild, verifyLedger, type Child } from './harness.js';
@@ -17,7 +18,7 @@ export interface CrashScenario {
   readonly name: string;
   /** Driver of each writer slot. */
   readonly writers: readonly DriverName[];
-  /** Native writers use vfs=unix-dotfile (wasm always locks with dot-files). */
+  /** Native and node writers use vfs=unix-dotfile (wasm always locks with dot-files). */
   readonly dotfile: boolean;
   /** Extra DSN parameters for every writer (e.g. WAL). */
   readonly extra?: string;
@@ -54,9 +55,41 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   { kind: 'crash', name: 'wasm', writers: ['wasm', 'wasm', 'wasm'], dotfile: true, verifier: 'wasm' },
   { kind: 'crash', name: 'native-dotfile + wasm', writers: ['native', 'wasm', 'native', 'wasm'], dotfile: true, verifier: 'wasm' },
+  { kind: 'crash', name: 'node rollback journal', writers: ['node', 'node', 'node'], dotfile: false, verifier: 'node' },
+  // better-sqlite3 and node:sqlite processes share the file on POSIX locks (one SQLite copy per process)
+  { kind: 'crash', name: 'native + node', writers: ['native', 'node', 'native', 'node'], dotfile: false, verifier: 'native' },
+  {
+    kind: 'crash',
+    name: 'native + node WAL (+checkpoints)',
+    writers: ['native', 'node', 'native', 'node'],
+    dotfile: false,
+    extra: '_journal_mode=wal&_pragma=wal_autocheckpoint(16)',
+    checkpointEvery: 5,
+    verifier: 'node',
+  },
   { kind: 'load', name: 'sub-agent load native', driver: 'native', processes: 2, threads: 2, tasks: 8, rows: 12 },
   { kind: 'load', name: 'sub-agent load wasm', driver: 'wasm', processes: 2, threads: 2, tasks: 8, rows: 12 },
+  { kind: 'load', name: 'sub-agent load node', driver: 'node', processes: 2, threads: 2, tasks: 8, rows: 12 },
 ];
+
+/** The drivers a scenario runs. */
+export function scenarioDrivers(s: Scenario): DriverName[] {
+  return s.kind === 'load' ? [s.driver] : [...new Set([...s.writers, s.verifier])];
+}
+
+/**
+ * The scenarios whose drivers all exist in this Node (`node:sqlite` needs Node 22.13+), and a
+ * line naming those left out, if any.
+ */
+export function scenariosHere(all: readonly Scenario[] = SCENARIOS): { scenarios: Scenario[]; skipped: string | undefined } {
+  const here = isBuiltin('node:sqlite');
+  const scenarios = all.filter((s) => here || !scenarioDrivers(s).includes('node'));
+  const left = all.filter((s) => !scenarios.includes(s)).map((s) => s.name);
+  return {
+    scenarios,
+    skipped: left.length > 0 ? `torture: skipped (node:sqlite does not exist in Node ${process.version}): ${left.join(', ')}` : undefined,
+  };
+}
 
 /** Totals for one scenario. */
 export interface ScenarioResult {

@@ -5,7 +5,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { tmpDbPath } from '../helpers/tmp.js';
 import { LEDGER_DDL, runSql, verifyLedger } from './harness.js';
-import { SCENARIOS, runScenario, summaryTable, type ScenarioResult } from './scenarios.js';
+import { runScenario, scenariosHere, summaryTable, type ScenarioResult } from './scenarios.js';
 
 const test = suite('torture (short)');
 
@@ -24,7 +24,9 @@ test('the verifier catches torn transactions, lost and phantom commits', async (
 });
 const results: ScenarioResult[] = [];
 
-for (const scenario of SCENARIOS) {
+const { scenarios, skipped } = scenariosHere();
+if (skipped) console.log(skipped);
+for (const scenario of scenarios) {
   test(scenario.name, async () => {
     const short = scenario.kind === 'load' ? { ...scenario, threads: 1, tasks: 6, rows: 8 } : scenario;
     const r = await runScenario(short, { rounds: 1, roundMs: [300, 700], midRoundKills: 1 });
