@@ -57,6 +57,16 @@ export interface BusyRetryOptions {
    * re-BEGINs back to back steps aside for it instead of starving it.
    */
   readonly turns?: Turns;
+  /**
+   * Asked when `timeoutMs` is spent, then before each further attempt: true keeps waiting (e.g.
+   * while another process migrates the file, see migration-wait.ts). It may throw its own error.
+   */
+  readonly extend?: WaitExtension;
+}
+
+/** A wait that may outlast the busy timeout; see {@link BusyRetryOptions.extend}. */
+export interface WaitExtension {
+  keepWaiting(waitedMs: number, last: unknown): boolean;
 }
 
 /**
@@ -82,8 +92,11 @@ export async function retryLoop<T>(attempt: () => T, options: BusyRetryOptions, 
   let last = first;
   let delay = FIRST_DELAY_MS;
   for (;;) {
-    const remaining = deadline - performance.now();
-    if (remaining <= 0) throw busyTimeout(options, last, performance.now() - started);
+    let remaining = deadline - performance.now();
+    if (remaining <= 0) {
+      if (!options.extend?.keepWaiting(performance.now() - started, last)) throw busyTimeout(options, last, performance.now() - started);
+      remaining = MAX_DELAY_MS;
+    }
     options.onWait?.();
     const cap = announce(options.turns, performance.now() - started) ? ANNOUNCED_POLL_MS : MAX_DELAY_MS;
     await sleep(Math.min(remaining, jitter(Math.min(delay, cap))));

@@ -5,7 +5,8 @@
 import type { CompiledQuery, DatabaseConnection, QueryResult, TransactionSettings } from 'kysely';
 import type { StatementResult } from '../drivers/types.js';
 import type { TxLock } from '../dsn/types.js';
-import { ReadOnlyTransactionError } from './errors.js';
+import { ReadOnlyTransactionError, TransactionAbortedError } from './errors.js';
+import { checkUserStatement, isOwn } from './statement-policy.js';
 import type { Unlock } from './fifo-lock.js';
 import type { Holding } from './misuse.js';
 import type { Lease } from './lease.js';
@@ -13,6 +14,8 @@ import { controlQuery } from './control.js';
 import type { SharedDatabase } from './shared-database.js';
 import { isLimitedWrite, rewriteLimitedWrite } from './limited-write.js';
 import type { DualSqliteLogger } from './dialect-config.js';
+import { MigrationMarker } from './guard/index.js';
+import type { MigrationWaitPolicy } from './migration-wait.js';
 
 const DEFAULT_CHUNK_SIZE = 100;
 
@@ -24,6 +27,7 @@ export class DualSqliteConnection implements DatabaseConnection {
   readonly #db: SharedDatabase;
   readonly #busyTimeoutMs: number;
   readonly #log: DualSqliteLogger;
+  readonly #wait: MigrationWaitPolicy;
   #unlock: Unlock | undefined;
   #holding: Holding | undefined;
   /** The current lease and the mark of the flow that took it (see misuse.ts). */
@@ -31,21 +35,33 @@ export class DualSqliteConnection implements DatabaseConnection {
   #flow: Holding | undefined;
   /** `query_only` value to restore when a read-only transaction ends; undefined outside one. */
   #restoreQueryOnly: number | undefined;
+  /** True between the adapter's acquireMigrationLock and releaseMigrationLock. */
+  #migrating = false;
+  /** This process's migration marker (file databases only), see guard/migrating.ts. */
+  #marker: MigrationMarker | undefined;
+  #warnedNoTransaction = false;
 
-  constructor(db: SharedDatabase, busyTimeoutMs: number, log: DualSqliteLogger) {
+  constructor(db: SharedDatabase, busyTimeoutMs: number, log: DualSqliteLogger, wait: MigrationWaitPolicy) {
     this.#db = db;
     this.#busyTimeoutMs = busyTimeoutMs;
     this.#log = log;
+    this.#wait = wait;
   }
 
   executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    try {
+      checkUserStatement(compiledQuery, this.#db.inTransaction);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (this.#needsRewrite(compiledQuery)) return this.#executeRewritten(compiledQuery);
     const { sql, parameters } = compiledQuery;
+    if (this.#migrating && !this.#db.inTransaction) this.#migrationOutsideTransaction(compiledQuery);
     // Inside a read-only transaction #run translates SQLITE_READONLY; elsewhere there is nothing
     // to translate, and an uncontended statement completes synchronously: one settled promise.
     if (this.#restoreQueryOnly !== undefined) return this.#run(sql, parameters).then(toQueryResult<R>);
     try {
-      const attempt = this.#db.runFirst(sql, parameters, this.#busyTimeoutMs);
+      const attempt = this.#db.runFirst(sql, parameters, this.#busyTimeoutMs, this.#wait);
       return attempt instanceof Promise ? attempt.then(toQueryResult<R>) : Promise.resolve(toQueryResult<R>(attempt));
     } catch (error) {
       return Promise.reject(error);
@@ -54,13 +70,14 @@ export class DualSqliteConnection implements DatabaseConnection {
 
   async *streamQuery<R>(compiledQuery: CompiledQuery, chunkSize = DEFAULT_CHUNK_SIZE): AsyncIterableIterator<QueryResult<R>> {
     const size = Number.isInteger(chunkSize) && chunkSize > 0 ? chunkSize : DEFAULT_CHUNK_SIZE;
+    checkUserStatement(compiledQuery, this.#db.inTransaction);
     const query = this.#needsRewrite(compiledQuery) ? await this.#rewrite(compiledQuery) : compiledQuery;
     const lease = this.#lease;
     const inTransaction = lease?.use === 'transaction';
     // Inside a transaction the lease stays the transaction's (Kysely queues trx statements itself).
     if (lease && !inTransaction) lease.useFor('stream', query.sql, this.#db.captureSites);
     try {
-      for await (const rows of this.#db.iterate(query.sql, query.parameters, this.#busyTimeoutMs, size)) {
+      for await (const rows of this.#db.iterate(query.sql, query.parameters, this.#busyTimeoutMs, size, this.#wait)) {
         // parked while the consumer runs its loop body: a statement it starts then can never run
         if (lease) lease.parked = true;
         yield { rows: rows as R[] };
@@ -85,6 +102,30 @@ export class DualSqliteConnection implements DatabaseConnection {
     return rewriteLimitedWrite(compiledQuery, this.#db.backend.selection.driver, async (sql, params) => (await this.#run(sql, params)).rows);
   }
 
+  /**
+   * Kysely's Migrator asked for the migration lock (through the adapter): the migration
+   * transaction that follows begins IMMEDIATE whatever the `_txlock`, so that migrators of all
+   * processes queue on SQLite's write lock and each reads the migration state only once it holds
+   * it; and this process announces itself, so that other processes wait for it past their busy
+   * timeout (see migration-wait.ts).
+   */
+  enterMigration(): void {
+    if (this.#migrating) return;
+    this.#migrating = true;
+    this.#warnedNoTransaction = false;
+    const filename = this.#db.backend.filename;
+    if (filename === null || this.#db.backend.lockProtocol === 'none') return;
+    this.#marker = new MigrationMarker(filename);
+    this.#marker.set(this.#db.inTransaction ? 'running' : 'queued');
+  }
+
+  /** The Migrator released its lock: the migration run is over. */
+  leaveMigration(): void {
+    this.#migrating = false;
+    this.#marker?.remove();
+    this.#marker = undefined;
+  }
+
   /** Records the lease granted by the file's FIFO lock, and the mark of the flow that took it. */
   lease(unlock: Unlock, lease: Lease, flow: Holding | undefined): void {
     this.#unlock = unlock;
@@ -100,9 +141,10 @@ export class DualSqliteConnection implements DatabaseConnection {
   async begin(settings: TransactionSettings, txlock: TxLock, holding: Holding): Promise<void> {
     this.#holding = holding;
     const readOnly = settings.accessMode === 'read only';
-    const begin = `begin ${readOnly || this.#connectionReadOnly() ? 'deferred' : txlock}`;
+    const begin = `begin ${readOnly || this.#connectionReadOnly() ? 'deferred' : this.#migrating ? 'immediate' : txlock}`;
     this.#lease?.useFor('transaction', begin, this.#db.captureSites);
     await this.#control(begin);
+    if (this.#migrating) this.#marker?.set('running');
     if (!readOnly) return;
     try {
       const current = await this.#run('pragma query_only', []);
@@ -114,7 +156,16 @@ export class DualSqliteConnection implements DatabaseConnection {
     }
   }
 
+  /**
+   * COMMITs, unless a misuse was raised inside the transaction: then it rolls back and rejects
+   * with {@link TransactionAbortedError}, whether or not the callback caught the misuse.
+   */
   async commit(): Promise<void> {
+    const misuse = this.#holding?.misuse;
+    if (misuse !== undefined) {
+      await this.rollback();
+      throw new TransactionAbortedError(this.#db.label, misuse);
+    }
     await this.#control('commit');
     this.#leaveReadOnly();
   }
@@ -138,6 +189,7 @@ export class DualSqliteConnection implements DatabaseConnection {
    */
   release(): void {
     try {
+      if (this.#migrating) this.leaveMigration();
       if (this.#holding) this.#holding.active = false;
       this.#holding = undefined;
       if (this.#flow) this.#flow.active = false;
@@ -167,7 +219,7 @@ export class DualSqliteConnection implements DatabaseConnection {
 
   async #run(sql: string, parameters: readonly unknown[]) {
     try {
-      return await this.#db.run(sql, parameters, this.#busyTimeoutMs);
+      return await this.#db.run(sql, parameters, this.#busyTimeoutMs, this.#wait);
     } catch (error) {
       if (this.#restoreQueryOnly !== undefined && isReadOnlyError(error)) throw new ReadOnlyTransactionError(sql, error);
       throw error;
@@ -182,6 +234,23 @@ export class DualSqliteConnection implements DatabaseConnection {
   #connectionReadOnly(): boolean {
     const config = this.#db.backend.config;
     return config.mode === 'ro' || config.pragmas.query_only === true;
+  }
+
+  /**
+   * A migration statement in autocommit: the Migrator runs without a transaction
+   * (`disableTransactions`), so processes are not serialized and a crash leaves a migration half
+   * applied. Said once per run; the dialect's own statements do not count.
+   */
+  #migrationOutsideTransaction(query: CompiledQuery): void {
+    if (this.#warnedNoTransaction || isOwn(query)) return;
+    this.#warnedNoTransaction = true;
+    this.#log({
+      level: 'warn',
+      event: 'migration-without-transaction',
+      message:
+        `migrations on ${this.#db.label} run without a transaction (disableTransactions): other processes may run the same ` +
+        'migrations at the same time and a crash can leave one half applied; see docs/migrations.md',
+    });
   }
 
   #leaveReadOnly(): void {

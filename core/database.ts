@@ -2,6 +2,7 @@
  * `openDatabase`: a plain async handle on the shared connection of one database, for code that
  * wants SQL without Kysely. It queues on the same FIFO lock as every dialect on the file.
  */
+import { migrationWaitPolicy, type MigrationWaitPolicy } from './migration-wait.js';
 import type { DriverSelection, Row, StatementResult } from '../drivers/types.js';
 import type { DsnConfig } from '../dsn/types.js';
 import { defaultLogger, type DualSqliteOpenOptions } from './dialect-config.js';
@@ -26,6 +27,7 @@ export class DualSqliteDatabase {
   readonly #ref: SharedRef;
   readonly #config: DsnConfig;
   readonly #options: DualSqliteOpenOptions;
+  readonly #wait: MigrationWaitPolicy;
   /** The lease kept while this handle's transaction is open. */
   #held: Unlock | undefined;
   /** The mark of the async flow that began that transaction (see misuse.ts). */
@@ -39,6 +41,7 @@ export class DualSqliteDatabase {
     this.#ref = ref;
     this.#config = config;
     this.#options = Object.freeze({ ...options });
+    this.#wait = migrationWaitPolicy(options);
   }
 
   /** Real path of the file, `null` for memory and temp databases. */
@@ -79,7 +82,7 @@ export class DualSqliteDatabase {
       database.holder?.useFor('transaction', sql, database.captureSites);
     }
     try {
-      return await database.run(sql, params, this.#config.busyTimeout);
+      return await database.run(sql, params, this.#config.busyTimeout, this.#wait);
     } finally {
       this.#settle(unlock, flow);
     }
@@ -101,7 +104,7 @@ export class DualSqliteDatabase {
     if (flow) flow.lease = lease;
     lease?.useFor('stream', sql, database.captureSites);
     try {
-      for await (const rows of database.iterate(sql, params, this.#config.busyTimeout, 1)) {
+      for await (const rows of database.iterate(sql, params, this.#config.busyTimeout, 1, this.#wait)) {
         for (const row of rows) {
           if (lease) lease.parked = true;
           yield row;
@@ -207,7 +210,7 @@ export async function openDatabase(dsnOrConfig: string | DsnConfig, options: Dua
   checkOptionNames(options, OPEN_OPTIONS, 'openDatabase()');
   const config = resolveOptions(dsnOrConfig, options);
   if (options.detectMisuse !== false) enableMisuseDetection();
-  const ref = await retainDatabase(config, { driver: options.driver, env: options.env });
+  const ref = await retainDatabase(config, { driver: options.driver, env: options.env, wait: migrationWaitPolicy(options) });
   warnDriverFallback(ref.database.backend.selection, options.log ?? defaultLogger);
   return new DualSqliteDatabase(ref, config, options);
 }

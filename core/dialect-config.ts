@@ -3,8 +3,9 @@ import type { DriverChoice, DsnConfig } from '../dsn/types.js';
 
 /** Something worth knowing that the dialect handled by itself (it never throws from these paths). */
 export interface DualSqliteLogEvent {
-  readonly level: 'warn' | 'error';
-  /** Stable identifier, e.g. `open-transaction-released`, `release-failed`. */
+  /** `info` for progress reports (e.g. `waiting-for-migration`), `warn`/`error` for things handled. */
+  readonly level: 'info' | 'warn' | 'error';
+  /** Stable identifier, e.g. `open-transaction-released`, `release-failed`, `waiting-for-migration`. */
   readonly event: string;
   readonly message: string;
   readonly error?: unknown;
@@ -42,6 +43,13 @@ export interface DualSqliteOpenOptions {
    * on Node 20); such a misuse then waits, so set `acquireTimeout`.
    */
   readonly detectMisuse?: boolean;
+  /**
+   * Longest wait, in ms, for the database lock while another process is migrating the file
+   * (running Kysely's Migrator through this dialect): such a wait outlasts `_busy_timeout`, logs a
+   * `waiting-for-migration` event every 5 s and fails with code `MIGRATION_WAIT_TIMEOUT` after
+   * this long. Default 300000 (5 minutes). See docs/migrations.md.
+   */
+  readonly migrationTimeout?: number;
 }
 
 /** Configuration of {@link DualSqliteDialect}. */

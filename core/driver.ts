@@ -9,7 +9,8 @@ import { DualSqliteConnection } from './connection.js';
 import { markControl } from './control.js';
 import { defaultLogger, type DualSqliteDialectConfig } from './dialect-config.js';
 import { TransactionMisuseError, DatabaseClosedError } from './errors.js';
-import { holdsHere, markFlow, markHolding, type Holding } from './misuse.js';
+import { heldHere, markFlow, markHolding, type Holding } from './misuse.js';
+import { migrationWaitPolicy } from './migration-wait.js';
 import { retainDatabase, type SharedRef } from './registry.js';
 import { warnDriverFallback } from './fallback-warning.js';
 
@@ -33,16 +34,24 @@ export class DualSqliteDriver implements Driver {
 
   async init(): Promise<void> {
     const { driver, env } = this.#config;
-    this.#ref = await retainDatabase(this.#dsn, { driver, env }, this.#memoryOwner);
+    const wait = migrationWaitPolicy(this.#config);
+    this.#ref = await retainDatabase(this.#dsn, { driver, env, wait }, this.#memoryOwner);
     warnDriverFallback(this.#ref.database.backend.selection, this.#config.log ?? defaultLogger);
-    this.#connection = new DualSqliteConnection(this.#ref.database, this.#dsn.busyTimeout, this.#config.log ?? defaultLogger);
+    this.#connection = new DualSqliteConnection(this.#ref.database, this.#dsn.busyTimeout, this.#config.log ?? defaultLogger, wait);
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
     const ref = this.#ref;
     if (!ref || this.#destroyed) throw new DatabaseClosedError(ref?.database.label ?? 'the database');
     const detect = this.#config.detectMisuse !== false;
-    if (detect && holdsHere(ref.database)) throw new TransactionMisuseError(ref.database.label);
+    const held = detect ? heldHere(ref.database) : undefined;
+    if (held) {
+      // The transaction that holds the connection cannot commit any more, even if the callback
+      // catches this error: its work may depend on a query that never ran (see connection.commit).
+      const misuse = new TransactionMisuseError(ref.database.label);
+      held.misuse ??= misuse;
+      throw misuse;
+    }
     // Synchronously, in the context of the user's call: a stream on this lease marks the loop
     // that consumes it (see misuse.ts).
     const mark = detect ? markFlow(ref.database) : undefined;

@@ -174,3 +174,98 @@ export class UpdateDeleteLimitError extends DualSqliteError {
     this.rewrite = rewrite;
   }
 }
+
+/**
+ * Raw `BEGIN`, `COMMIT`, `END` or `ROLLBACK` sent through `sql` while a transaction is open: it
+ * would end (or nest) the transaction behind Kysely's back, so `transaction().execute` would then
+ * report a failure for work that was committed. Code `RAW_TRANSACTION_CONTROL`.
+ */
+export class RawTransactionControlError extends DualSqliteError {
+  /** The refused statement. */
+  readonly sql: string;
+
+  constructor(sql: string, verb: string) {
+    super(
+      'RAW_TRANSACTION_CONTROL',
+      `refused raw ${verb} inside an open transaction: ${clip(sql)}; the transaction API ends transactions: ` +
+        'return from the transaction().execute callback to commit, throw to roll back (or trx.commit()/trx.rollback() ' +
+        'of startTransaction()); use trx.savepoint()/rollbackToSavepoint()/releaseSavepoint() for partial rollback.',
+    );
+    this.sql = sql;
+  }
+}
+
+/**
+ * A statement that SQLite cannot run, or silently ignores, inside a transaction (every migration
+ * runs in one): `VACUUM`, `PRAGMA foreign_keys = ...`, and other connection settings listed in
+ * docs/migrations.md. Code `STATEMENT_IN_TRANSACTION`.
+ */
+export class StatementInTransactionError extends DualSqliteError {
+  /** The refused statement. */
+  readonly sql: string;
+
+  constructor(sql: string, why: string, wayOut: string) {
+    super('STATEMENT_IN_TRANSACTION', `refused inside a transaction (migrations run in one): ${clip(sql)}: ${why}; ${wayOut}`);
+    this.sql = sql;
+  }
+}
+
+/**
+ * `PRAGMA journal_mode = ...` through a query: it would switch the file's journal mode behind
+ * the DSN (for every process, persistently for WAL, and a WAL file locks wasm out). Reading the
+ * mode (`pragma journal_mode`) is allowed. Code `JOURNAL_MODE_CHANGE`.
+ */
+export class JournalModeChangeError extends DualSqliteError {
+  readonly sql: string;
+
+  constructor(sql: string) {
+    super(
+      'JOURNAL_MODE_CHANGE',
+      `refused ${clip(sql)}: the journal mode belongs to the DSN, where every process and both drivers see it; ` +
+        'set _journal_mode in the DSN (e.g. file:app.db?_journal_mode=wal) and reopen. ' +
+        'Reading it (pragma journal_mode) is allowed.',
+    );
+    this.sql = sql;
+  }
+}
+
+/**
+ * The transaction was poisoned by an earlier error inside its callback (a
+ * {@link TransactionMisuseError} the callback caught), so it cannot commit: it was rolled back
+ * instead. Code `TRANSACTION_ABORTED`; `cause` is the earlier error.
+ */
+export class TransactionAbortedError extends DualSqliteError {
+  constructor(database: string, cause: unknown) {
+    super(
+      'TRANSACTION_ABORTED',
+      `the transaction on ${database} was rolled back instead of committed: a TRANSACTION_MISUSE error was raised ` +
+        'inside its callback (see cause), and catching it does not make the transaction usable again. ' +
+        'Use the `trx` argument for every query inside the callback.',
+      { cause },
+    );
+  }
+}
+
+/**
+ * A statement waited longer than `migrationTimeout` while another process ran migrations on the
+ * file. Code `MIGRATION_WAIT_TIMEOUT`; `cause` is the last SQLITE_BUSY.
+ */
+export class MigrationWaitTimeoutError extends DualSqliteError {
+  readonly database: string;
+  /** The processes that were migrating (or queued to) when the wait ended. */
+  readonly migrators: readonly { pid: number; state: string }[];
+  readonly waitedMs: number;
+
+  constructor(database: string, migrators: MigrationWaitTimeoutError['migrators'], waitedMs: number, timeoutMs: number, cause: unknown) {
+    const who = migrators.map((m) => `pid ${m.pid} (${m.state})`).join(', ') || 'another process';
+    super(
+      'MIGRATION_WAIT_TIMEOUT',
+      `waited ${Math.round(waitedMs)} ms (migrationTimeout=${timeoutMs}) for the lock on ${database} while another ` +
+        `process is migrating it: ${who}; let that migration finish (or find why it is stuck) and retry, or raise migrationTimeout.`,
+      { cause },
+    );
+    this.database = database;
+    this.migrators = migrators;
+    this.waitedMs = waitedMs;
+  }
+}

@@ -20,6 +20,11 @@ export interface Holding {
   readonly flow?: boolean;
   /** For flow marks: the lease this flow took, once granted. */
   lease?: Lease | undefined;
+  /**
+   * The first misuse raised inside this transaction, if any: the transaction can no longer
+   * commit (its callback may have caught the error and gone on as if nothing happened).
+   */
+  misuse?: unknown;
 }
 
 const storage = new AsyncLocalStorage<Holding | undefined>();
@@ -91,4 +96,13 @@ export function flowHolds(lease: Lease): boolean {
     if (h.active && h.lease === lease) return true;
   }
   return false;
+}
+
+/** The holding of the transaction on `database` the current async context runs inside, if any. */
+export function heldHere(database: object): Holding | undefined {
+  if (!enabled) return undefined;
+  for (let h = storage.getStore(); h; h = h.outer) {
+    if (h.active && h.database === database && h.flow !== true) return h;
+  }
+  return undefined;
 }

@@ -41,6 +41,10 @@ export function resolveOptions(dsn: unknown, options: DualSqliteOpenOptions & { 
   if (options.acquireWarning !== undefined && !(typeof options.acquireWarning === 'number' && options.acquireWarning >= 0 && !Number.isNaN(options.acquireWarning))) {
     throw new InvalidOptionError('acquireWarning', options.acquireWarning, 'use a number of milliseconds >= 0 (Infinity turns the warning off), or leave it out for 10000');
   }
+  const { migrationTimeout } = options;
+  if (migrationTimeout !== undefined && !(typeof migrationTimeout === 'number' && migrationTimeout >= 0 && Number.isFinite(migrationTimeout))) {
+    throw new InvalidOptionError('migrationTimeout', migrationTimeout, 'use a number of milliseconds >= 0 (default 300000, 5 minutes)');
+  }
   if (log !== undefined && typeof log !== 'function') {
     throw new InvalidOptionError('log', log, 'use a function receiving { level, event, message, error }');
   }

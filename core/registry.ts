@@ -15,9 +15,9 @@ import { realDatabasePath } from '../drivers/paths.js';
 import type { OpenBackendOptions } from '../drivers/types.js';
 import type { DsnConfig } from '../dsn/types.js';
 import { RegistryConflictError } from './errors.js';
-import { SharedDatabase } from './shared-database.js';
+import { SharedDatabase, type SharedOpenOptions } from './shared-database.js';
 
-type OpenOptions = Omit<OpenBackendOptions, 'sqliteBusyTimeout'>;
+type OpenOptions = SharedOpenOptions;
 
 interface Entry {
   readonly key: string;

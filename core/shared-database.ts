@@ -17,6 +17,10 @@ import type { DualSqliteLogger } from './dialect-config.js';
 import { Lease } from './lease.js';
 import { flowHolds, holdsHere } from './misuse.js';
 import { Turns } from './turns.js';
+import { MigrationWait, type MigrationWaitPolicy } from './migration-wait.js';
+
+/** {@link SharedDatabase.open}'s options: the driver's, plus how the opening waits. */
+export type SharedOpenOptions = Omit<OpenBackendOptions, 'sqliteBusyTimeout'> & { readonly wait?: MigrationWaitPolicy };
 
 /**
  * SQLite's own busy timeout while the library waits asynchronously on top: 0 makes a locked
@@ -82,7 +86,8 @@ export class SharedDatabase {
    * killed process that only the guard can prove stale and clear. Those waits use the same async
    * busy wait; a guard that refuses (e.g. mixed locking) means nothing is opened.
    */
-  static async open(config: DsnConfig, options: Omit<OpenBackendOptions, 'sqliteBusyTimeout'>): Promise<SharedDatabase> {
+  static async open(config: DsnConfig, openOptions: SharedOpenOptions): Promise<SharedDatabase> {
+    const { wait, ...options } = openOptions;
     // A restore half done (or running in another process) must not be seen: see core/backup/pending.ts.
     if (config.location.kind === 'file') assertNoPendingRestore(realDatabasePath(config.location.path));
     const guard = guardFor(config, options);
@@ -97,6 +102,8 @@ export class SharedDatabase {
         onWait: () => recoverQuietly(guard),
         explain: () => guard.explainBusy(),
         turns,
+        // Opening reads the schema, which waits behind another process's migration like any statement.
+        extend: migrationWaitFor(config, wait),
       });
       return new SharedDatabase(backend, guard, turns);
     } catch (error) {
@@ -207,9 +214,9 @@ export class SharedDatabase {
    * Runs one statement. On SQLITE_BUSY it waits on the event loop and retries until
    * `busyTimeoutMs` is spent, but only where a retry is safe (BEGIN, COMMIT, autocommit).
    */
-  run(sql: string, params: readonly unknown[], busyTimeoutMs: number): Promise<StatementResult> {
+  run(sql: string, params: readonly unknown[], busyTimeoutMs: number, wait?: MigrationWaitPolicy): Promise<StatementResult> {
     try {
-      return Promise.resolve(this.runFirst(sql, params, busyTimeoutMs));
+      return Promise.resolve(this.runFirst(sql, params, busyTimeoutMs, wait));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -220,22 +227,22 @@ export class SharedDatabase {
    * meet SQLITE_BUSY (the common case, which then allocates no promise, closure or options), a
    * promise of the result when it has to wait. Errors that are not waited out are thrown.
    */
-  runFirst(sql: string, params: readonly unknown[], busyTimeoutMs: number): StatementResult | Promise<StatementResult> {
+  runFirst(sql: string, params: readonly unknown[], busyTimeoutMs: number, wait?: MigrationWaitPolicy): StatementResult | Promise<StatementResult> {
     // Before a BEGIN, step aside once if another process has announced a long wait (see turns.ts).
     if (this.#turns !== undefined && !this.#backend.inTransaction && BEGIN.test(sql) && this.#othersWaiting()) {
-      return this.#turns.stepAside().then(() => this.#attempt(sql, params, busyTimeoutMs));
+      return this.#turns.stepAside().then(() => this.#attempt(sql, params, busyTimeoutMs, wait));
     }
-    return this.#attempt(sql, params, busyTimeoutMs);
+    return this.#attempt(sql, params, busyTimeoutMs, wait);
   }
 
   /** The first attempt inline; only a retry-safe SQLITE_BUSY turns into the async wait. */
-  #attempt(sql: string, params: readonly unknown[], busyTimeoutMs: number): StatementResult | Promise<StatementResult> {
+  #attempt(sql: string, params: readonly unknown[], busyTimeoutMs: number, wait: MigrationWaitPolicy | undefined): StatementResult | Promise<StatementResult> {
     const inTransaction = this.#backend.inTransaction;
     try {
       return this.#execute(sql, params, inTransaction);
     } catch (error) {
       if (!isBusyError(error) || !isRetrySafe(sql, inTransaction)) throw error;
-      return retryLoop(() => this.#guarded(() => this.#backend.execute(sql, params)), this.#waitOptions(sql, busyTimeoutMs, true), error);
+      return retryLoop(() => this.#guarded(() => this.#backend.execute(sql, params)), this.#waitOptions(sql, busyTimeoutMs, true, wait), error);
     }
   }
 
@@ -254,13 +261,13 @@ export class SharedDatabase {
         attemptMs = performance.now() - started;
       }
     };
-    const result = await retryOnBusy(attempt, this.#waitOptions(sql, busyTimeoutMs, isRetrySafe(sql, this.#backend.inTransaction)));
+    const result = await retryOnBusy(attempt, this.#waitOptions(sql, busyTimeoutMs, isRetrySafe(sql, this.#backend.inTransaction), undefined));
     return { result, attemptMs };
   }
 
   /** How every statement of this database waits: stale-lock recovery and turn-taking included. */
-  #waitOptions(sql: string, timeoutMs: number, retrySafe: boolean): BusyRetryOptions {
-    return { timeoutMs, retrySafe, sql, onWait: () => this.#recoverStaleLock(), explain: () => this.#guard.explainBusy(), turns: this.#turns };
+  #waitOptions(sql: string, timeoutMs: number, retrySafe: boolean, wait: MigrationWaitPolicy | undefined): BusyRetryOptions {
+    return { timeoutMs, retrySafe, sql, onWait: () => this.#recoverStaleLock(), explain: () => this.#guard.explainBusy(), turns: this.#turns, extend: migrationWaitFor(this.#backend.config, wait, this.#backend.filename) };
   }
 
   #othersWaiting(): boolean {
@@ -275,9 +282,9 @@ export class SharedDatabase {
    * Streams rows in chunks. The busy wait covers the first step (where SQLite takes its lock);
    * stopping early returns the backend iterator, which resets the statement and frees the lock.
    */
-  async *iterate(sql: string, params: readonly unknown[], busyTimeoutMs: number, chunkSize: number): AsyncGenerator<Row[]> {
+  async *iterate(sql: string, params: readonly unknown[], busyTimeoutMs: number, chunkSize: number, wait?: MigrationWaitPolicy): AsyncGenerator<Row[]> {
     const retrySafe = isRetrySafe(sql, this.#backend.inTransaction);
-    const start = await retryOnBusy(() => this.#firstStep(sql, params), this.#waitOptions(sql, busyTimeoutMs, retrySafe));
+    const start = await retryOnBusy(() => this.#firstStep(sql, params), this.#waitOptions(sql, busyTimeoutMs, retrySafe, wait));
     const { iterator } = start;
     try {
       let step = start.first;
@@ -362,6 +369,13 @@ function guardFor(config: DsnConfig, options: Omit<OpenBackendOptions, 'sqliteBu
     readOnly: config.mode === 'ro',
     exclusiveLocking: config.pragmas.locking_mode === 'exclusive',
   });
+}
+
+/** The migration wait of a statement on a file database that locks; none without a policy. */
+function migrationWaitFor(config: DsnConfig, wait: MigrationWaitPolicy | undefined, realPath?: string | null): MigrationWait | undefined {
+  if (wait === undefined || config.location.kind !== 'file' || config.nolock || config.immutable) return undefined;
+  const filename = realPath ?? realDatabasePath(config.location.path);
+  return new MigrationWait(filename, filename, wait);
 }
 
 /** Turn-taking for file databases that lock (memory, temp, nolock and immutable ones do not). */

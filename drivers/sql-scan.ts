@@ -22,7 +22,29 @@ export interface SqlShape {
   readonly namedParams: boolean;
   /** True when the SQL uses `?NNN` parameters. */
   readonly numberedParams: boolean;
+  /**
+   * The first tokens of the first statement, at any depth: words upper-cased, punctuation as is
+   * (`(`, `=`, `.`), quoted identifiers as `"` + their upper-cased name, string literals as `'`.
+   * Enough to classify a statement (see {@link classifyStatement}) without a regex over raw SQL.
+   */
+  readonly head: readonly string[];
 }
+
+/** Statements whose effect depends on where they run (see {@link classifyStatement}). */
+export type StatementClass =
+  /** BEGIN, COMMIT, END, ROLLBACK (not `ROLLBACK TO`): transaction control. */
+  | { readonly kind: 'transaction-control'; readonly verb: string }
+  /** A PRAGMA that sets a value (`= v` or `(v)`); `name` lower-cased, without the schema. */
+  | { readonly kind: 'pragma-set'; readonly name: string }
+  /** VACUUM (also `VACUUM INTO`). */
+  | { readonly kind: 'vacuum' }
+  | { readonly kind: 'other' };
+
+const FIRST_SIGNIFICANT = /^\s*(\S)/;
+const OTHER: StatementClass = Object.freeze({ kind: 'other' });
+const CONTROL_VERBS = new Set(['BEGIN', 'COMMIT', 'END', 'ROLLBACK']);
+/** Number of tokens kept in {@link SqlShape.head}. */
+const HEAD_TOKENS = 8;
 
 const DML = new Set(['INSERT', 'UPDATE', 'DELETE', 'REPLACE']);
 const MAIN_VERBS = new Set(['SELECT', 'VALUES', 'INSERT', 'UPDATE', 'DELETE', 'REPLACE']);
@@ -42,6 +64,8 @@ class Scanner {
   #inStatement = false;
   #words: string[] = []; // keywords of the current statement at paren depth 0, first few only
   #firstWords: string[] | undefined;
+  #head: string[] = []; // first tokens of the current statement at any depth, see SqlShape.head
+  #firstHead: string[] | undefined;
   #depth = 0;
   #trigger: 'no' | 'head' | 'body' | 'after-semi' | 'ended' = 'no';
   #nextParam = 0;
@@ -78,6 +102,7 @@ class Scanner {
       paramCount: this.#nextParam,
       namedParams: this.#named,
       numberedParams: this.#numbered,
+      head: this.#firstHead ?? this.#head,
     };
   }
 
@@ -97,6 +122,7 @@ class Scanner {
       j = k + 1;
       break;
     }
+    this.#headToken(open === "'" ? "'" : `"${this.#sql.slice(this.#i + 1, Math.max(this.#i + 1, j - 1)).toUpperCase()}`);
     this.#i = j;
     this.#token('');
   }
@@ -112,9 +138,11 @@ class Scanner {
     if (this.#inStatement) {
       this.#statements++;
       this.#firstWords ??= this.#words;
+      this.#firstHead ??= this.#head;
     }
     this.#inStatement = false;
     this.#words = [];
+    this.#head = [];
     this.#depth = 0;
     this.#trigger = 'no';
   }
@@ -151,12 +179,14 @@ class Scanner {
     while (j < this.#sql.length && IDENT_PART.test(this.#sql[j]!)) j++;
     const w = this.#sql.slice(this.#i, j).toUpperCase();
     this.#i = j;
+    this.#headToken(w);
     this.#token(w);
   }
 
   #punct(c: string): void {
     this.#content();
     this.#i++;
+    this.#headToken(c);
     if (c === '(') this.#depth++;
     else if (c === ')') this.#depth = Math.max(0, this.#depth - 1);
     this.#token(c);
@@ -164,6 +194,10 @@ class Scanner {
 
   #content(): void {
     this.#inStatement = true;
+  }
+
+  #headToken(token: string): void {
+    if (this.#head.length < HEAD_TOKENS) this.#head.push(token);
   }
 
   /** Tracks the few leading words needed for the verb and the CREATE TRIGGER state. */
@@ -186,4 +220,40 @@ function mainVerb(words: readonly string[]): string {
   if (first !== 'WITH') return first;
   // `WITH a AS (...), b AS (...) <verb>`: the parenthesized bodies were skipped (depth > 0)
   return words.find((w) => MAIN_VERBS.has(w)) ?? first;
+}
+
+/**
+ * Classifies the first statement of a scanned SQL string by what it does to the connection:
+ * transaction control, a PRAGMA that sets a value, VACUUM, or anything else. Comments, quoting
+ * (`pragma "main"."journal_mode"`) and both PRAGMA forms (`= v`, `(v)`) are handled by the
+ * scanner; reading a PRAGMA (`pragma journal_mode`) is `other`.
+ */
+export function classifyStatement(shape: SqlShape): StatementClass {
+  const head = shape.head;
+  const verb = head[0] ?? '';
+  if (CONTROL_VERBS.has(verb)) {
+    // ROLLBACK [TRANSACTION] TO [SAVEPOINT] name undoes part of a transaction and keeps it open
+    const next = head[1] === 'TRANSACTION' ? head[2] : head[1];
+    if (verb === 'ROLLBACK' && next === 'TO') return OTHER;
+    return { kind: 'transaction-control', verb };
+  }
+  if (verb === 'VACUUM') return { kind: 'vacuum' };
+  if (verb !== 'PRAGMA') return OTHER;
+  // PRAGMA [schema.]name [= value | (value)]
+  const dotted = head[2] === '.';
+  const name = unquote(head[dotted ? 3 : 1] ?? '');
+  const after = head[dotted ? 4 : 2];
+  if (after !== '=' && after !== '(') return OTHER;
+  return { kind: 'pragma-set', name: name.toLowerCase() };
+}
+
+/** A cheap test before a scan: true when the SQL may be one that {@link classifyStatement} flags. */
+export function mayNeedClassifying(sql: string): boolean {
+  const m = FIRST_SIGNIFICANT.exec(sql);
+  // b(egin) c(ommit) e(nd) r(ollback) v(acuum) p(ragma), or a leading comment (- or /)
+  return m !== null && 'bcervpBCERVP-/'.includes(m[1]!);
+}
+
+function unquote(token: string): string {
+  return token.startsWith('"') ? token.slice(1) : token;
 }

@@ -187,3 +187,4 @@ export function recoverStaleLockAt(path: string): boolean {
     return false;
   }
 }
+export { MigrationMarker, otherMigrators, type Migrator, type MigratorState } from './migrating.js';
