@@ -66,6 +66,8 @@ export interface BusyRetryOptions {
 
 /** A wait that may outlast the busy timeout; see {@link BusyRetryOptions.extend}. */
 export interface WaitExtension {
+  /** Called before every pause, so the extension can watch what happens during the whole wait. */
+  observe(): void;
   keepWaiting(waitedMs: number, last: unknown): boolean;
 }
 
@@ -98,6 +100,7 @@ export async function retryLoop<T>(attempt: () => T, options: BusyRetryOptions, 
       remaining = MAX_DELAY_MS;
     }
     options.onWait?.();
+    options.extend?.observe();
     const cap = announce(options.turns, performance.now() - started) ? ANNOUNCED_POLL_MS : MAX_DELAY_MS;
     await sleep(Math.min(remaining, jitter(Math.min(delay, cap))));
     delay = Math.min(delay * 2, MAX_DELAY_MS);

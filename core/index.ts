@@ -16,7 +16,13 @@ export {
   DatabaseClosedError,
   InvalidOptionError,
   UpdateDeleteLimitError,
+  RawTransactionControlError,
+  StatementInTransactionError,
+  JournalModeChangeError,
+  TransactionAbortedError,
+  MigrationWaitTimeoutError,
 } from './errors.js';
+export { DEFAULT_MIGRATION_TIMEOUT_MS } from './migration-wait.js';
 export { MixedLockingError, MixedSqliteCopiesError, SideFileError, recoverStaleLockAt } from './guard/index.js';
 export {
   restoreDatabase,

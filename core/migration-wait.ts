@@ -1,10 +1,12 @@
 /**
  * The wait rule for migrations. A statement that meets SQLITE_BUSY normally gives up after the
- * DSN's `_busy_timeout`. While another live process is inside a migration run on the same file
- * (its marker says queued or running, see guard/migrating.ts) it keeps waiting, up to the
- * dialect's `migrationTimeout` counted from the start of its wait, and logs a progress event
- * every few seconds; past that it fails with {@link MigrationWaitTimeoutError}. When no live
- * migrator has been seen for a moment, the ordinary busy timeout applies again.
+ * DSN's `_busy_timeout`. A waiter also watches, every 250 ms, whether another live process is
+ * inside a migration run on the same file (its marker says queued or running, see
+ * guard/migrating.ts). If it saw one, its busy timeout counts from the last time it saw one
+ * instead of from the start of the wait: it outlasts any migration, then gets its ordinary
+ * busy timeout for whatever holds the lock after it. The whole wait is bounded by the dialect's
+ * `migrationTimeout` (from the start of the wait), past which it fails with
+ * {@link MigrationWaitTimeoutError}; while extended it logs a progress event every 5 s.
  */
 import { defaultLogger, type DualSqliteLogger, type DualSqliteOpenOptions } from './dialect-config.js';
 import { MigrationWaitTimeoutError } from './errors.js';
@@ -14,12 +16,6 @@ import { otherMigrators, type Migrator } from './guard/index.js';
 export const DEFAULT_MIGRATION_TIMEOUT_MS = 300_000;
 /** How often a waiter past its busy timeout reads the markers (ms). */
 const CHECK_EVERY_MS = 250;
-/**
- * How long a waiter keeps waiting after it last saw a live migrator (ms): covers the moment
- * between one migrator's end and the next queued one taking the lock, and the moment before a
- * migrator that just got the lock rewrites its marker.
- */
-const GRACE_MS = 1_000;
 /** Progress events while waiting: one at the start of the extended wait, then every this many ms. */
 const PROGRESS_EVERY_MS = 5_000;
 
@@ -40,15 +36,28 @@ export class MigrationWait {
   readonly #filename: string;
   readonly #label: string;
   readonly #policy: MigrationWaitPolicy;
+  readonly #busyTimeoutMs: number;
   #checkedAt = Number.NEGATIVE_INFINITY;
   #lastSeen = Number.NEGATIVE_INFINITY;
   #migrators: Migrator[] = [];
   #loggedAt = Number.NEGATIVE_INFINITY;
 
-  constructor(filename: string, label: string, policy: MigrationWaitPolicy) {
+  constructor(filename: string, label: string, policy: MigrationWaitPolicy, busyTimeoutMs: number) {
     this.#filename = filename;
     this.#label = label;
     this.#policy = policy;
+    this.#busyTimeoutMs = busyTimeoutMs;
+  }
+
+  /** Reads the markers, at most every 250 ms; remembers when a live migrator was last seen. */
+  observe(): void {
+    const now = performance.now();
+    if (now - this.#checkedAt < CHECK_EVERY_MS) return;
+    this.#checkedAt = now;
+    const found = otherMigrators(this.#filename);
+    if (found.length === 0) return;
+    this.#migrators = found;
+    this.#lastSeen = now;
   }
 
   /**
@@ -56,13 +65,9 @@ export class MigrationWait {
    * waiting. Throws {@link MigrationWaitTimeoutError} once `migrationTimeout` is spent.
    */
   keepWaiting(waitedMs: number, last: unknown): boolean {
+    this.observe();
     const now = performance.now();
-    if (now - this.#checkedAt >= CHECK_EVERY_MS) {
-      this.#checkedAt = now;
-      this.#migrators = otherMigrators(this.#filename);
-      if (this.#migrators.length > 0) this.#lastSeen = now;
-    }
-    if (now - this.#lastSeen > GRACE_MS) return false;
+    if (now - this.#lastSeen >= this.#busyTimeoutMs) return false;
     const limit = this.#policy.migrationTimeoutMs;
     if (waitedMs >= limit) throw new MigrationWaitTimeoutError(this.#label, this.#describe(), waitedMs, limit, last);
     if (now - this.#loggedAt >= PROGRESS_EVERY_MS) {

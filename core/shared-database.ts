@@ -103,7 +103,7 @@ export class SharedDatabase {
         explain: () => guard.explainBusy(),
         turns,
         // Opening reads the schema, which waits behind another process's migration like any statement.
-        extend: migrationWaitFor(config, wait),
+        extend: migrationWaitFor(config, wait, config.busyTimeout),
       });
       return new SharedDatabase(backend, guard, turns);
     } catch (error) {
@@ -267,7 +267,7 @@ export class SharedDatabase {
 
   /** How every statement of this database waits: stale-lock recovery and turn-taking included. */
   #waitOptions(sql: string, timeoutMs: number, retrySafe: boolean, wait: MigrationWaitPolicy | undefined): BusyRetryOptions {
-    return { timeoutMs, retrySafe, sql, onWait: () => this.#recoverStaleLock(), explain: () => this.#guard.explainBusy(), turns: this.#turns, extend: migrationWaitFor(this.#backend.config, wait, this.#backend.filename) };
+    return { timeoutMs, retrySafe, sql, onWait: () => this.#recoverStaleLock(), explain: () => this.#guard.explainBusy(), turns: this.#turns, extend: migrationWaitFor(this.#backend.config, wait, timeoutMs, this.#backend.filename) };
   }
 
   #othersWaiting(): boolean {
@@ -372,10 +372,10 @@ function guardFor(config: DsnConfig, options: Omit<OpenBackendOptions, 'sqliteBu
 }
 
 /** The migration wait of a statement on a file database that locks; none without a policy. */
-function migrationWaitFor(config: DsnConfig, wait: MigrationWaitPolicy | undefined, realPath?: string | null): MigrationWait | undefined {
+function migrationWaitFor(config: DsnConfig, wait: MigrationWaitPolicy | undefined, busyTimeoutMs: number, realPath?: string | null): MigrationWait | undefined {
   if (wait === undefined || config.location.kind !== 'file' || config.nolock || config.immutable) return undefined;
   const filename = realPath ?? realDatabasePath(config.location.path);
-  return new MigrationWait(filename, filename, wait);
+  return new MigrationWait(filename, filename, wait, busyTimeoutMs);
 }
 
 /** Turn-taking for file databases that lock (memory, temp, nolock and immutable ones do not). */

@@ -32,8 +32,9 @@ export function checkUserStatement(query: CompiledQuery, inTransaction: boolean)
         throw new StatementInTransactionError(
           sql,
           'SQLite ignores a change of foreign_keys inside a transaction without an error, so the statements after it would still run with the old setting',
-          'for a table rebuild follow SQLite\'s procedure for other ALTER TABLE changes: run "PRAGMA defer_foreign_keys = ON" inside the migration ' +
-            '(checks wait until COMMIT) and "PRAGMA foreign_key_check" before it ends; to change the setting of the connection, set _foreign_keys in the DSN',
+          'to rebuild a table inside a migration, run "PRAGMA defer_foreign_keys = ON" first (checks wait until COMMIT), copy the rows aside, ' +
+            'drop and re-create the table under its own name, copy the rows back and check with "PRAGMA foreign_key_check" ' +
+            '(docs/migrations.md shows it); to change the setting of the connection, set _foreign_keys in the DSN',
         );
       }
       return;

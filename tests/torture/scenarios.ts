@@ -11,6 +11,7 @@ import { isBuiltin } from 'node:module';
 import { join } from 'node:path';
 import type { DriverName } from '../../drivers/types.js';
 import { LEDGER_DDL, LOAD_DDL, dsnFor, runSql, spawnChild, verifyLedger, type Child } from './harness.js';
+import { runMigrateScenario, type MigrateScenario } from './migrations.js';
 
 /** One crash-loop configuration. */
 export interface CrashScenario {
@@ -39,7 +40,7 @@ export interface LoadScenario {
   readonly rows: number;
 }
 
-export type Scenario = CrashScenario | LoadScenario;
+export type Scenario = CrashScenario | LoadScenario | MigrateScenario;
 
 /** Every scenario, in the order the summary lists them. */
 export const SCENARIOS: readonly Scenario[] = [
@@ -70,10 +71,14 @@ export const SCENARIOS: readonly Scenario[] = [
   { kind: 'load', name: 'sub-agent load native', driver: 'native', processes: 2, threads: 2, tasks: 8, rows: 12 },
   { kind: 'load', name: 'sub-agent load wasm', driver: 'wasm', processes: 2, threads: 2, tasks: 8, rows: 12 },
   { kind: 'load', name: 'sub-agent load node', driver: 'node', processes: 2, threads: 2, tasks: 8, rows: 12 },
+  { kind: 'migrate', name: 'migrations native', migrators: ['native', 'native', 'native', 'native'], dotfile: false, verifier: 'native' },
+  { kind: 'migrate', name: 'migrations wasm', migrators: ['wasm', 'wasm', 'wasm', 'wasm'], dotfile: true, verifier: 'wasm' },
+  { kind: 'migrate', name: 'migrations native-dotfile + wasm', migrators: ['native', 'wasm', 'native', 'wasm'], dotfile: true, verifier: 'native' },
 ];
 
 /** The drivers a scenario runs. */
 export function scenarioDrivers(s: Scenario): DriverName[] {
+  if (s.kind === 'migrate') return [...new Set([...s.migrators, s.verifier])];
   return s.kind === 'load' ? [s.driver] : [...new Set([...s.writers, s.verifier])];
 }
 
@@ -325,6 +330,7 @@ export async function runLoadScenario(s: LoadScenario, opts: TortureOptions): Pr
 
 /** Runs one scenario of either kind. */
 export function runScenario(s: Scenario, opts: TortureOptions): Promise<ScenarioResult> {
+  if (s.kind === 'migrate') return runMigrateScenario(s, opts);
   return s.kind === 'crash' ? runCrashScenario(s, opts) : runLoadScenario(s, opts);
 }
 

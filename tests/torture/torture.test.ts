@@ -26,7 +26,8 @@ const results: ScenarioResult[] = [];
 
 const { scenarios, skipped } = scenariosHere();
 if (skipped) console.log(skipped);
-for (const scenario of scenarios) {
+// The migration scenarios have their own short test (migrations-torture.test.ts).
+for (const scenario of scenarios.filter((s) => s.kind !== 'migrate')) {
   test(scenario.name, async () => {
     const short = scenario.kind === 'load' ? { ...scenario, threads: 1, tasks: 6, rows: 8 } : scenario;
     const r = await runScenario(short, { rounds: 1, roundMs: [300, 700], midRoundKills: 1 });
