@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import type { DriverName } from '../../drivers/types.js';
 import { matrix } from '../helpers/matrix.js';
 import { tmpDsn } from './support.js';
-import { describeExit, runMigrator } from './migration-support.js';
+import { describeExit, spawnMigrator } from './migration-support.js';
 import { migrationName, readSchema, schemaProblems } from './fixtures/migrations.js';
 
 async function expectComplete(dsn: string, driver: DriverName, count = 6): Promise<void> {
@@ -26,7 +26,12 @@ matrix('migrations from several processes at once', (test, driver) => {
       { kysely: '29', via: 'new' },
       { kysely: '29', via: 'new' },
     ];
-    const exits = await Promise.all(plans.map((p) => runMigrator({ dsn, driver, ...p, workMs: 25 })));
+    // Started together: each opens the file, then all begin migrating at the same moment (process
+    // start-up alone takes seconds on a loaded machine and would otherwise serialize them).
+    const children = plans.map((p) => spawnMigrator({ dsn, driver, ...p, workMs: 25, waitGo: true }));
+    await Promise.all(children.map((c) => c.waitFor(/^ready/)));
+    for (const c of children) c.send('go');
+    const exits = await Promise.all(children.map((c) => c.exited));
     const summary = exits.map(describeExit).join('\n  ');
     assert.ok(exits.every((e) => e.outcome && !e.outcome.error), `a migrator failed:\n  ${summary}`);
     const applied = exits.flatMap((e) => e.outcome!.results ?? []);
