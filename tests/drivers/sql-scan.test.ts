@@ -2,7 +2,7 @@
 // is DML, and how many parameters it takes. Table-driven over the cases that fool naive scans.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { scanSql } from '../../drivers/sql-scan.js';
+import { classifyStatement, mayNeedClassifying, scanSql } from '../../drivers/sql-scan.js';
 
 const count = suite('sql-scan: statement count');
 const statements: Array<[string, number]> = [
@@ -80,3 +80,34 @@ for (const [sql, n, named] of paramCases) {
   });
 }
 params.run();
+
+// What core's statement policy refuses rests on this classification (tests/core/tx-refusals.test.ts).
+const classes = suite('sql-scan: statement classes');
+const classCases: Array<[string, string]> = [
+  ['commit', 'transaction-control COMMIT'],
+  ['  /* c */ END TRANSACTION', 'transaction-control END'],
+  ['rollback', 'transaction-control ROLLBACK'],
+  ['rollback to sp', 'other'],
+  ['ROLLBACK TRANSACTION TO SAVEPOINT sp', 'other'],
+  ['begin immediate', 'transaction-control BEGIN'],
+  ['vacuum', 'vacuum'],
+  ["vacuum into 'x.db'", 'vacuum'],
+  ['pragma journal_mode', 'other'],
+  ['pragma journal_mode = wal', 'pragma-set journal_mode'],
+  ['PRAGMA main.journal_mode=WAL', 'pragma-set journal_mode'],
+  ['pragma "main"."journal_mode"(\'wal\')', 'pragma-set journal_mode'],
+  ['pragma foreign_keys(0)', 'pragma-set foreign_keys'],
+  ['-- note\npragma foreign_keys = off', 'pragma-set foreign_keys'],
+  ['select * from pragma_journal_mode', 'other'],
+  ["select 'commit'", 'other'],
+  ['create table commit_log (x)', 'other'],
+];
+for (const [sql, want] of classCases) {
+  classes(`${JSON.stringify(sql)} -> ${want}`, () => {
+    const c = classifyStatement(scanSql(sql));
+    const got = c.kind === 'transaction-control' ? `${c.kind} ${c.verb}` : c.kind === 'pragma-set' ? `${c.kind} ${c.name}` : c.kind;
+    assert.is(got, want);
+    if (want !== 'other') assert.ok(mayNeedClassifying(sql), 'the cheap pre-check lets it through');
+  });
+}
+classes.run();
