@@ -10,6 +10,8 @@ export interface MigratorOutcome {
   readonly ms: number;
   /** Longest gap between two 10 ms timer ticks during the run, ms. */
   readonly maxGap: number;
+  /** Gaps over 20 ms as [epoch ms at the gap's end, gap ms]. */
+  readonly bigGaps: [number, number][];
   readonly error?: { code?: string; message?: string };
   readonly results?: string[];
   readonly events: { level: string; event: string; message: string }[];

@@ -7,10 +7,13 @@
  * `_busy_timeout=1000`, so every waiter waits five busy timeouts. The rule under test is the same
  * (the wait outlasts the busy timeout while a live migrator is marked; nothing depends on 10 s).
  *
- * The event-loop bound is calibrated in the same run: an idle sibling process measures the
+ * The event-loop bound applies to the wait (until the holder's long step ends); gaps of the run
+ * after it are printed, not bounded. The bound is calibrated in the same run: an idle sibling process measures the
  * longest gap between its own 10 ms timer ticks over the same period, so machine load raises the
- * bound instead of failing the test. A waiter whose wait blocked its thread would show a gap of
- * the whole wait (seconds), far above any calibrated bound.
+ * bound instead of failing the test; the bound is also at least 1.5 s, because on a machine loaded
+ * to a load average of 40-60 a working process was measured stalling 300-700 ms where the idle
+ * sibling stalled 100-300 ms. A waiter whose wait blocked its thread would show a gap of the
+ * whole 5 s step, far above the bound.
  */
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
@@ -62,6 +65,9 @@ matrix('waiting for another process\'s long migration', (test, driver: DriverNam
     await holder.waitFor(/^step m001:inserted/);
     for (const w of waiters) w.send('go');
     await sibling.go();
+    // The waiters only wait until the holder's long step ends: gaps up to then are gaps of the wait.
+    await holder.waitFor(/^step m001:worked/);
+    const waitEnded = Date.now();
     const [h, ...ws] = await Promise.all([holder, ...waiters].map((c) => c.exited));
     const calibrated = await sibling.stop();
     assert.ok(h!.outcome && !h!.outcome.error, `holder: ${describeExit(h!)}`);
@@ -72,9 +78,11 @@ matrix('waiting for another process\'s long migration', (test, driver: DriverNam
       assert.ok(w.outcome!.ms > 1000, `the waiter waited past its busy timeout (${Math.round(w.outcome!.ms)} ms)`);
       assert.ok(w.outcome!.events.some((e) => e.event === 'waiting-for-migration' && e.level === 'info'), 'progress was logged');
     }
-    const gaps = ws.map((w) => Math.round(w.outcome!.maxGap));
-    const bound = Math.max(100, 3 * calibrated + 50);
-    console.log(`  [${driver}] waiters waited ${ws.map((w) => Math.round(w.outcome!.ms)).join(', ')} ms; longest timer gaps ${gaps.join(', ')} ms; idle sibling ${Math.round(calibrated)} ms; bound ${Math.round(bound)} ms`);
+    // Only gaps that ended while the waiters were waiting (the run afterwards is ordinary work).
+    const gaps = ws.map((w) => Math.round(Math.max(0, ...w.outcome!.bigGaps.filter(([at]) => at <= waitEnded).map(([, g]) => g))));
+    // Generous: a wait that blocked its thread would stall for the holder's whole 5 s step.
+    const bound = Math.max(1500, 5 * calibrated + 100);
+    console.log(`  [${driver}] waiters waited ${ws.map((w) => Math.round(w.outcome!.ms)).join(', ')} ms; longest timer gaps while waiting ${gaps.join(', ')} ms (whole run ${ws.map((w) => Math.round(w.outcome!.maxGap)).join(', ')} ms); idle sibling ${Math.round(calibrated)} ms; bound ${Math.round(bound)} ms`);
     for (const g of gaps) assert.ok(g < bound, `a waiter's event loop stalled ${g} ms (bound ${Math.round(bound)} ms, idle sibling ${Math.round(calibrated)} ms)`);
     const state = await readSchema(dsn, driver);
     assert.equal(schemaProblems(state, 6), []);
