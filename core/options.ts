@@ -7,7 +7,7 @@ import { InvalidOptionError } from './errors.js';
 
 
 /** The options of `openDatabase`. */
-export const OPEN_OPTIONS = ['driver', 'env', 'log', 'acquireTimeout', 'acquireWarning', 'detectMisuse'] as const;
+export const OPEN_OPTIONS = ['driver', 'env', 'log', 'acquireTimeout', 'acquireWarning', 'migrationTimeout', 'detectMisuse'] as const;
 /** The options of `new DualSqliteDialect(config)`. */
 export const DIALECT_OPTIONS = ['dsn', ...OPEN_OPTIONS] as const;
 /** The options of `createKysely(dsn, options)`. */
