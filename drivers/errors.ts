@@ -174,6 +174,8 @@ export type SideFileNeed = 'lock' | 'wal' | 'journal';
  * The driver must create a file or directory beside the database (wasm's `<db>.lock`, a WAL
  * database's `-shm`/`-wal`, a rollback journal) and the directory does not let this process:
  * code `DIRECTORY_NOT_WRITABLE`. The message names the directory, the permission and the ways out.
+ * @internal drivers' helper; kept out of the published declarations (its `NodeJS` type would
+ * make them need `@types/node`).
  */
 export function directoryNotWritable(
   filename: string,

@@ -103,7 +103,11 @@ export function rowFromValues(names: readonly string[], values: readonly unknown
   return row;
 }
 
-/** A `Buffer` view on the bytes of `blob` (no copy). */
+/**
+ * A `Buffer` view on the bytes of `blob` (no copy).
+ * @internal drivers' helper; kept out of the published declarations (`Buffer` would make them
+ * need `@types/node`).
+ */
 export function asBuffer(blob: Uint8Array): Buffer {
   return Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
 }

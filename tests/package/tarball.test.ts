@@ -3,6 +3,9 @@
  * temporary folder installs the tarball with kysely and both drivers the way the README says, and
  * - a TypeScript consumer compiled by `tsc` for `nodenext`, once as ESM (`.mts`) and once as
  *   CommonJS (`.cts`, which `require()`s the package), type-checks and runs the README program;
+ * - the public declarations type-check with no ambient types (`types: []`, no `@types/node` in the
+ *   app, lib es2022 only): no published `.d.ts` may need Node's types, which the package does not
+ *   declare as a dependency;
  * - `npx dual-sqlite --help` runs the packed CLI.
  * It runs on whatever Node runs it; scripts/node-matrix.mjs runs it on Node 20, 22 and 24.
  *
@@ -97,6 +100,22 @@ test('a fresh app installs the tarball with kysely and both drivers', () => {
   console.log(`  node ${process.version}: kysely ${installed('kysely')}, better-sqlite3 ${installed('better-sqlite3')}, node-sqlite3-wasm ${installed('node-sqlite3-wasm')}`);
   assert.is(installed('kysely-dual-sqlite'), pkg.version);
   assert.not.match(r.stderr, /EBADENGINE/, 'npm chose a dependency this Node does not support');
+});
+
+test('the published declarations need no @types/node: tsc with no ambient types and lib es2022 only', () => {
+  assert.ok(app, 'no app (previous test failed)');
+  // Without @types/node in the app, a Node-only name (Buffer, NodeJS.*, a node: import) in any
+  // .d.ts reachable from the entry point fails here; the package does not depend on @types/node.
+  assert.not.ok(existsSync(join(app, 'node_modules/@types/node')), 'the app has @types/node, so this check would prove nothing');
+  const dir = join(app, 'types-only');
+  mkdirSync(join(dir, 'src'), { recursive: true });
+  writeFileSync(join(dir, 'src/api.mts'), "import * as api from 'kysely-dual-sqlite';\nexport type Api = typeof api;\n");
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
+    compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, lib: ['es2022'], types: [], skipLibCheck: false },
+    include: ['src'],
+  }, null, 2));
+  const tsc = run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], dir);
+  assert.is(tsc.status, 0, `a published .d.ts needs a type the package does not declare (mark internal helpers @internal, stripInternal drops them): ${out(tsc)}`);
 });
 
 test('tsc (nodenext) type-checks the README program as ESM and as CommonJS; both run on every driver', () => {
