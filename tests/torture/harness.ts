@@ -23,6 +23,14 @@ export const LOAD_DDL =
   'create table if not exists t (id integer primary key, agent text not null, task integer not null, ' +
   'i integer not null, note text not null)';
 
+/**
+ * `_busy_timeout` (ms) of the torture writers and the verifier. It is a hang detector there, not
+ * what the torture tests: SQLite's busy timeout is wall time, and on the shared machine at high
+ * load an open that has to wait for busy writers and for the guard to clear a killed writer's
+ * lock took more than the default 5 s. Matches the suite's child hang detector (SPAWN_HANG_MS).
+ */
+export const LONG_BUSY_TIMEOUT = 600_000;
+
 /** A running child process and what it has reported so far. */
 export class Child {
   readonly proc: ChildProcess;
@@ -175,7 +183,7 @@ export async function verifyLedger(
   try {
     // A long busy timeout: a writer killed inside a transaction leaves a dot-file lock that has to
     // be proven stale and cleared first.
-    db = await openDatabase(dsnFor(file, driver, { dotfile, extra: '_busy_timeout=20000' }), { driver });
+    db = await openDatabase(dsnFor(file, driver, { dotfile, extra: `_busy_timeout=${LONG_BUSY_TIMEOUT}` }), { driver });
   } catch (err) {
     return { ok: false, problems: [`open failed: ${(err as { code?: string }).code} ${(err as Error).message}`], commitsChecked: 0 };
   }

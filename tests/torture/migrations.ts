@@ -49,7 +49,8 @@ export async function runMigrateScenario(s: MigrateScenario, opts: TortureOption
       // ...then all of them at once, SIGKILLed by the parent wherever they are.
       for (const driver of s.migrators) children.push(spawnMigrator({ dsn: dsnOf(driver), driver, count: COUNT, workMs: rand(5, 40) }));
       await Promise.race([Promise.any(children.map((c) => c.waitFor(/^step /))).catch(() => undefined), sleep(120_000)]);
-      await sleep(rand(0, opts.roundMs[1]));
+      // A run sized by work (no roundMs) kills within the short run's 800 ms.
+      await sleep(rand(0, opts.roundMs?.[1] ?? 800));
       for (const c of children) {
         if (Math.random() < 0.5 && c.process.exitCode === null && c.process.signalCode === null) c.process.kill('SIGKILL');
       }

@@ -10,8 +10,9 @@ import { tmpdir } from 'node:os';
 import { isBuiltin } from 'node:module';
 import { join } from 'node:path';
 import type { DriverName } from '../../drivers/types.js';
-import { LEDGER_DDL, LOAD_DDL, dsnFor, runSql, spawnChild, verifyLedger, type Child } from './harness.js';
+import { LEDGER_DDL, LOAD_DDL, LONG_BUSY_TIMEOUT, dsnFor, runSql, spawnChild, verifyLedger, type Child } from './harness.js';
 import { runMigrateScenario, type MigrateScenario } from './migrations.js';
+import { loadAwareTimeout } from '../helpers/hang.js';
 
 /** One crash-loop configuration. */
 export interface CrashScenario {
@@ -110,15 +111,33 @@ export interface ScenarioResult {
   readonly problems: string[];
 }
 
-/** Knobs of a run. */
-export interface TortureOptions {
+/**
+ * Knobs of a run. A crash-loop round is sized either by wall time (`roundMs`, the long run: more
+ * load simply means fewer commits per round) or by work done (`roundCommits`, the short run in
+ * `npm test`: a round cannot end before it tested anything, however loaded the machine is).
+ */
+export type TortureOptions = {
   readonly rounds: number;
-  /** Milliseconds writers run per round before the end-of-round kills: [min, max). */
-  readonly roundMs: readonly [number, number];
   /** Random kill-and-restart events per round, besides the end-of-round kills. */
   readonly midRoundKills: number;
   readonly log?: (line: string) => void;
-}
+} & (
+  | {
+      /** Milliseconds writers run per round before the end-of-round kills: [min, max). */
+      readonly roundMs: readonly [number, number];
+      readonly roundCommits?: undefined;
+    }
+  | {
+      /**
+       * A round ends once every writer slot has acknowledged this many commits in it; each
+       * mid-round kill hits a writer after its first acknowledged commit.
+       */
+      readonly roundCommits: number;
+      /** Hang detector for one wait for commits, in ms of unloaded time (default 120 000). */
+      readonly hangMs?: number;
+      readonly roundMs?: undefined;
+    }
+);
 
 const rand = (lo: number, hi: number) => lo + Math.floor(Math.random() * (hi - lo));
 
@@ -132,6 +151,10 @@ class Slot {
   child: Child | undefined;
   /** The last report line was `checkpoint`: a checkpoint is (probably) running. */
   inCheckpoint = false;
+  /** Commits acknowledged by the running incarnation. */
+  acks = 0;
+  /** Commits acknowledged by this slot (any incarnation) since the round began. */
+  roundAcks = 0;
   #incarnation = 0;
   #expectedExit = false;
 
@@ -153,10 +176,15 @@ class Slot {
     const s = this.scenario;
     this.#expectedExit = false;
     this.inCheckpoint = false;
+    this.acks = 0;
+    // The writers' busy timeout is a hang detector, not the subject: under heavy machine load a
+    // restarted writer can wait more than the default 5 s of wall time for three busy siblings
+    // (and for the guard to clear a killed one's lock) before its open gets the lock.
+    const extra = [s.extra, `_busy_timeout=${LONG_BUSY_TIMEOUT}`].filter(Boolean).join('&');
     const child = spawnChild(
       {
         role: 'writer',
-        dsn: dsnFor(this.file, this.driver, { dotfile: s.dotfile, extra: s.extra }),
+        dsn: dsnFor(this.file, this.driver, { dotfile: s.dotfile, extra }),
         driver: this.driver,
         writer,
         checkpointEvery: s.checkpointEvery,
@@ -167,6 +195,8 @@ class Slot {
         else if (line.startsWith('ack ')) {
           const [, w, seq] = line.split(' ');
           this.acked.set(w!, Number(seq));
+          this.acks++;
+          this.roundAcks++;
         } else if (line.startsWith('error ')) {
           this.fail(`writer ${writer} (${this.driver}): ${line}`);
         }
@@ -212,6 +242,48 @@ async function killDuringCheckpoint(slots: readonly Slot[], result: ScenarioResu
   }
 }
 
+/**
+ * Waits until `done()` or a problem is recorded for the round; a hang is reported as a problem
+ * once `hangMs` of unloaded time passed without `done()` (it counts only time the machine had CPU
+ * to spare, so load alone never ends the wait). Returns the problem, if any.
+ */
+async function waitForWork(what: string, done: () => boolean, problems: () => readonly string[], hangMs: number): Promise<string | undefined> {
+  if (done()) return undefined;
+  let hung = false;
+  const cancel = loadAwareTimeout(hangMs, () => (hung = true));
+  try {
+    while (!done()) {
+      if (problems().length > 0) return undefined; // already reported (a writer failed or exited)
+      if (hung) return `no progress: ${what} within ${hangMs} ms of unloaded time`;
+      await sleep(2);
+    }
+    return undefined;
+  } finally {
+    cancel();
+  }
+}
+
+/** The mid-round kills and the wait before the end-of-round kills, sized by work done. */
+async function runRoundByWork(slots: readonly Slot[], opts: { roundCommits: number; hangMs?: number; midRoundKills: number }, result: ScenarioResult, problems: () => string[]): Promise<void> {
+  const hangMs = opts.hangMs ?? 120_000;
+  const stuck = (p: string | undefined) => p && problems().push(p);
+  for (let k = 0; k < opts.midRoundKills; k++) {
+    const slot = slots[rand(0, slots.length)]!;
+    // A kill after the victim's first commit: its restart then recovers a file it wrote to.
+    stuck(await waitForWork(`writer slot ${slot.index} acknowledging a commit`, () => !slot.child || slot.acks >= 1, problems, hangMs));
+    if (problems().length > 0) return;
+    if (slot.child) {
+      if (await slot.kill()) result.checkpointKills++;
+      result.kills++;
+      slot.start();
+    }
+  }
+  for (const slot of slots) {
+    stuck(await waitForWork(`writer slot ${slot.index} acknowledging ${opts.roundCommits} commits this round`, () => slot.roundAcks >= opts.roundCommits, problems, hangMs));
+    if (problems().length > 0) return;
+  }
+}
+
 /** Runs one crash-loop scenario for `opts.rounds` rounds. */
 export async function runCrashScenario(s: CrashScenario, opts: TortureOptions): Promise<ScenarioResult> {
   const result: ScenarioResult = { name: s.name, rounds: 0, kills: 0, commitsChecked: 0, failures: 0, checkpointKills: 0, problems: [] };
@@ -224,26 +296,12 @@ export async function runCrashScenario(s: CrashScenario, opts: TortureOptions): 
   try {
     for (let round = 1; round <= opts.rounds; round++) {
       roundProblems = [];
-      for (const slot of slots) if (!slot.child) slot.start();
-      // Let the writers get going (process start is slow on a loaded machine), then run.
-      await Promise.race([
-        Promise.all(slots.map((sl) => sl.child?.waitFor(/^ack /, 30_000).catch(() => undefined))),
-        sleep(30_000),
-      ]);
-      const runMs = rand(opts.roundMs[0], opts.roundMs[1]);
-      const killAt = Array.from({ length: opts.midRoundKills }, () => rand(0, runMs)).sort((a, b) => a - b);
-      let elapsed = 0;
-      for (const at of killAt) {
-        await sleep(at - elapsed);
-        elapsed = at;
-        const slot = slots[rand(0, slots.length)]!;
-        if (slot.child) {
-          if (await slot.kill()) result.checkpointKills++;
-          result.kills++;
-          slot.start();
-        }
+      for (const slot of slots) {
+        slot.roundAcks = 0;
+        if (!slot.child) slot.start();
       }
-      await sleep(runMs - elapsed);
+      if (opts.roundCommits !== undefined) await runRoundByWork(slots, opts, result, () => roundProblems);
+      else await runRoundByTime(slots, opts.roundMs, opts.midRoundKills, result);
       if (s.checkpointEvery) await killDuringCheckpoint(slots, result);
       // End of round: SIGKILL a random non-empty subset, wherever they are (often mid-transaction
       // or, in WAL mode, mid-checkpoint); the others keep writing during the verification.
@@ -274,6 +332,29 @@ export async function runCrashScenario(s: CrashScenario, opts: TortureOptions): 
     rmSync(dir, { recursive: true, force: true });
   }
   return result;
+}
+
+/** The mid-round kills and the wait before the end-of-round kills, sized by wall time. */
+async function runRoundByTime(slots: readonly Slot[], roundMs: readonly [number, number], midRoundKills: number, result: ScenarioResult): Promise<void> {
+  // Let the writers get going (process start is slow on a loaded machine), then run.
+  await Promise.race([
+    Promise.all(slots.map((sl) => sl.child?.waitFor(/^ack /, 30_000).catch(() => undefined))),
+    sleep(30_000),
+  ]);
+  const runMs = rand(roundMs[0], roundMs[1]);
+  const killAt = Array.from({ length: midRoundKills }, () => rand(0, runMs)).sort((a, b) => a - b);
+  let elapsed = 0;
+  for (const at of killAt) {
+    await sleep(at - elapsed);
+    elapsed = at;
+    const slot = slots[rand(0, slots.length)]!;
+    if (slot.child) {
+      if (await slot.kill()) result.checkpointKills++;
+      result.kills++;
+      slot.start();
+    }
+  }
+  await sleep(runMs - elapsed);
 }
 
 /** Runs one sub-agent load scenario for `opts.rounds` rounds (a fresh file each round). */
