@@ -10,7 +10,7 @@ import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { liveness, parseOwner, selfOwner, type Owner } from '../guard/identity.js';
 import { RestorePendingError } from './errors.js';
-import { fsyncDir, fsyncFile, step } from './files.js';
+import { fsyncDir, fsyncFile, step, sweepDeadTemporaries } from './files.js';
 
 /** What the marker records: who restores, and where the new copy and the old files are. */
 export interface RestoreMarker {
@@ -75,10 +75,16 @@ export function isOwnMarker(marker: RestoreMarker): boolean {
 /**
  * Throws {@link RestorePendingError} when a restore of `filename` has begun and not finished, in
  * another process. Called by every open of a file database (one failed `open()` when there is none).
+ * With no marker, the copy a restore killed before writing its marker left beside the database is
+ * removed here (once its process is proven gone), so an interrupted restore leaves no file behind
+ * even when nobody calls `recoverRestore`.
  */
 export function assertNoPendingRestore(filename: string): void {
   const marker = readMarker(filename);
-  if (marker === null) return;
+  if (marker === null) {
+    sweepDeadTemporaries(filename, 'restore');
+    return;
+  }
   if (marker === 'unreadable') throw new RestorePendingError(filename, 0, false);
   if (isOwnMarker(marker)) return;
   throw new RestorePendingError(filename, marker.owner.pid, liveness(marker.owner) !== 'dead');
