@@ -1,5 +1,5 @@
 import { dsnError, isSecretName } from './errors.js';
-import { classifyDsn, refuseForeignDsn } from './scheme.js';
+import { classifyDsn, refuseConnectionString, refuseForeignDsn } from './scheme.js';
 
 /**
  * The pure first step of parsing: splits a DSN into where (the path text) and how (the list of
@@ -34,6 +34,7 @@ export interface DsnRecord {
 export function lexDsn(input: string): DsnRecord {
   const kind = classifyDsn(input);
   if (kind.kind === 'foreign') throw refuseForeignDsn(input, kind);
+  if (kind.kind === 'connection-string') throw refuseConnectionString(input, kind);
   if (input.startsWith('file:')) return lexUri(input);
   const q = input.indexOf('?');
   const path = q < 0 ? input : input.slice(0, q);

@@ -167,6 +167,9 @@ function unknownKey({ input, form }: DsnRecord, { key, value, index }: DsnParam)
   const complaint: Complaint = {
     code: 'DSN_UNKNOWN_OPTION',
     option: key,
+    // The value helps to see the mistake (`_txlok=immediate`); redactDsn still hides it when the
+    // key looks like a secret (`authToken=***`).
+    show: [index],
     problem: `Unknown option "${key}" (query segment ${index + 1}).${hint}${inName}`.replace(/\.$/, ''),
     accepted: DSN_ACCEPTED_KEYS.join(', '),
     fix: guess ? `rename it to "${guess}", or remove it.` : pragmaGuess ? `write _pragma=${pragmaGuess}(<value>), or remove it.` : 'remove it.',

@@ -1,3 +1,4 @@
+import { classifyConnectionString, type ConnectionString } from './conn-string.js';
 import { dsnError, isSecretName, redactDsn } from './errors.js';
 
 /**
@@ -15,7 +16,10 @@ import { dsnError, isSecretName, redactDsn } from './errors.js';
  *   any other `name:` stays a plain file name (`notes:2024.db`, `12:30.db`);
  * - `sqlite:` and `sqlite3:` are refused with the exact `file:` rewrite, because the ecosystems
  *   that use them disagree on what `sqlite:///x` means (SQLAlchemy: relative, sqlx/Rails: absolute);
- * - `./` in front keeps any of these a relative file path (`./mysql:/x`, `./sqlite:app.db`).
+ * - `./` in front keeps any of these a relative file path (`./mysql:/x`, `./sqlite:app.db`);
+ * - non-URL connection strings of other databases (`user:pw@tcp(host)/db`, libpq
+ *   `host=h password=p`, ADO.NET `Data Source=app.db;Password=p`) are refused too (conn-string.ts);
+ *   `./` or `file:` in front keeps such text a file name.
  */
 
 /** How a DSN is to be read. */
@@ -23,7 +27,9 @@ export type DsnKind =
   /** A SQLite DSN: `file:` URI, plain path, `:memory:` or `''`. */
   | { readonly kind: 'sqlite' }
   /** A URL or DSN of another database or service. */
-  | { readonly kind: 'foreign'; readonly scheme: string; readonly hasAuthority: boolean };
+  | { readonly kind: 'foreign'; readonly scheme: string; readonly hasAuthority: boolean }
+  /** A connection string of another database that is not a URL (see conn-string.ts). */
+  | ({ readonly kind: 'connection-string' } & ConnectionString);
 
 /** A well-known scheme that is not a SQLite file name. */
 export interface ForeignScheme {
@@ -78,7 +84,7 @@ const SCHEME = /^\s*([A-Za-z][A-Za-z0-9+.-]+):(\/\/)?/;
  */
 export function classifyDsn(input: string): DsnKind {
   const m = SCHEME.exec(input);
-  if (!m) return SQLITE;
+  if (!m) return connectionString(input);
   const scheme = m[1]!;
   const hasAuthority = m[2] !== undefined;
   if (scheme.toLowerCase() === 'file') {
@@ -88,7 +94,30 @@ export function classifyDsn(input: string): DsnKind {
   }
   // Leading blanks cannot start a path anyone meant; ` postgres://...` is still a server URL.
   if (hasAuthority || Object.hasOwn(FOREIGN_SCHEMES, scheme.toLowerCase())) return foreign(scheme, hasAuthority);
-  return SQLITE;
+  return connectionString(input);
+}
+
+function connectionString(input: string): DsnKind {
+  const found = classifyConnectionString(input);
+  return found ? Object.freeze({ kind: 'connection-string', ...found }) : SQLITE;
+}
+
+/**
+ * The error for a connection string {@link classifyDsn} recognised: `DSN_UNSUPPORTED_SCHEME`
+ * naming the format, quoting it with passwords and user names as `***`, and giving the SQLite
+ * spelling when the string names a local file.
+ */
+export function refuseConnectionString(input: string, found: Extract<DsnKind, { kind: 'connection-string' }>): Error {
+  const fix = found.rewrite !== undefined
+    ? `write "${found.rewrite}" (the file the string names; a password/encryption key has no meaning here). A file whose name really is this text is written "./" followed by the name (or as a file: URI).`
+    : 'use a SQLite DSN (a path, a file: URI or ":memory:") or a Kysely dialect for that database; a file whose name really is this text is written "./" followed by the name (or as a file: URI).';
+  return dsnError(input, {
+    code: 'DSN_UNSUPPORTED_SCHEME',
+    quote: found.quote,
+    problem: `The DSN is ${found.what}, not a SQLite file; this library opens SQLite databases only`,
+    accepted: 'a file path (app.db, ./data/app.db, /abs/app.db), a file: URI (file:app.db?mode=ro, file:///abs/app.db), :memory:, or "" for a temporary database',
+    fix,
+  });
 }
 
 const SQLITE: DsnKind = Object.freeze({ kind: 'sqlite' });

@@ -140,4 +140,85 @@ test('the refusal is decided in one place: classifyDsn', () => {
   }
 });
 
+// Non-URL connection strings of other databases: refused with the format named, the secret as
+// "***", and the exact rewrite where the string names a local file. [dsn, format pattern, quoted
+// DSN, rewrite or undefined].
+const connectionStrings: Array<[string, RegExp, string, string | undefined]> = [
+  ['root:hunter2@tcp(127.0.0.1:3306)/app?parseTime=true', /go-sql-driver\/mysql/, '***@tcp(127.0.0.1:3306)/app?parseTime=***', undefined],
+  ['root:hunter2@unix(/var/run/mysqld.sock)/app', /go-sql-driver\/mysql/, '***@unix(/var/run/mysqld.sock)/app', undefined],
+  ['hunter2@tcp(db:3306)/app?password=hunter2', /go-sql-driver\/mysql/, '***@tcp(db:3306)/app?password=***', undefined],
+  ['user:hunter2@localhost/db', /server address with user and password/, '***@localhost/db', undefined],
+  ['admin:hunter2@10.0.0.5:5432', /server address with user and password/, '***@10.0.0.5:5432', undefined],
+  ['app:hunter2@db:5432/app', /server address with user and password/, '***@db:5432/app', undefined],
+  ['app:hunter2@[::1]:5432/app', /server address with user and password/, '***@[::1]:5432/app', undefined],
+  ['host=localhost user=app password=hunter2 dbname=app', /PostgreSQL \(libpq\)/, 'host=localhost user=*** password=*** dbname=app', undefined],
+  ["host=db port=5432 password='hun ter2' sslmode=require", /libpq/, 'host=db port=5432 password=*** sslmode=require', undefined],
+  ['password=hunter2', /connection string/, 'password=***', undefined], // ADO.NET and libpq alike
+  ['Data Source=app.db;Password=hunter2', /ADO\.NET\/ODBC/, 'Data Source=app.db;Password=***', 'app.db'],
+  ['Data Source=app.db', /ADO\.NET\/ODBC/, 'Data Source=app.db', 'app.db'],
+  ['Data Source=:memory:;Version=3;', /ADO\.NET\/ODBC/, 'Data Source=:memory:;Version=3', ':memory:'],
+  ['DataSource=data/app.db;Mode=ReadWriteCreate', /ADO\.NET\/ODBC/, 'DataSource=data/app.db;Mode=ReadWriteCreate', 'data/app.db'],
+  ['Server=tcp:db,1433;Initial Catalog=app;User Id=sa;Pwd=hunter2;', /ADO\.NET\/ODBC/, 'Server=tcp:db,1433;Initial Catalog=app;User Id=***;Pwd=***', undefined],
+  ['Driver={SQLite3 ODBC Driver};Database=app.db;Uid=hunter2', /ADO\.NET\/ODBC/, 'Driver={SQLite3 ODBC Driver};Database=app.db;Uid=***', undefined],
+];
+
+for (const [dsn, pattern, quoted, rewrite] of connectionStrings) {
+  test(`${JSON.stringify(dsn)} -> DSN_UNSUPPORTED_SCHEME naming the format`, () => {
+    const e = refusal(dsn);
+    assert.is(e.code, 'DSN_UNSUPPORTED_SCHEME', e.message);
+    assert.match(e.message, pattern);
+    assert.match(e.message, /not a SQLite file; this library opens SQLite databases only/);
+    assert.match(e.message, /Accepted: a file path .* a file: URI/);
+    assert.is(e.dsn, quoted);
+    assert.not.ok(e.message.includes('hunter2'), e.message);
+    assert.not.ok(e.message.includes('hun ter2'), e.message);
+    if (rewrite === undefined) {
+      assert.match(e.message, /Fix: use a SQLite DSN/);
+    } else {
+      assert.ok(e.message.includes(`Fix: write "${rewrite}"`), e.message);
+      parseDsn(rewrite, { cwd }); // the rewrite is a valid SQLite DSN
+    }
+    assert.is(classifyDsn(dsn).kind, 'connection-string');
+  });
+}
+
+// Names with "@", "=", ";" that are not connection strings stay files; "./" and "file:" keep a
+// name that looks like one reachable.
+const notConnectionStrings: Array<[string, DsnLocation]> = [
+  ['me@example.com.db', file('/srv/app/me@example.com.db')],
+  ['notes:v2@draft.db', file('/srv/app/notes:v2@draft.db')], // no "/" or port after the "host"
+  ['a:b@a/x.db', file('/srv/app/a:b@a/x.db')], // a bare word before "/" may be a folder
+  ['u:p@db.example.com', file('/srv/app/u:p@db.example.com')],
+  ['backups/user@host/app.db', file('/srv/app/backups/user@host/app.db')],
+  ['a=b c=d.db', file('/srv/app/a=b c=d.db')], // not libpq keywords
+  ['host=web.db', file('/srv/app/host=web.db')], // one non-secret libpq keyword
+  ['Database=app.db', file('/srv/app/Database=app.db')], // one weak ADO keyword, no ";"
+  ['report;final.db', file('/srv/app/report;final.db')],
+  ['x;y=1.db', file('/srv/app/x;y=1.db')],
+  ['mode=ro.db', file('/srv/app/mode=ro.db')],
+  ['size=10 MB;v2.db', file('/srv/app/size=10 MB;v2.db')],
+  ['2024-01-01 a=b;c=d.db', file('/srv/app/2024-01-01 a=b;c=d.db')],
+  ['./Data Source=app.db;Password=x', file('/srv/app/Data Source=app.db;Password=x')],
+  ['./user:pw@localhost/db', file('/srv/app/user:pw@localhost/db')],
+  ['./root:pw@tcp(h:3306)/app', file('/srv/app/root:pw@tcp(h:3306)/app')],
+  ['file:host=localhost user=app password=x', file('/srv/app/host=localhost user=app password=x')],
+  ['file:Data%20Source=app.db;Password=x', file('/srv/app/Data Source=app.db;Password=x')],
+  ['/abs/user:pw@localhost/db', file('/abs/user:pw@localhost/db')],
+];
+
+for (const [dsn, location] of notConnectionStrings) {
+  test(`${JSON.stringify(dsn)} is a file name, not a connection string`, () => {
+    assert.equal(parseDsn(dsn, { cwd }).location, location);
+  });
+}
+
+test('an unknown key shows its own value unless the key looks secret', () => {
+  const plain = refusal('app.db?_txlok=immediate&_fk=1');
+  assert.is(plain.code, 'DSN_UNKNOWN_OPTION');
+  assert.is(plain.dsn, 'app.db?_txlok=immediate&_fk=***');
+  const secret = refusal('app.db?authTokn=hunter2');
+  assert.is(secret.code, 'DSN_UNKNOWN_OPTION');
+  assert.is(secret.dsn, 'app.db?authTokn=***');
+});
+
 test.run();

@@ -1,7 +1,9 @@
 // Issue 19: no error message, CLI line, log event or rendering of an error or config ever carries
 // a secret from a DSN. fast-check builds DSNs with a random secret in each position a secret can
 // take (URL password, URL user, a secret-looking query value, a key pragma's value, a
-// fragment, ;-parameters of JDBC/PDO strings, a secret cut by a bad %-escape), around random
+// fragment, ;-parameters of JDBC/PDO strings, a secret cut by a bad %-escape, and the non-URL
+// connection strings: Go's user:pw@tcp(...), user:pw@host/db, libpq key=value and ADO.NET
+// Key=Value;...), around random
 // other settings and mistakes, and sends each through every entry point: parseDsn, normalizeDsn,
 // createKysely + a query, openDatabase, and the CLI's inspect (text and --json) and doctor, on
 // every driver of the matrix. Every text they produce is checked: messages, stacks,
@@ -115,7 +117,11 @@ function query(secret: string, carrier: string, others: string[]): string {
 const caseArb: fc.Arbitrary<Case> = fc
   .record({
     secret: secretArb,
-    position: fc.constantFrom('url-password', 'url-user', 'query', 'pragma', 'fragment', 'params', 'escape'),
+    position: fc.constantFrom('url-password', 'url-user', 'query', 'pragma', 'fragment', 'params', 'escape', 'go-mysql', 'userinfo', 'libpq', 'ado'),
+    goNet: fc.constantFrom('tcp(127.0.0.1:3306)', 'unix(/run/mysqld.sock)', 'tcp(db)'),
+    libpqKey: fc.constantFrom('password', 'sslpassword', 'user'),
+    adoKey: fc.constantFrom('Password', 'Pwd', 'User Id', 'Uid', 'password'),
+    adoOther: fc.constantFrom('Data Source=app.db', 'Server=db,1433;Database=app', 'Driver={SQLite3};Database=app.db', 'DataSource=missing/dir/app.db'),
     scheme: fc.constantFrom(...SCHEMES),
     paramScheme: fc.constantFrom(...Object.keys(FOREIGN_SCHEMES)),
     key: fc.constantFrom(...SECRET_KEYS),
@@ -145,6 +151,14 @@ const caseArb: fc.Arbitrary<Case> = fc
       case 'params':
         // A name:... that is not a known scheme is a file name, and `;k=v` in it are characters.
         return { secret, position, dsn: `${r.paramScheme}:host=db;user=admin;${r.key}=${secret};dbname=app` };
+      case 'go-mysql':
+        return { secret, position, dsn: `root:${secret}@${r.goNet}/app?${q(r.before ? `_loc=${secret}` : 'parseTime=true')}` };
+      case 'userinfo':
+        return { secret, position, dsn: `app:${secret}@localhost${r.before ? ':5432' : ''}/db` };
+      case 'libpq':
+        return { secret, position, dsn: `host=localhost ${r.libpqKey}=${r.before ? `'${secret} x'` : secret} dbname=app` };
+      case 'ado':
+        return { secret, position, dsn: r.before ? `${r.adoOther};${r.adoKey}=${secret}` : `${r.adoKey}=${secret};${r.adoOther};` };
       default: // escape: a bad %-escape inside the secret
         return { secret, position, dsn: `${r.base}?${q(`${r.key}=${secret.slice(0, 4)}%ZZ${secret.slice(4)}`)}` };
     }
@@ -184,6 +198,6 @@ matrix('dsn secrets never leak', (test, driver) => {
       }),
       runs(150),
     );
-    assert.is(seen.size, 7, [...seen].join());
+    assert.is(seen.size, 11, [...seen].join());
   });
 });
