@@ -17,7 +17,7 @@ export const HELP = `dual-sqlite: inspect DSNs, diagnose SQLite files, back up a
 
 Usage:
   dual-sqlite inspect <dsn> [--driver ${choiceList(DRIVER_CHOICES)}] [--json]
-  dual-sqlite doctor <dsn> [--driver ${choiceList(DRIVER_CHOICES)}] [--fix] [--json]
+  dual-sqlite doctor <dsn> [--driver ${choiceList(DRIVER_CHOICES)}] [--fix] [--json] [--progress]
   dual-sqlite backup <dsn> <dest> [--driver ${choiceList(DRIVER_CHOICES)}] [--force] [--progress] [--json]
   dual-sqlite restore <backup> <dsn> [--driver ${choiceList(DRIVER_CHOICES)}] [--keep-old] [--json]
   dual-sqlite restore --recover <dsn>

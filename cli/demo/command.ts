@@ -204,7 +204,7 @@ function progressText(results: readonly AgentResult[], started: number, options:
   const running = results.filter((r) => r.exitCode === null && r.signal === null).length;
   return (
     `demo ${Math.min(t, options.seconds).toFixed(1)}/${options.seconds} s  commits ${fmt(commits)} (${fmt(Math.round(commits / Math.min(t, options.seconds)))}/s)` +
-    `  waited ${fmt(total(results, 'waited'))}  SQLITE_BUSY ${total(results, 'busy')}  errors ${total(results, 'errors')}  agents running ${running}/${options.agents}`
+    `  waited ${fmt(total(results, 'waited'))}  SQLITE_BUSY ${total(results, 'busy')}  errors ${total(results, 'errors')}  worker processes running ${running}/${options.agents}`
   );
 }
 
