@@ -57,7 +57,7 @@ test('docs/index.md links every promised page, and each exists', () => {
 test.run();
 
 const codes = suite('docs: troubleshooting lists every error code');
-codes('every error code thrown in dsn/, drivers/ and core/ has a row in docs/troubleshooting.md', () => {
+codes('every error code thrown in dsn/, drivers/, core/ and cli/ has a row in docs/troubleshooting.md', () => {
   const table = readFileSync(join(root, 'docs/troubleshooting.md'), 'utf8');
   const found = new Set<string>();
   const walk = (dir: string): void => {
@@ -65,14 +65,15 @@ codes('every error code thrown in dsn/, drivers/ and core/ has a row in docs/tro
       const full = join(dir, name);
       if (statSync(full).isDirectory()) walk(full);
       else if (name.endsWith('.ts')) {
-        // Error codes are the UPPER_SNAKE string literals of the source (SQLite's own are SQLITE_*).
+        // Error codes are the UPPER_SNAKE string literals of the source (SQLite's own are SQLITE_*,
+        // Node's ERR_*, which the CLI reads from parseArgs).
         for (const m of readFileSync(full, 'utf8').matchAll(/'([A-Z]+(?:_[A-Z]+)+)'/g)) {
-          if (!m[1]!.startsWith('SQLITE_')) found.add(m[1]!);
+          if (!m[1]!.startsWith('SQLITE_') && !m[1]!.startsWith('ERR_')) found.add(m[1]!);
         }
       }
     }
   };
-  for (const layer of ['dsn', 'drivers', 'core']) walk(join(root, layer));
+  for (const layer of ['dsn', 'drivers', 'core', 'cli']) walk(join(root, layer));
   assert.ok(found.size >= 10, `only ${found.size} codes found: the scan is broken`);
   const missing = [...found].filter((c) => !table.includes(`\`${c}\``)).sort();
   assert.equal(missing, [], `codes without a row in docs/troubleshooting.md: ${missing.join(', ')}`);
