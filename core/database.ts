@@ -13,7 +13,7 @@ import { backupShared, type BackupOptions, type BackupResult } from './backup/ba
 import { existsSync } from 'node:fs';
 import { OpenError } from '../drivers/errors.js';
 import { realDatabasePath } from '../drivers/paths.js';
-import { checkOptionNames, OPEN_OPTIONS, resolveOptions } from './options.js';
+import { checkDsnArgument, checkOptionNames, OPEN_OPTIONS, resolveOptions } from './options.js';
 import { retainDatabase, type SharedRef } from './registry.js';
 import { warnDriverFallback } from './fallback-warning.js';
 
@@ -207,6 +207,7 @@ const BEGIN = /^\s*begin\b/i;
  */
 export async function openDatabase(dsnOrConfig: string | DsnConfig, options: DualSqliteOpenOptions = {}): Promise<DualSqliteDatabase> {
   if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', options, 'pass an options object or leave it out');
+  checkDsnArgument(dsnOrConfig, 'openDatabase');
   checkOptionNames(options, OPEN_OPTIONS, 'openDatabase()');
   const config = resolveOptions(dsnOrConfig, options);
   if (options.detectMisuse !== false) enableMisuseDetection();

@@ -3,6 +3,7 @@ import { parseDsn } from '../dsn/index.js';
 import { DRIVER_CHOICES, type DsnConfig } from '../dsn/types.js';
 import type { DualSqliteOpenOptions } from './dialect-config.js';
 import { closest } from '../dsn/suggest.js';
+import { DSN_OPTIONS } from '../dsn/registry.js';
 import { InvalidOptionError } from './errors.js';
 
 
@@ -20,13 +21,44 @@ export const CREATE_KYSELY_OPTIONS = [...OPEN_OPTIONS, 'plugins', 'kyselyLog'] a
 export function checkOptionNames(options: object, known: readonly string[], where: string): void {
   for (const name of Object.keys(options)) {
     if (known.includes(name)) continue;
+    const value = (options as Record<string, unknown>)[name];
+    const dsnKey = dsnKeyFor(name);
+    if (dsnKey !== undefined) {
+      const v = typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean' ? String(value) : '...';
+      throw new InvalidOptionError(name, value, `${where} has no option "${name}": it is a DSN setting; did you mean the DSN key "${dsnKey}"? Put it in the DSN, e.g. "app.db?${dsnKey}=${v}" (see docs/dsn.md)`);
+    }
     const guess = closest(name, known);
-    throw new InvalidOptionError(
-      name,
-      (options as Record<string, unknown>)[name],
-      `${where} has no option "${name}"${guess ? `; did you mean "${guess}"?` : ''} (its options: ${known.join(', ')})`,
-    );
+    throw new InvalidOptionError(name, value, `${where} has no option "${name}"${guess ? `; did you mean "${guess}"?` : ''} (its options: ${known.join(', ')})`);
   }
+}
+
+/**
+ * The DSN key a JS option name stands for, when someone passes a DSN setting as an option:
+ * `busyTimeout`, `busy_timeout` or `_busy_timeout` -> `_busy_timeout` (matched on the config
+ * field and on the key without its leading underscore, in camelCase or snake_case).
+ */
+function dsnKeyFor(name: string): string | undefined {
+  const snake = name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`).replace(/^_+/, '');
+  for (const o of DSN_OPTIONS) {
+    if (o.key === undefined) continue;
+    if (o.target === name || [o.key, ...o.aliases].some((k) => k.replace(/^_+/, '') === snake)) return o.key;
+  }
+  return undefined;
+}
+
+/**
+ * Refuses an object where a call takes the DSN string first (`createKysely({ dsn })`, the shape
+ * of the dialect's config): says what was passed and the call shape. A `DsnConfig` passes.
+ */
+export function checkDsnArgument(dsn: unknown, call: string): void {
+  if (dsn === null || typeof dsn !== 'object' || 'location' in dsn) return;
+  const keys = Object.keys(dsn);
+  const rest = keys.filter((k) => k !== 'dsn');
+  throw new InvalidOptionError(
+    'dsn',
+    dsn,
+    `${call}() takes the DSN string as its first argument and the options as its second, but got an object with ${keys.length ? `keys ${keys.join(', ')}` : 'no keys'}; call ${call}('app.db'${rest.length ? `, { ${rest.join(', ')} }` : ''}) (an object { dsn, ... } is the config of new DualSqliteDialect())`,
+  );
 }
 
 /** Parses a DSN string (a `DsnConfig` is taken as is) and checks the options; throws on bad input. */

@@ -300,6 +300,13 @@ export async function down(db) { await db.schema.dropTable('pet').execute(); }`,
       [() => createKysely(':memory:', { dsn: ':memory:' } as any), /createKysely\(\) has no option "dsn"/],
       [() => openDatabase(':memory:', { detectMisuses: false } as any), /openDatabase\(\) has no option "detectMisuses"; did you mean "detectMisuse"\?/],
       [() => openDatabase(':memory:', { plugins: [] } as any), /openDatabase\(\) has no option "plugins"/],
+      // a DSN setting passed as an option points to its DSN key
+      [() => createKysely(':memory:', { busyTimeout: 100 } as any), /no option "busyTimeout": it is a DSN setting; did you mean the DSN key "_busy_timeout"\? .*\?_busy_timeout=100/],
+      [() => openDatabase(':memory:', { journal_mode: 'wal' } as any), /did you mean the DSN key "_journal_mode"\?.*_journal_mode=wal/],
+      [() => new DualSqliteDialect({ dsn: ':memory:', txlock: 'deferred' } as any), /DualSqliteDialect\(\) has no option "txlock": .*DSN key "_txlock"/],
+      // the dialect's config shape given to a call that takes the DSN string first
+      [() => createKysely({ dsn: ':memory:', driver: 'wasm' } as any), /option dsn = object .*createKysely\(\) takes the DSN string as its first argument.*keys dsn, driver.*createKysely\('app\.db', \{ driver \}\)/],
+      [() => openDatabase({ dsn: ':memory:' } as any), /openDatabase\(\) takes the DSN string.*openDatabase\('app\.db'\)/],
     ];
     for (const [call, message] of cases) {
       const error = await rejection((async () => call())());
