@@ -13,7 +13,7 @@
  * The state byte is the only thing the hot path writes: one pwrite on an fd kept open.
  */
 import {
-  closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync,
+  chmodSync, closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync,
   rmSync, statSync, unlinkSync, writeSync, writeFileSync,
 } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
@@ -156,22 +156,23 @@ export function readClaims(dir: string): Claim[] {
 }
 
 /** What {@link ensureClaimsDir} did. */
-export type ClaimsDirResult = 'created' | 'existed' | 'not-writable';
+export type ClaimsDirResult = 'created' | 'existed' | { readonly notWritable: NodeJS.ErrnoException };
 
 /**
- * Creates the claims folder. `not-writable` when the file system does not let us (a directory
+ * Creates the claims folder (shared like `database` when given). `notWritable` (the OS error) when the file system does not let us (a directory
  * we may not write, a read-only mount). The database's directory always exists here, so a plain
  * mkdir is enough; a recursive one must not be used: on a read-only mount Node 20 answers it with
  * ENOENT instead of EROFS. Throws {@link SideFileError} for anything else (e.g. a regular file
  * where the folder belongs).
  */
-export function ensureClaimsDir(dir: string): ClaimsDirResult {
+export function ensureClaimsDir(dir: string, database?: string): ClaimsDirResult {
   try {
     mkdirSync(dir);
+    if (database !== undefined) shareLikeDatabase(dir, database);
     return 'created';
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EACCES' || code === 'EROFS' || code === 'EPERM') return 'not-writable';
+    if (code === 'EACCES' || code === 'EROFS' || code === 'EPERM') return { notWritable: err as NodeJS.ErrnoException };
     if (code === 'EEXIST') {
       let isDir = false;
       try {
@@ -179,10 +180,40 @@ export function ensureClaimsDir(dir: string): ClaimsDirResult {
       } catch {
         /* removed meanwhile: the caller retries */
       }
-      if (isDir) return 'existed';
+      if (isDir) {
+        if (database !== undefined) shareLikeDatabase(dir, database);
+        return 'existed';
+      }
       throw new SideFileError(dir, 'create the claims folder', err, 'something that is not a folder is in its place: move or remove it (the library keeps its claim records there)');
     }
     throw new SideFileError(dir, 'create the claims folder', err);
+  }
+}
+
+/** Group and other permission bits of a folder. */
+const GROUP_RWX = 0o070;
+const OTHER_RWX = 0o007;
+
+/**
+ * Lets every user who may write the database also write claims: mkdir's mode is cut by the umask,
+ * so a folder made by one user is usually 0755, and another user who may write the database
+ * (a 0666 file, a shared group) could not announce itself there. The group or other class gets
+ * rwx on the folder when it has write permission on the database file, whose own mode already
+ * honours its creator's umask. Also done by the folder's owner for an existing folder, since a
+ * database is often made shared (chmod 666) after its first open made the folder. Best effort: a
+ * failure leaves the folder as it is, and an open that then cannot write its claim fails loudly
+ * (see the guard).
+ */
+function shareLikeDatabase(dir: string, database: string): void {
+  try {
+    const dbMode = statSync(database).mode;
+    const extra = (dbMode & 0o020 ? GROUP_RWX : 0) | (dbMode & 0o002 ? OTHER_RWX : 0);
+    if (!extra) return;
+    const st = statSync(dir);
+    const mode = st.mode & 0o7777;
+    if ((mode & extra) !== extra && st.uid === process.geteuid?.()) chmodSync(dir, mode | extra);
+  } catch {
+    /* the database does not exist yet (created by this open), or chmod refused */
   }
 }
 

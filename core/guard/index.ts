@@ -8,7 +8,7 @@
  *   whose owner is proven dead, so a killed process cannot lock the database forever.
  * The design and its limits are explained in docs/concurrency.md.
  */
-import { existsSync, realpathSync, rmdirSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, realpathSync, rmdirSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { GuardTarget, LockGuard } from './types.js';
 import { claimsDirOf, ensureClaimsDir, OwnClaim, readClaims, sweepTemporaries, type Claim } from './claims.js';
@@ -78,19 +78,22 @@ function describeClaim(c: Claim): ConflictingClaim {
   };
 }
 
-/** Our claim (null where the folder cannot be written) and whether we created the folder. */
+/** Our claim (null where the folder cannot be written, with the OS error) and whether we created the folder. */
 interface Written {
   readonly claim: OwnClaim | null;
   readonly createdDir: boolean;
+  readonly refused?: NodeJS.ErrnoException;
 }
 
 /** Attempts at writing a claim whose folder another process removed in between (see abandon()). */
 const CLAIM_ATTEMPTS = 4;
 
+const NOT_WRITABLE = new Set(['EACCES', 'EROFS', 'EPERM']);
+
 function writeClaim(dir: string, target: GuardTarget, filename: string): Written {
   for (let attempt = 1; ; attempt++) {
-    const made = ensureClaimsDir(dir);
-    if (made === 'not-writable') return { claim: null, createdDir: false };
+    const made = ensureClaimsDir(dir, filename);
+    if (typeof made !== 'string') return { claim: null, createdDir: false, refused: made.notWritable };
     try {
       const claim = new OwnClaim(dir, {
         v: 1,
@@ -103,15 +106,54 @@ function writeClaim(dir: string, target: GuardTarget, filename: string): Written
       });
       return { claim, createdDir: made === 'created' };
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      // A folder we may not write (read-only media): we can still see others' claims; nobody can
-      // see ours. Dot-file locking cannot work there either (SQLite's mkdir would fail the same way).
-      if (code === 'EACCES' || code === 'EROFS' || code === 'EPERM') return { claim: null, createdDir: false };
+      const code = (err as NodeJS.ErrnoException).code ?? '';
+      if (NOT_WRITABLE.has(code)) return { claim: null, createdDir: false, refused: err as NodeJS.ErrnoException };
       // A process whose open failed removed the (then empty) folder between our mkdir and write.
       if (code === 'ENOENT' && attempt < CLAIM_ATTEMPTS) continue;
       throw new SideFileError(dir, "write this process's claim record in", err);
     }
   }
+}
+
+/**
+ * Without a claim this process is invisible to a later opener using the other lock protocol, and
+ * the two would mix protocols: the corruption the guard exists to prevent. That is only accepted
+ * when this process cannot write the database file (read-only media, another user's 0644 file):
+ * it then cannot roll back a journal or write a page, so it cannot corrupt the file (a writer on
+ * the other protocol may still hand it a torn read; docs/concurrency.md, limits). A process that
+ * may write the database must be able to announce itself, or it fails here.
+ */
+function checkClaimless(dir: string, filename: string, refused: NodeJS.ErrnoException): void {
+  if (cannotWriteFile(filename)) return;
+  throw new SideFileError(dir, "write this process's claim record in", refused, unwritableFix(dir, refused));
+}
+
+/** True for an existing file this process may not open for writing (the kernel's check, effective uid). */
+function cannotWriteFile(filename: string): boolean {
+  try {
+    closeSync(openSync(filename, constants.O_RDWR));
+    return false;
+  } catch (e) {
+    return NOT_WRITABLE.has((e as NodeJS.ErrnoException).code ?? '');
+  }
+}
+
+function unwritableFix(dir: string, refused: NodeJS.ErrnoException): string {
+  if (refused.code === 'EROFS') return 'the file system is mounted read-only, yet the database can be written: remount it read-write';
+  let owner = 'another user';
+  try {
+    const st = statSync(dir);
+    owner = `uid ${st.uid} (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')})`;
+  } catch {
+    /* unreadable: name no owner */
+  }
+  const me = typeof process.getuid === 'function' ? `uid ${process.getuid()}` : 'this user';
+  return (
+    `the folder belongs to ${owner} and this process runs as ${me}, which may write the database but not announce itself ` +
+    'there, so a process using the other lock protocol could not see it and the two could corrupt the file: ' +
+    `make the folder writable by every user that writes the database, like the database's directory ` +
+    `(e.g. chmod 1777 "${dir}", or chgrp <group> and chmod 2775 for a shared group), or run every process as the same user`
+  );
 }
 
 /**
@@ -139,7 +181,8 @@ function guardOn(target: GuardTarget): LockGuard {
   sweepDead(dir, lockPath);
   // Write first, read second: of two processes opening at the same moment, at least one sees
   // the other's claim (possibly both, and both refuse: safe).
-  const { claim, createdDir } = writeClaim(dir, target, filename);
+  const { claim, createdDir, refused } = writeClaim(dir, target, filename);
+  if (refused) checkClaimless(dir, filename, refused);
   const claims = readClaims(dir);
   const conflict = findConflict(claims, claim?.name ?? null, target);
   if (conflict) {

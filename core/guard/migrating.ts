@@ -49,7 +49,7 @@ export class MigrationMarker {
     if (!this.#written) this.#since = Date.now();
     const tmp = `${this.#path}.${randomBytes(4).toString('hex')}.tmp`;
     try {
-      if (!ensureClaimsDir(this.#dir)) return;
+      if (typeof ensureClaimsDir(this.#dir) !== 'string') return;
       writeFileSync(tmp, JSON.stringify({ v: 1, owner: selfOwner(), state, since: this.#since }) + '\n', { flag: 'wx' });
       renameSync(tmp, this.#path);
       this.#written = true;

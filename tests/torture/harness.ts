@@ -31,6 +31,12 @@ export const LOAD_DDL =
  */
 export const LONG_BUSY_TIMEOUT = 600_000;
 
+/** The real user and group a child runs as (root only may set them). */
+export interface ChildUser {
+  readonly uid: number;
+  readonly gid: number;
+}
+
 /** A running child process and what it has reported so far. */
 export class Child {
   readonly proc: ChildProcess;
@@ -41,9 +47,10 @@ export class Child {
   #stderr = '';
   #onLine?: (line: string) => void;
 
-  constructor(role: Role, onLine?: (line: string) => void) {
+  constructor(role: Role, onLine?: (line: string) => void, user?: ChildUser) {
     this.#onLine = onLine;
     this.proc = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(role)], {
+      ...user,
       cwd: ROOT,
       stdio: ['pipe', 'pipe', 'pipe'],
       env: { ...process.env, NO_COLOR: '1' },
@@ -126,8 +133,8 @@ export class Child {
 const running = new Set<Child>();
 
 /** Starts `role` in a new child process. */
-export function spawnChild(role: Role, onLine?: (line: string) => void): Child {
-  const child = new Child(role, onLine);
+export function spawnChild(role: Role, onLine?: (line: string) => void, user?: ChildUser): Child {
+  const child = new Child(role, onLine, user);
   running.add(child);
   void child.closed.then(() => running.delete(child));
   return child;
