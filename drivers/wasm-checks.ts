@@ -21,6 +21,17 @@ export function checkWasmOptions(config: DsnConfig): void {
   if (config.nolock) throw new UnsupportedOptionError('nolock', 1, 'wasm', fix);
   if (config.psow !== undefined) throw new UnsupportedOptionError('psow', config.psow ? 1 : 0, 'wasm', fix);
   if (config.modeof !== undefined) throw new UnsupportedOptionError('modeof', config.modeof, 'wasm', fix);
+  // Refused before opening, not after reading the setting back: node-sqlite3-wasm creates the
+  // file when it opens, and a refused open must leave nothing behind (mode=ro creates nothing,
+  // and open decides it from the file's header).
+  if (config.location.kind === 'file' && config.mode !== 'ro' && config.pragmas.journal_mode === 'wal' && config.pragmas.locking_mode !== 'exclusive') {
+    throw new UnsupportedOptionError(
+      '_journal_mode',
+      'wal',
+      'wasm',
+      'wasm has no shared memory: WAL needs _locking_mode=exclusive (one process only); or use the native or node driver',
+    );
+  }
 }
 
 /**

@@ -121,7 +121,7 @@ matrix('litestream', (test, driver) => {
           async (h) => (await h.close(), null),
           (e: unknown) => e as { code?: string },
         );
-        assert.is(wal?.code, 'SETTING_NOT_APPLIED', 'and WAL cannot be turned on from wasm');
+        assert.is(wal?.code, 'DRIVER_UNSUPPORTED_OPTION', 'and WAL cannot be turned on from wasm');
       } finally {
         await replicator.kill();
       }
