@@ -7,7 +7,7 @@ import type { DriverName } from '../../drivers/types.js';
 import { matrix } from '../helpers/matrix.js';
 import { tmpDsn } from './support.js';
 import { describeExit, runMigrator } from './migration-support.js';
-import { Migrator } from 'kysely';
+import { Migrator } from '../helpers/kysely-migration.js';
 import { createKysely } from '../../core/index.js';
 import { provider, readSchema, schemaProblems } from './fixtures/migrations.js';
 

@@ -4,7 +4,7 @@
  * later start failed with `table "t004" already exists`.
  */
 import * as assert from 'uvu/assert';
-import { Migrator } from 'kysely';
+import { Migrator } from '../helpers/kysely-migration.js';
 import { createKysely, type DualSqliteLogEvent } from '../../core/index.js';
 import type { DriverName } from '../../drivers/types.js';
 import { matrix } from '../helpers/matrix.js';

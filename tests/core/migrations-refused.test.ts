@@ -4,7 +4,8 @@
  * for `PRAGMA foreign_keys`, being silently ignored.
  */
 import * as assert from 'uvu/assert';
-import { Migrator, sql, type Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { Migrator } from '../helpers/kysely-migration.js';
 import { createKysely, type DualSqliteLogEvent } from '../../core/index.js';
 import { matrix } from '../helpers/matrix.js';
 import { tmpDsn } from './support.js';
