@@ -71,8 +71,12 @@ export class NativeConnection implements DriverConnection {
   }
 }
 
-/** Why the database's directory refuses new entries, as an OS error (better-sqlite3 drops it). */
-function dirError(filename: string): NodeJS.ErrnoException | undefined {
+/**
+ * Why the database's directory refuses new entries, as an OS error (better-sqlite3 and
+ * node:sqlite drop it).
+ * @internal drivers' helper
+ */
+export function dirError(filename: string): NodeJS.ErrnoException | undefined {
   const dir = dirname(filename);
   try {
     accessSync(dir, constants.W_OK);

@@ -6,7 +6,8 @@
  */
 import type { DriverConnection, PreparedStatement } from './connection.js';
 import { resultCodeName } from './error-codes.js';
-import { SqliteError } from './errors.js';
+import { directoryNotWritable, SqliteError } from './errors.js';
+import { dirError } from './native-connection.js';
 import type { NodeDatabase, NodeStatement } from './load.js';
 import type { Row } from './types.js';
 import { normalizeInteger, normalizeNodeRow, toNativeIntegers, type BindValue } from './values.js';
@@ -19,12 +20,29 @@ export class NodeConnection implements DriverConnection {
   readonly driver = 'node' as const;
   readonly #db: NodeDatabase;
   readonly #allByIterate: boolean;
+  readonly #filename: string | null;
   #counters: NodeStatement | undefined;
 
-  /** `allReadsStaleColumns`: this Node's `all()` names columns before the first step (see load.ts). */
-  constructor(db: NodeDatabase, options: { allReadsStaleColumns: boolean }) {
+  /**
+   * `allReadsStaleColumns`: this Node's `all()` names columns before the first step (see load.ts).
+   * `filename`: the database's real path (`null` for memory/temp), named by errors about its directory.
+   */
+  constructor(db: NodeDatabase, options: { allReadsStaleColumns: boolean; filename?: string | null }) {
     this.#db = db;
     this.#allByIterate = options.allReadsStaleColumns;
+    this.#filename = options.filename ?? null;
+  }
+
+  /**
+   * node:sqlite's error as ours; SQLITE_READONLY_DIRECTORY (a WAL reader that cannot create
+   * `-shm`) becomes `DIRECTORY_NOT_WRITABLE`, as on the native driver.
+   */
+  error(e: unknown, sql: string | undefined): unknown {
+    const err = toSqliteError(e, sql);
+    if (err instanceof SqliteError && err.code === 'SQLITE_READONLY_DIRECTORY' && this.#filename !== null) {
+      return directoryNotWritable(this.#filename, 'node', 'wal', dirError(this.#filename));
+    }
+    return err;
   }
 
   get inTransaction(): boolean {
@@ -32,9 +50,9 @@ export class NodeConnection implements DriverConnection {
   }
 
   prepare(sql: string): PreparedStatement {
-    const stmt = guard(() => this.#db.prepare(sql), sql);
+    const stmt = guard(() => this.#db.prepare(sql), sql, this);
     stmt.setReadBigInts(true);
-    return new NodePrepared(stmt, sql, this.#allByIterate);
+    return new NodePrepared(stmt, sql, this.#allByIterate, this);
   }
 
   counters(): { changes: number; lastInsertRowid: number | bigint } {
@@ -58,7 +76,10 @@ class NodePrepared implements PreparedStatement {
   readonly #sql: string;
   readonly #allByIterate: boolean;
 
-  constructor(stmt: NodeStatement, sql: string, allByIterate: boolean) {
+  readonly #conn: NodeConnection;
+
+  constructor(stmt: NodeStatement, sql: string, allByIterate: boolean, conn: NodeConnection) {
+    this.#conn = conn;
     this.#stmt = stmt;
     this.reader = stmt.columns().length > 0;
     this.#sql = sql;
@@ -77,7 +98,7 @@ class NodePrepared implements PreparedStatement {
       }
       rows = this.#stmt.all(...nodeParams(params));
     } catch (e) {
-      throw toSqliteError(e, this.#sql);
+      throw this.#conn.error(e, this.#sql);
     }
     for (let i = 0; i < rows.length; i++) rows[i] = normalizeNodeRow(rows[i]!);
     return rows;
@@ -88,17 +109,18 @@ class NodePrepared implements PreparedStatement {
     try {
       r = this.#stmt.run(...nodeParams(params));
     } catch (e) {
-      throw toSqliteError(e, this.#sql);
+      throw this.#conn.error(e, this.#sql);
     }
     return { changes: Number(r.changes), lastInsertRowid: normalizeInteger(r.lastInsertRowid) };
   }
 
   iterate(params: readonly BindValue[]): Iterator<Row, undefined> {
-    const it = guard(() => this.#stmt.iterate(...nodeParams(params)), this.#sql);
+    const conn = this.#conn;
+    const it = guard(() => this.#stmt.iterate(...nodeParams(params)), this.#sql, conn);
     const sql = this.#sql;
     return {
       next(): IteratorResult<Row, undefined> {
-        const r = guard(() => it.next(), sql);
+        const r = guard(() => it.next(), sql, conn);
         return r.done ? { done: true, value: undefined } : { done: false, value: normalizeNodeRow(r.value) };
       },
       return(): IteratorResult<Row, undefined> {
@@ -135,11 +157,11 @@ function nodeParams(params: readonly BindValue[]): readonly BindValue[] {
   return out ?? values;
 }
 
-function guard<T>(fn: () => T, sql: string): T {
+function guard<T>(fn: () => T, sql: string, conn: NodeConnection): T {
   try {
     return fn();
   } catch (e) {
-    throw toSqliteError(e, sql);
+    throw conn.error(e, sql);
   }
 }
 

@@ -222,7 +222,7 @@ function openNode(config: DsnConfig, filename: string | null): DriverConnection 
   try {
     // timeout 0: the busy timeout is applied and verified as a pragma with the others
     const db = new module.DatabaseSync(name, { readOnly: config.mode === 'ro', timeout: 0 });
-    return new NodeConnection(db, { allReadsStaleColumns });
+    return new NodeConnection(db, { allReadsStaleColumns, filename });
   } catch (e) {
     const err = nodeSqliteError(e, undefined);
     if (err instanceof SqliteError) throw new SqliteError(err.code, `cannot open "${filename ?? name}": ${err.message}`, 'node', undefined, e);
