@@ -156,7 +156,8 @@ export function readClaims(dir: string): Claim[] {
 }
 
 /** What {@link ensureClaimsDir} did. */
-export type ClaimsDirResult = 'created' | 'existed' | { readonly notWritable: NodeJS.ErrnoException };
+// Spelled without NodeJS.ErrnoException: published declarations must not need @types/node.
+export type ClaimsDirResult = 'created' | 'existed' | { readonly notWritable: Error & { readonly code?: string } };
 
 /**
  * Creates the claims folder (shared like `database` when given). `notWritable` (the OS error) when the file system does not let us (a directory
