@@ -113,7 +113,7 @@ export async function backupShared(
       fsyncFile(temp);
       const verifyStarted = performance.now();
       options.onProgress?.({ phase: 'verifying', tempFile: temp, bytes: expectedBytes });
-      const verified = verifyDatabaseFile(temp, backend.selection.driver);
+      const verified = await verifyDatabaseFile(temp, backend.selection.driver, busyTimeoutMs);
       placeCopy(temp, target, options.force === true, source);
       const verifyMs = performance.now() - verifyStarted;
       options.onProgress?.({ phase: 'done', dest: target, bytes: verified.bytes });

@@ -77,7 +77,7 @@ export async function restoreDatabase(backup: string, target: string | DsnConfig
   const driver = selectDriver(config, options).driver;
   const source = resolve(backup);
   await recoverRestore(config, options);
-  const verified = verifyDatabaseFile(source, driver);
+  const verified = await verifyDatabaseFile(source, driver, config.busyTimeout);
   assertNotInUse(filename);
   sweepDeadTemporaries(filename, 'restore');
 
@@ -149,7 +149,7 @@ export async function recoverRestore(target: string | DsnConfig, options: Pick<D
   const swapped = !exists(marker.temp) && exists(filename) && exists(marker.aside);
   if (swapped) {
     try {
-      verifyDatabaseFile(filename, selectDriver(config, options).driver);
+      await verifyDatabaseFile(filename, selectDriver(config, options).driver, config.busyTimeout);
       step('removing the replaced files', marker.aside, () => rmSync(marker.aside, { recursive: true, force: true }));
       removeMarker(filename);
       return 'completed';

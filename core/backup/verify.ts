@@ -5,8 +5,10 @@
  * `PRAGMA integrity_check`.
  */
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { openBackend } from '../../drivers/index.js';
+import { lockProtocol, openBackend } from '../../drivers/index.js';
 import type { Backend, DriverName } from '../../drivers/types.js';
+import { createGuard, type LockGuard } from '../guard/index.js';
+import { isBusyError, retryOnBusy } from '../busy-retry.js';
 import { parseDsn } from '../../dsn/index.js';
 import type { DsnConfig } from '../../dsn/types.js';
 import { BackupVerificationError } from './errors.js';
@@ -28,18 +30,63 @@ export interface VerifiedFile {
 const MAGIC = 'SQLite format 3\0';
 
 /**
- * Checks `file` and returns what it found, or throws {@link BackupVerificationError} listing every
- * problem. The file is opened read-only with `driver`, so a copy is proven readable by the driver
- * that will use it.
+ * Checks `file` and resolves to what it found, or rejects with {@link BackupVerificationError}
+ * listing every problem. The file is opened read-only with `driver`, so a copy is proven readable
+ * by the driver that will use it. Opening waits on the event loop while another process holds the
+ * file's lock, up to `busyTimeoutMs` (default: the DSN default `_busy_timeout`, 5000 ms), clearing
+ * a lock whose owner is proven dead; past that it rejects with `SQLITE_BUSY` (the file may be
+ * sound), not with a verification error.
  */
-export function verifyDatabaseFile(file: string, driver: DriverName): VerifiedFile {
+export async function verifyDatabaseFile(file: string, driver: DriverName, busyTimeoutMs?: number): Promise<VerifiedFile> {
   const header = checkHeader(file);
-  let backend: Backend;
+  const config = readOnlyConfig(file, driver);
+  // The check takes SQLite's lock like any reader, so it announces itself like one: a verifier
+  // killed while holding a dot-file lock (wasm) is then proven dead and its lock cleared by the
+  // next opener, instead of leaving the backup unreadable for good.
+  const guard = createGuard({ filename: file, driver, lockProtocol: lockProtocol(config, driver), readOnly: true, exclusiveLocking: false });
   try {
-    backend = openBackend(readOnlyConfig(file, driver), { driver, sqliteBusyTimeout: 0 });
+    const wait = (doing: string) => ({
+      timeoutMs: busyTimeoutMs ?? config.busyTimeout,
+      retrySafe: true,
+      sql: '',
+      subject: `cannot ${doing} "${file}" to verify it (the file itself may be sound)`,
+      explain: () => guard.explainBusy(),
+      onWait: () => void guard.recoverStaleLock(),
+    });
+    const backend = await retryOnBusy(() => marked(guard, () => openForCheck(file, driver, config)), wait('open'));
+    try {
+      return await retryOnBusy(() => marked(guard, () => checkContents(file, backend, header)), wait('read'));
+    } finally {
+      backend.close();
+    }
+  } finally {
+    // Also removes the claims folder this check created (a backup's temporary copy is renamed
+    // away after the check, which would strand it).
+    guard.abandon();
+  }
+}
+
+/** Runs `work` with the claim marked as possibly holding SQLite's lock. */
+function marked<T>(guard: LockGuard, work: () => T): T {
+  guard.enter();
+  try {
+    return work();
+  } finally {
+    guard.exit();
+  }
+}
+
+/** One open attempt; SQLITE_BUSY is left for the wait to retry. */
+function openForCheck(file: string, driver: DriverName, config: DsnConfig): Backend {
+  try {
+    return openBackend(config, { driver, sqliteBusyTimeout: 0 });
   } catch (error) {
+    if (isBusyError(error)) throw error;
     throw new BackupVerificationError(file, [`it does not open read-only on the ${driver} driver: ${describe(error)}`], error);
   }
+}
+
+function checkContents(file: string, backend: Backend, header: { bytes: number; pageSize: number; walHeader: boolean }): VerifiedFile {
   try {
     const problems: string[] = [];
     const integrity = firstColumn(backend, 'pragma integrity_check');
@@ -51,10 +98,8 @@ export function verifyDatabaseFile(file: string, driver: DriverName): VerifiedFi
     if (problems.length > 0) throw new BackupVerificationError(file, problems);
     return Object.freeze({ bytes: header.bytes, pages, pageSize: header.pageSize, integrity: 'ok', walHeader: header.walHeader });
   } catch (error) {
-    if (error instanceof BackupVerificationError) throw error;
+    if (error instanceof BackupVerificationError || isBusyError(error)) throw error;
     throw new BackupVerificationError(file, [`the check itself failed: ${describe(error)}`], error);
-  } finally {
-    backend.close();
   }
 }
 

@@ -21,7 +21,7 @@ matrix('backup: destination rules', (test, driver) => {
       const { readFileSync } = await import('node:fs');
       assert.is(readFileSync(join(dir, 'dest.db'), 'utf8'), 'keep me');
       const r = await db.backup(join(dir, 'dest.db'), { force: true });
-      assert.is(verifyBackup(r.dest, driver).pages, r.pages);
+      assert.is((await verifyBackup(r.dest, driver)).pages, r.pages);
     } finally {
       await db.close();
     }
@@ -104,7 +104,7 @@ matrix('backup: verification', (test, driver) => {
       writeFileSync(join(dir, 'bad.db'), damage(readFileSync(r.dest)));
       let error: { code?: string; message: string } | undefined;
       try {
-        verifyBackup(join(dir, 'bad.db'), driver);
+        await verifyBackup(join(dir, 'bad.db'), driver);
       } catch (e) {
         error = e as typeof error;
       }

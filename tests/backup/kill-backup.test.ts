@@ -24,7 +24,7 @@ matrix('backup: SIGKILL at random points', (test, driver) => {
       const dest = join(dir, `b${i}.db`);
       const r = await runCli(['backup', source, dest, '--driver', driver], killTime(startup.ms, full.ms));
       if (r.killed) {
-        if (existsSync(dest)) assert.is(verifyBackup(dest, driver).integrity, 'ok', 'a file at dest after a kill must be the verified copy');
+        if (existsSync(dest)) assert.is((await verifyBackup(dest, driver)).integrity, 'ok', 'a file at dest after a kill must be the verified copy');
         outcomes.push(existsSync(dest) ? 'killed after placing' : 'killed');
       } else {
         assert.is(r.code, 0, r.out);
