@@ -13,7 +13,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { createKysely, openDatabase, registeredUsers } from '../../core/index.js';
 import type { DriverName } from '../../drivers/types.js';
 import { matrix, onUnixVfs, otherProtocolDriver } from '../helpers/matrix.js';
-import { schedTimes } from '../helpers/sched.js';
+import { hasSchedstat, schedTimes } from '../helpers/sched.js';
 import { parseDsn } from '../../dsn/index.js';
 import { openBackend } from '../../drivers/index.js';
 import { lockDirExists, openTestDb, rejection, tmpDsn, type TestDb } from './support.js';
@@ -31,12 +31,27 @@ const holderScript = fileURLToPath(new URL('./fixtures/lock-holder.ts', import.m
  *
  * The share of the wait the loop was busy is corrected the same way (busy time minus run-queue
  * delay, over the wait). CPU time itself is not inflated by load (a thread that waits for a CPU
- * is not charged for it); the library's wait costs a few percent of a core (docs/performance.md),
- * so 30% is far from any figure a busy machine produced and far below a spinning wait.
+ * is not charged for it). Process CPU time is, however, inflated by V8 compiling the SQLite wasm
+ * module in background threads during the first seconds after a wasm open (seen: 34% of a core in
+ * an 800 ms wait right after opening, 15-20% seconds later, with the wait loop itself a small
+ * part). So the bound is on the main thread's own on-CPU time (schedstat), over the part of the
+ * wait after its first {@link CPU_WINDOW_SKIP_MS}, where a spinning wait shows at close to 100%
+ * on an idle machine and our polling wait at a few percent (bench/lock-wait.ts prints it).
  */
 const MAX_BUSY_GAP_MS = 50;
 const MAX_LOOP_UTILIZATION = 0.3;
 const MAX_CPU_SHARE = 0.3;
+/** The first part of a wait, excluded from the CPU share (first-use compilation, see above). */
+const CPU_WINDOW_SKIP_MS = 250;
+
+/**
+ * The measuring harness's own main-thread CPU share (its 5 ms ticker reads /proc and the loop
+ * utilization), measured in the same run over an idle stretch, so the bound is on the wait alone.
+ */
+async function harnessCpuShare(): Promise<number> {
+  const m = await measure(() => new Promise((r) => setTimeout(r, 400)));
+  return m.mainCpuShare(50);
+}
 
 /** Lock holders still running; killed after each test so a failed assertion cannot leave one
  * holding the lock (and its IPC channel keeping this process alive). */
@@ -68,13 +83,13 @@ async function measure<T>(work: () => Promise<T>) {
   let last = performance.now();
   let lastElu = performance.eventLoopUtilization();
   let lastDelay = runQueueDelayMs();
-  const gaps: { at: number; gap: number; busy: number; idle: number }[] = [];
+  const gaps: { at: number; gap: number; busy: number; idle: number; run: number }[] = [];
   const ticker = setInterval(() => {
     const now = performance.now();
     const elu = performance.eventLoopUtilization();
-    const delay = runQueueDelayMs();
+    const { waitMs: delay, runMs: run } = schedTimes();
     const { active, idle } = performance.eventLoopUtilization(elu, lastElu);
-    gaps.push({ at: now, gap: now - last, busy: Math.max(0, active - (delay - lastDelay)), idle });
+    gaps.push({ at: now, gap: now - last, busy: Math.max(0, active - (delay - lastDelay)), idle, run });
     last = now;
     lastElu = elu;
     lastDelay = delay;
@@ -102,8 +117,19 @@ async function measure<T>(work: () => Promise<T>) {
   const maxBusyGap = (until = Infinity) => Math.max(0, ...gaps.filter((g) => g.at <= until).map((g) => g.busy));
   if (process.env.DEBUG_GAPS) console.log(gaps.filter((g) => g.gap > 15).map((g) => `${(g.at - t0).toFixed(0)}:${g.gap.toFixed(1)}`).join(' '));
   /** The longest gap, with the time the loop sat idle waiting for events during it. */
-  const longest = () => gaps.reduce((a, g) => (g.gap > a.gap ? g : a), { at: 0, gap: 0, busy: 0, idle: 0 });
-  return { ...outcome, wall, utilization, maxBusyGap, longest, cpuShare: (cpu.user + cpu.system) / 1000 / wall, maxGap, loopDelayMax: histogram.max / 1e6 };
+  const longest = () => gaps.reduce((a, g) => (g.gap > a.gap ? g : a), { at: 0, gap: 0, busy: 0, idle: 0, run: 0 });
+  /**
+   * The main thread's on-CPU time per wall time between the first tick after `t0 + skipMs` and
+   * the last tick before `until`; falls back to process CPU time where schedstat is missing.
+   */
+  const mainCpuShare = (skipMs: number, until = Infinity) => {
+    const window = gaps.filter((g) => g.at >= t0 + skipMs && g.at <= until);
+    if (!hasSchedstat || window.length < 2) return (cpu.user + cpu.system) / 1000 / wall;
+    const first = window[0]!;
+    const lastTick = window[window.length - 1]!;
+    return (lastTick.run - first.run) / Math.max(1, lastTick.at - first.at);
+  };
+  return { ...outcome, wall, utilization, maxBusyGap, longest, cpuShare: (cpu.user + cpu.system) / 1000 / wall, mainCpuShare, maxGap, loopDelayMax: histogram.max / 1e6 };
 }
 
 matrix('busy wait', (test, driver) => {
@@ -118,6 +144,7 @@ matrix('busy wait', (test, driver) => {
   test('a write blocked by another process waits on the event loop and succeeds once the lock is released', async () => {
     const { dsn } = tmpDsn('_busy_timeout=20000');
     const db = await openTestDb(driver, dsn);
+    const harness = await harnessCpuShare();
     const child = await holdLock(dsn, driver);
     const releaseAfterMs = 800;
     let releasedAt = Infinity;
@@ -131,11 +158,12 @@ matrix('busy wait', (test, driver) => {
     assert.ok(m.wall >= releaseAfterMs - 20, `waited ${m.wall.toFixed(0)} ms, expected about ${releaseAfterMs}`);
     // Only the wait counts: after the release the insert itself commits (fsync), which is not waiting.
     assert.ok(m.maxBusyGap(releasedAt) < MAX_BUSY_GAP_MS, `event loop blocked ${m.maxBusyGap(releasedAt).toFixed(1)} ms while waiting`);
-    assert.ok(m.cpuShare < MAX_CPU_SHARE, `waiter used ${(m.cpuShare * 100).toFixed(0)}% of a core while waiting`);
+    const share = m.mainCpuShare(CPU_WINDOW_SKIP_MS, releasedAt) - harness;
+    assert.ok(share < MAX_CPU_SHARE, `waiter's main thread used ${(share * 100).toFixed(0)}% of a core while waiting, beyond the harness's ${(harness * 100).toFixed(0)}% (process: ${(m.cpuShare * 100).toFixed(0)}%)`);
     assert.ok(m.utilization < MAX_LOOP_UTILIZATION, `event loop busy ${(m.utilization * 100).toFixed(0)}% of the wait`);
     const rows = await db.selectFrom('t').select(['v', 'n']).orderBy('id').execute();
     assert.equal(rows, [{ v: 'child', n: -1 }, { v: 'parent', n: 1 }]);
-    console.log(`  [${driver}] waited ${m.wall.toFixed(0)} ms, max timer gap while waiting ${m.maxGap(releasedAt).toFixed(1)} ms (busy part ${m.maxBusyGap(releasedAt).toFixed(1)} ms), loop delay max ${m.loopDelayMax.toFixed(1)} ms, cpu ${(m.cpuShare * 100).toFixed(1)}%, loop utilization ${(m.utilization * 100).toFixed(1)}%`);
+    console.log(`  [${driver}] waited ${m.wall.toFixed(0)} ms, max timer gap while waiting ${m.maxGap(releasedAt).toFixed(1)} ms (busy part ${m.maxBusyGap(releasedAt).toFixed(1)} ms), loop delay max ${m.loopDelayMax.toFixed(1)} ms, cpu ${(m.mainCpuShare(CPU_WINDOW_SKIP_MS, releasedAt) * 100).toFixed(1)}% main thread (harness alone ${(harness * 100).toFixed(1)}%, ${(m.cpuShare * 100).toFixed(1)}% process), loop utilization ${(m.utilization * 100).toFixed(1)}%`);
     await db.destroy();
   });
 
@@ -144,12 +172,14 @@ matrix('busy wait', (test, driver) => {
     const { dsn } = tmpDsn(`_busy_timeout=${timeout}`);
     const db = await openTestDb(driver, dsn);
     const child = await holdLock(dsn, driver);
+    const harness = await harnessCpuShare();
     const m = await measure(() => db.insertInto('t').values({ v: 'parent' }).execute());
     assert.is(m.error?.code, 'SQLITE_BUSY');
     assert.match(m.error.message, new RegExp(`_busy_timeout=${timeout}`));
     assert.ok(m.wall >= timeout - 5, `failed after ${m.wall.toFixed(0)} ms, before the ${timeout} ms timeout`);
     assert.ok(m.maxBusyGap() < MAX_BUSY_GAP_MS, `event loop blocked ${m.maxBusyGap().toFixed(1)} ms while waiting`);
-    assert.ok(m.cpuShare < MAX_CPU_SHARE, `waiter used ${(m.cpuShare * 100).toFixed(0)}% of a core while waiting`);
+    const share = m.mainCpuShare(CPU_WINDOW_SKIP_MS) - harness;
+    assert.ok(share < MAX_CPU_SHARE, `waiter's main thread used ${(share * 100).toFixed(0)}% of a core while waiting, beyond the harness's ${(harness * 100).toFixed(0)}% (process: ${(m.cpuShare * 100).toFixed(0)}%)`);
     assert.ok(m.utilization < MAX_LOOP_UTILIZATION, `event loop busy ${(m.utilization * 100).toFixed(0)}% of the wait`);
     await release(child);
     await db.destroy();
