@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { claimsDirOf, readClaims, type Claim } from '../../core/guard/claims.js';
 import { recoverStaleLockAt } from '../../core/guard/index.js';
 import { liveness } from '../../core/guard/identity.js';
-import { judgeLock, lockIdOf, STALE_GRACE_MS, sweepDead } from '../../core/guard/stale-lock.js';
+import { foreignLockAdvice, judgeLock, lockIdOf, STALE_GRACE_MS, sweepDead } from '../../core/guard/stale-lock.js';
 import type { DriverName, LockProtocol } from '../../drivers/types.js';
 import { check, type CheckResult } from './report.js';
 
@@ -77,6 +77,9 @@ export async function checkDotLock(file: string, fix: boolean): Promise<CheckRes
   const lock = lockIdOf(lockPath);
   const title = 'wasm dot-file lock';
   if (!lock) return check('stale-lock', title, 'ok', `no ${lockPath}`);
+  if (!lock.directory) {
+    return check('stale-lock', title, 'fail', foreignLockAdvice(lockPath), { fix: `once no program uses the database: rm '${lockPath}'`, data: { lockPath, verdict: 'not-a-lock' } });
+  }
   const claimsDir = claimsDirOf(file);
   const verdict = judgeLock(lock, readClaims(claimsDir), null);
   const data = { lockPath, verdict };

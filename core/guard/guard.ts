@@ -3,7 +3,7 @@
  */
 import type { LockGuard } from './types.js';
 import type { OwnClaim } from './claims.js';
-import { judgeLock, lockIdOf, recoverIfStale, type RecoveryContext } from './stale-lock.js';
+import { foreignLockAdvice, judgeLock, lockIdOf, recoverIfStale, type RecoveryContext } from './stale-lock.js';
 import { readClaims } from './claims.js';
 import { encodePath } from '../../dsn/format.js';
 import type { DriverName } from '../../drivers/types.js';
@@ -153,6 +153,7 @@ export class DotfileGuard extends ClaimGuard {
   override explainBusy(): string | undefined {
     const lockPath = this.#ctx.lockPath;
     const lock = lockIdOf(lockPath);
+    if (lock && !lock.directory) return foreignLockAdvice(lockPath);
     if (!lock || judgeLock(lock, readClaims(this.#ctx.claimsDir), this.#ctx.ownName) !== 'unproven') return undefined;
     const file = lockPath.slice(0, -'.lock'.length);
     return (

@@ -41,16 +41,34 @@ export interface LockId {
   readonly id: string;
   readonly ino: bigint;
   readonly ctimeNs: bigint;
+  /**
+   * False when the path is not a directory (a regular file, a symlink): SQLite's dot-file locks
+   * are directories, so some other program made it. It still shuts out every dot-file opener
+   * (their mkdir fails), but it is never judged stale nor removed by the library.
+   */
+  readonly directory: boolean;
 }
 
 /** Identity of the lock at `path`, or null when there is none. */
 export function lockIdOf(path: string): LockId | null {
   try {
     const st = lstatSync(path, { bigint: true });
-    return { id: `${st.ino}:${st.ctimeNs}`, ino: st.ino, ctimeNs: st.ctimeNs };
+    return { id: `${st.ino}:${st.ctimeNs}`, ino: st.ino, ctimeNs: st.ctimeNs, directory: st.isDirectory() };
   } catch {
     return null;
   }
+}
+
+/**
+ * The sentence for a `<db>.lock` that is not a directory: what it is, why it blocks, the fix.
+ * Shared by the busy-timeout error and `dual-sqlite doctor`.
+ */
+export function foreignLockAdvice(lockPath: string): string {
+  return (
+    `"${lockPath}" is a file, not a SQLite dot-file lock (those are directories): some other program created it, ` +
+    'and every dot-file (wasm) opener of the database waits on it and then fails with "database is locked". ' +
+    `Find out which program wrote it; once no program uses the database, remove it with \`rm '${lockPath}'\``
+  );
 }
 
 /** The verdict on one lock instance. */
@@ -139,7 +157,7 @@ export interface RecoveryContext {
  * `seen` is the lock the caller observed (so that a lock replaced meanwhile is never touched).
  */
 export function recoverIfStale(ctx: RecoveryContext, seen: LockId): boolean {
-  if (!oldEnough(seen)) return false;
+  if (!seen.directory || !oldEnough(seen)) return false;
   if (judgeLock(seen, readClaims(ctx.claimsDir), ctx.ownName) !== 'stale') return false;
   const mutex = acquireMutex(ctx.claimsDir, seen, ctx.self);
   if (!mutex) return false;

@@ -187,6 +187,28 @@ matrix('cli: doctor', (test, driver) => {
     assert.ok(existsSync(`${file}.lock`), 'an unproven lock must survive doctor --fix');
   });
 
+  test('a regular FILE at <db>.lock (not a SQLite lock): the wasm busy error and doctor say so and give rm, never rmdir; nothing removes it', async () => {
+    const file = await healthyDb(driver);
+    writeFileSync(`${file}.lock`, 'made by some other program');
+    const { run, report } = doctorJson([`${file}?_busy_timeout=300`, '--driver', driver, '--fix']);
+    assert.is(run.code, 1, both(run));
+    const lockCheck = report.checks.find((c: any) => c.id === 'stale-lock');
+    assert.is(verdict(report, 'stale-lock'), 'fail');
+    assert.match(lockCheck.detail, /is a file, not a SQLite dot-file lock/);
+    assert.match(lockCheck.fix, /^once no program uses the database: rm '/);
+    // The library's own error on the dot-file protocol names the same cause; POSIX-locking
+    // drivers do not use the path at all, so they write normally (a documented difference).
+    const db = await openDatabase(`${file}?_busy_timeout=300`, { driver }).catch((error) => error);
+    if (onUnixVfs(driver)) {
+      await db.execute("insert into parent (name) values ('posix ignores it')");
+      await db.close();
+    } else {
+      assert.is(db.code, 'SQLITE_BUSY', String(db));
+      assert.match(db.message, /is a file, not a SQLite dot-file lock .*rm '/s);
+    }
+    assert.ok(existsSync(`${file}.lock`), 'a file the library did not make is never removed');
+  });
+
   test('a LIVE wasm lock is never removed, not even with --fix', async () => {
     const file = await healthyDb('wasm');
     const child = await holder(file, 'wasm');
