@@ -5,7 +5,7 @@
  * read it differently.
  */
 import { existsSync, statSync } from 'node:fs';
-import { selectDriver } from '../drivers/index.js';
+import { checkBeforeOpen, selectDriver } from '../drivers/index.js';
 import type { DriverSelection } from '../drivers/types.js';
 import { DSN_OPTIONS, formatDsn, goNotes, lexDsn, parseDsn, type DsnOption, type DsnTarget, type GoNote } from '../dsn/index.js';
 import { DRIVER_NAMES, type DriverChoice, type DsnConfig } from '../dsn/types.js';
@@ -23,7 +23,9 @@ would be chosen (and whether the code option --driver, the DSN's _driver, SQLITE
 decided), what each driver does with each setting, and where mattn/go-sqlite3, modernc.org/sqlite
 or ncruces/go-sqlite3 (whichever spells the DSN this way) would read it differently. Quote the
 DSN in the shell.
-Exit code 0 for a valid DSN, 2 for an invalid one (the message says what to fix).`;
+Exit code 0 for a valid DSN, 1 when the chosen driver would refuse to open it (a "refused" line
+says why and how to fix it, e.g. _journal_mode=wal on wasm without _locking_mode=exclusive, or
+mode=rw on a file that does not exist), 2 for an invalid one (the message says what to fix).`;
 
 /** One effective setting as `inspect` reports it. */
 export interface InspectedSetting {
@@ -41,6 +43,11 @@ export interface InspectReport {
   readonly canonical: string;
   readonly location: DsnConfig['location'] & { readonly exists?: boolean; readonly size?: number };
   readonly driver: DriverSelection | { readonly error: string; readonly code: string };
+  /**
+   * Set when the chosen driver would refuse to open this DSN here: the error `openDatabase`
+   * would throw before touching the file (its `code` and message). Absent when it would open.
+   */
+  readonly refusal?: { readonly code: string; readonly message: string };
   readonly lockProtocol: DriverNote;
   readonly settings: readonly InspectedSetting[];
   /** Where the Go driver(s) whose spelling the DSN uses would read it differently (docs/dsn.md). */
@@ -58,7 +65,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   const report = inspect(input, driverFlag('inspect', values.driver), io);
   if (values.json) println(io.stdout, JSON.stringify(report, null, 2));
   else printReport(report, io);
-  return EXIT.OK;
+  return report.refusal === undefined ? EXIT.OK : EXIT.PROBLEM;
 }
 
 /** Builds the report for `input` (throws `DsnError` for an invalid DSN). */
@@ -75,11 +82,14 @@ export function inspect(input: string, driver: DriverChoice | undefined, io: Cli
       drivers: driverNote(o.target),
     };
   });
+  const chosen = chooseDriver(config, driver, io.env);
+  const refusal = 'error' in chosen ? undefined : refusalOf(config, chosen);
   return {
     input,
     canonical: formatDsn(config),
     location: withFileState(config.location),
-    driver: chooseDriver(config, driver, io.env),
+    driver: chosen,
+    ...(refusal ? { refusal } : {}),
     lockProtocol: lockNote(config),
     settings,
     goDrivers: goNotes(lexDsn(input), config),
@@ -121,6 +131,17 @@ function chooseDriver(config: DsnConfig, driver: DriverChoice | undefined, env: 
   }
 }
 
+/** The error the chosen driver's pre-open checks raise for this DSN here, if any (no file is made). */
+function refusalOf(config: DsnConfig, selection: DriverSelection): InspectReport['refusal'] {
+  try {
+    checkBeforeOpen(config, selection);
+    return undefined;
+  } catch (err) {
+    const e = err as { code?: string; message?: string };
+    return { code: e.code ?? 'UNKNOWN', message: e.message ?? String(err) };
+  }
+}
+
 function printReport(r: InspectReport, io: CliIo): void {
   const out = (s = ''): void => println(io.stdout, s);
   out(`input       ${r.input}`);
@@ -135,6 +156,7 @@ function printReport(r: InspectReport, io: CliIo): void {
   }
   if ('error' in r.driver) out(`driver      cannot load: [${r.driver.code}] ${r.driver.error}`);
   else out(`driver      ${r.driver.driver} (decided by ${sourceWords(r.driver.source)}: ${r.driver.reason})`);
+  if (r.refusal) out(`refused     [${r.refusal.code}] ${r.refusal.message}`);
   DRIVER_NAMES.forEach((d, i) => out(`${i === 0 ? 'locking' : ''}`.padEnd(12) + `${`${d}:`.padEnd(8)}${r.lockProtocol[d]}`));
   out();
   out('effective settings (* = set by this DSN, the others are library defaults):');
