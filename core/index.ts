@@ -24,22 +24,4 @@ export {
 } from './errors.js';
 export { DEFAULT_MIGRATION_TIMEOUT_MS } from './migration-wait.js';
 export { MixedLockingError, MixedSqliteCopiesError, SideFileError, recoverStaleLockAt } from './guard/index.js';
-export {
-  restoreDatabase,
-  recoverRestore,
-  verifyBackup,
-  BackupDestinationError,
-  BackupVerificationError,
-  BackupIoError,
-  BackupNotAFileError,
-  RestoreInUseError,
-  RestorePendingError,
-  RestoreFailedError,
-  type BackupOptions,
-  type BackupProgress,
-  type BackupResult,
-  type RestoreOptions,
-  type RestoreResult,
-  type RecoveryOutcome,
-  type VerifiedFile,
-} from './backup/index.js';
+export * from './backup/index.js';

@@ -1,8 +1,12 @@
-/** Backup and restore (issue 15): the design and its limits are in docs/scaling.md. */
-export { backupShared, type BackupOptions, type BackupProgress, type BackupResult } from './backup.js';
+/**
+ * Backup and restore (issue 15), the public part: everything here is exported from the package
+ * root. The design and its limits are in docs/scaling.md. Internal pieces (`backupShared`, which
+ * the database handle's `backup()` uses, and `assertNoPendingRestore`, which opening uses) are
+ * imported from their own modules.
+ */
 export { restoreDatabase, recoverRestore, type RestoreOptions, type RestoreResult, type RecoveryOutcome } from './restore.js';
+export { type BackupOptions, type BackupProgress, type BackupResult } from './backup.js';
 export { verifyDatabaseFile as verifyBackup, type VerifiedFile } from './verify.js';
-export { assertNoPendingRestore } from './pending.js';
 export {
   BackupDestinationError,
   BackupVerificationError,
