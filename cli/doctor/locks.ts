@@ -4,6 +4,7 @@
  * (`core/guard/stale-lock.ts`), so `doctor --fix` removes exactly what a waiting process of this
  * library would remove itself, and never a lock a live process may hold.
  */
+import { readdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { claimsDirOf, readClaims, type Claim } from '../../core/guard/claims.js';
 import { recoverStaleLockAt } from '../../core/guard/index.js';
@@ -36,6 +37,8 @@ function who(c: ClaimSummary): string {
 /** Checks the claims: live users of the file, mixed lock protocols, claims of dead processes. */
 export function checkClaims(file: string, doctorProtocol: LockProtocol, fix: boolean): CheckResult[] {
   const dir = claimsDirOf(file);
+  const unreadable = claimsFolderProblem(dir);
+  if (unreadable) return [unreadable];
   const claims = readClaims(dir).map(summarize);
   const live = claims.filter((c) => c.alive !== 'dead');
   const dead = claims.filter((c) => c.alive === 'dead');
@@ -69,6 +72,24 @@ export function checkClaims(file: string, doctorProtocol: LockProtocol, fix: boo
     }
   }
   return out;
+}
+
+/**
+ * A claims folder that exists but cannot be listed (a file where the folder belongs, no read
+ * permission) hides every claim: reporting "no other process" then would be a guess.
+ */
+function claimsFolderProblem(dir: string): CheckResult | undefined {
+  try {
+    readdirSync(dir);
+    return undefined;
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? 'unknown error';
+    if (code === 'ENOENT') return undefined;
+    return check('mixed-locking', 'mixed lock protocols', 'fail',
+      `cannot list the claims folder "${dir}" (${code}), so which processes have the file open, and with which locks, is unknown; ` +
+        'opening the database through this library fails the same way (SIDE_FILE_ERROR)',
+      { fix: `make "${dir}" a folder every user of the database can read and write (remove what stands in its place once no program uses the database)`, data: { dir, code } });
+  }
 }
 
 /** Checks `<db>.lock`: none, held by a live process, proven stale (fixable), or unproven. */

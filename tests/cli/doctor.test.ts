@@ -2,10 +2,11 @@
 // each exit code, and that --fix clears a stale wasm lock but never a live one.
 import * as assert from 'uvu/assert';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, rmSync, mkdirSync, openSync, readFileSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { openDatabase } from '../../index.js';
+import { claimsDirOf } from '../../core/guard/claims.js';
 import { matrix, onUnixVfs, otherProtocolDriver } from '../helpers/matrix.js';
 import { tmpDbPath } from '../helpers/tmp.js';
 import { both, cli, tsx, type CliRun } from './run-cli.js';
@@ -207,6 +208,17 @@ matrix('cli: doctor', (test, driver) => {
       assert.match(db.message, /is a file, not a SQLite dot-file lock .*rm '/s);
     }
     assert.ok(existsSync(`${file}.lock`), 'a file the library did not make is never removed');
+  });
+
+  test('a claims folder that cannot be listed: the lock-protocol check fails naming it, instead of "no other process"', async () => {
+    const file = await healthyDb(driver);
+    const dir = claimsDirOf(file);
+    rmSync(dir, { recursive: true, force: true });
+    writeFileSync(dir, 'not a folder');
+    const { run, report } = doctorJson([file, '--driver', driver]);
+    assert.is(run.code, 1, both(run));
+    assert.is(verdict(report, 'mixed-locking'), 'fail');
+    assert.match(report.checks.find((c: any) => c.id === 'mixed-locking').detail, /cannot list the claims folder .*ENOTDIR/);
   });
 
   test('a LIVE wasm lock is never removed, not even with --fix', async () => {
