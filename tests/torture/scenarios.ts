@@ -366,7 +366,9 @@ export async function runLoadScenario(s: LoadScenario, opts: TortureOptions): Pr
     try {
       await runSql(file, s.driver, LOAD_DDL);
       const agents = Array.from({ length: s.processes }, (_, i) =>
-        spawnChild({ role: 'load', dsn: file, driver: s.driver, agent: `a${i + 1}`, threads: s.threads, tasks: s.tasks, rows: s.rows }),
+        // The long busy timeout is a hang detector (see LONG_BUSY_TIMEOUT): the default 5 s is wall
+        // time, which a loaded test machine can spend before a waiting task's turn comes.
+        spawnChild({ role: 'load', dsn: `${file}?_busy_timeout=${LONG_BUSY_TIMEOUT}`, driver: s.driver, agent: `a${i + 1}`, threads: s.threads, tasks: s.tasks, rows: s.rows }),
       );
       const perAgent = (s.threads + 1) * s.tasks * s.rows;
       await Promise.all(
