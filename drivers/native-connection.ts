@@ -3,7 +3,7 @@ import { accessSync, constants } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DriverConnection, PreparedStatement } from './connection.js';
 import { directoryNotWritable, SqliteError, type OpenError } from './errors.js';
-import { enospcBehindSqliteFull } from './os-errors.js';
+import { diskFullError, PAGE_LIMIT_SQL } from './os-errors.js';
 import type { NativeDatabase, NativeStatement } from './load.js';
 import type { Row } from './types.js';
 import { normalizeInteger, normalizeNativeRow, PROTO_COLUMN, rowFromValues, toNativeIntegers, type BindValue } from './values.js';
@@ -47,23 +47,21 @@ export class NativeConnection implements DriverConnection {
 
   /**
    * better-sqlite3's error as ours. SQLITE_FULL gains the OS error behind it (see
-   * {@link enospcBehindSqliteFull}); SQLITE_READONLY_DIRECTORY (a WAL reader that cannot create
+   * {@link diskFullError}); SQLITE_READONLY_DIRECTORY (a WAL reader that cannot create
    * `-shm`) becomes `DIRECTORY_NOT_WRITABLE` naming the directory and the ways out.
    */
   error(e: unknown, sql: string | undefined): unknown {
     const err = toSqliteError(e, sql);
     if (!(err instanceof SqliteError) || this.#filename === null) return err;
     if (err.code === 'SQLITE_READONLY_DIRECTORY') return directoryNotWritable(this.#filename, 'native', 'wal', dirError(this.#filename));
-    if (err.code === 'SQLITE_FULL' && !this.#pageLimitReached()) {
-      return new SqliteError(err.code, `database or disk is full (ENOSPC writing "${this.#filename}")`, 'native', sql, enospcBehindSqliteFull(this.#filename, e));
-    }
+    if (err.code === 'SQLITE_FULL') return diskFullError(this.#filename, 'native', sql, e, () => this.#pageLimitReached()) ?? err;
     return err;
   }
 
   /** True when SQLITE_FULL came from `max_page_count`, not from the disk. */
   #pageLimitReached(): boolean {
     try {
-      const row = this.#db.prepare('select (select page_count from pragma_page_count) >= (select max_page_count from pragma_max_page_count) as hit').all()[0];
+      const row = this.#db.prepare(PAGE_LIMIT_SQL).all()[0];
       return Number(row?.hit) === 1;
     } catch {
       return false;

@@ -8,6 +8,7 @@ import type { DriverConnection, PreparedStatement } from './connection.js';
 import { resultCodeName } from './error-codes.js';
 import { directoryNotWritable, SqliteError } from './errors.js';
 import { dirError } from './native-connection.js';
+import { diskFullError, PAGE_LIMIT_SQL } from './os-errors.js';
 import type { NodeDatabase, NodeStatement } from './load.js';
 import type { Row } from './types.js';
 import { normalizeInteger, normalizeNodeRow, toNativeIntegers, type BindValue } from './values.js';
@@ -34,15 +35,26 @@ export class NodeConnection implements DriverConnection {
   }
 
   /**
-   * node:sqlite's error as ours; SQLITE_READONLY_DIRECTORY (a WAL reader that cannot create
-   * `-shm`) becomes `DIRECTORY_NOT_WRITABLE`, as on the native driver.
+   * node:sqlite's error as ours, as on the native driver: SQLITE_FULL gains the OS error behind it
+   * (see {@link diskFullError}; node:sqlite drops the errno too); SQLITE_READONLY_DIRECTORY (a WAL
+   * reader that cannot create `-shm`) becomes `DIRECTORY_NOT_WRITABLE`.
    */
   error(e: unknown, sql: string | undefined): unknown {
     const err = toSqliteError(e, sql);
-    if (err instanceof SqliteError && err.code === 'SQLITE_READONLY_DIRECTORY' && this.#filename !== null) {
-      return directoryNotWritable(this.#filename, 'node', 'wal', dirError(this.#filename));
-    }
+    if (!(err instanceof SqliteError) || this.#filename === null) return err;
+    if (err.code === 'SQLITE_READONLY_DIRECTORY') return directoryNotWritable(this.#filename, 'node', 'wal', dirError(this.#filename));
+    if (err.code === 'SQLITE_FULL') return diskFullError(this.#filename, 'node', sql, e, () => this.#pageLimitReached()) ?? err;
     return err;
+  }
+
+  /** True when SQLITE_FULL came from `max_page_count`, not from the disk. */
+  #pageLimitReached(): boolean {
+    try {
+      const row = this.#db.prepare(PAGE_LIMIT_SQL).all()[0] as { hit?: unknown } | undefined;
+      return Number(row?.hit) === 1;
+    } catch {
+      return false;
+    }
   }
 
   get inTransaction(): boolean {

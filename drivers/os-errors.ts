@@ -42,9 +42,29 @@ export function fromOsError(f: OsFailure): SqliteError | OpenError | undefined {
   return new SqliteError(f.code, `${f.message} (${code}: ${os.syscall ?? 'call'} "${os.path ?? f.filename}")`, f.driver, f.sql, os);
 }
 
+/** The one-row query that tells whether SQLITE_FULL came from `max_page_count` (1) or not (0). */
+export const PAGE_LIMIT_SQL =
+  'select (select page_count from pragma_page_count) >= (select max_page_count from pragma_max_page_count) as hit';
+
+/**
+ * The library's error for SQLITE_FULL from a driver that drops the errno (native, node): with the
+ * rebuilt ENOSPC as `cause` ({@link enospcBehindSqliteFull}) unless `pageLimitReached` says the
+ * `max_page_count` limit was hit, in which case `undefined` (SQLite's own error stands).
+ */
+export function diskFullError(
+  filename: string,
+  driver: DriverName,
+  sql: string | undefined,
+  driverError: unknown,
+  pageLimitReached: () => boolean,
+): SqliteError | undefined {
+  if (pageLimitReached()) return undefined;
+  return new SqliteError('SQLITE_FULL', `database or disk is full (ENOSPC writing "${filename}")`, driver, sql, enospcBehindSqliteFull(filename, driverError));
+}
+
 /**
  * SQLite's unix VFS turns ENOSPC (and a short write) into SQLITE_FULL and drops the errno, and
- * better-sqlite3 exposes no `sqlite3_system_errno()`. The only other source of SQLITE_FULL is
+ * neither better-sqlite3 nor node:sqlite exposes `sqlite3_system_errno()`. The only other source of SQLITE_FULL is
  * `max_page_count`: when that limit is not what was hit, the OS error is rebuilt from SQLite's
  * documented mapping, with the driver's error as its own `cause`.
  */

@@ -7,7 +7,7 @@
 // Each runs with DATABASE_URL=app.db (a file in its temporary working directory).
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { suite } from 'uvu';
 import { pathToFileURL } from 'node:url';
@@ -15,9 +15,12 @@ import { matrix } from '../helpers/matrix.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { codeBlocks, documents, root } from './markdown.js';
 import { SPAWN_HANG_MS } from '../helpers/hang.js';
+import { kyselyPackageDir, mapKyselyImports, movedToMigration } from './kysely-imports.js';
 
 const indexUrl = pathToFileURL(join(root, 'index.ts')).href;
 const tsxUrl = import.meta.resolve('tsx');
+/** What the installed kysely moved to `kysely/migration` (0.29: Migrator and kin; 0.28: nothing). */
+const moved = movedToMigration(kyselyPackageDir(root));
 
 interface Example {
   readonly where: string;
@@ -29,6 +32,9 @@ interface Example {
 function rewriteImports(code: string): string {
   return code.replace(/(['"])kysely-dual-sqlite\1/g, `'${indexUrl}'`);
 }
+
+/** What a user of the installed kysely writes: its migration names from where it exports them. */
+const forInstalledKysely = (code: string) => mapKyselyImports(code, moved);
 
 function examples(): { runnable: Example[]; fragments: string[] } {
   const runnable: Example[] = [];
@@ -61,7 +67,7 @@ function runExample(example: Example, driver: string): { status: number | null; 
   // Like a user's project: ESM (top-level await), TypeScript run by tsx.
   writeFileSync(join(cwd, 'package.json'), JSON.stringify({ type: 'module', private: true }));
   const file = join(cwd, 'example.ts');
-  writeFileSync(file, rewriteImports(example.code));
+  writeFileSync(file, forInstalledKysely(rewriteImports(example.code)));
   // Examples may read their DSN from DATABASE_URL, as applications do: a file in the temp cwd.
   const env: NodeJS.ProcessEnv = { ...process.env, SQLITE_DRIVER: driver, DATABASE_URL: 'app.db' };
   const r = spawnSync(process.execPath, ['--import', tsxUrl, file], { cwd, env, encoding: 'utf8', timeout: SPAWN_HANG_MS });
@@ -99,7 +105,7 @@ function typecheck(): Map<string, string[]> {
     runnable.forEach((example, i) => {
       const name = `example-${i}.ts`;
       fileToDoc.set(name, example);
-      const code = example.code.replace(/(['"])kysely-dual-sqlite\1/g, "'../../index.js'");
+      const code = forInstalledKysely(example.code.replace(/(['"])kysely-dual-sqlite\1/g, "'../../index.js'"));
       writeFileSync(join(dir, name), `${code}\nexport {};\n`);
     });
     writeFileSync(
@@ -124,6 +130,41 @@ function typecheck(): Map<string, string[]> {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+// The import mapping the examples run through: table-driven on a fixed name set, and checked
+// against the installed kysely (the mapped names must be exactly what its root no longer exports).
+const mapping = suite('docs: kysely 0.29 migration imports');
+const MOVED_SAMPLE = new Set(['Migrator', 'Migration', 'FileMigrationProvider']);
+const MAPPING_CASES: [string, string][] = [
+  ["import { sql } from 'kysely';", "import { sql } from 'kysely';"],
+  ["import { Migrator, sql, type Kysely, type Migration } from 'kysely';", "import { sql, type Kysely } from 'kysely'; import { Migrator, type Migration } from 'kysely/migration';"],
+  ['import { Migrator } from "kysely";', "import { Migrator } from 'kysely/migration';"],
+  ["import type { Migration, Kysely } from 'kysely';", "import type { Kysely } from 'kysely'; import type { Migration } from 'kysely/migration';"],
+  ["import { Migrator as M } from 'kysely-other';", "import { Migrator as M } from 'kysely-other';"],
+  ["import { FileMigrationProvider as F, Kysely } from 'kysely';", "import { Kysely } from 'kysely'; import { FileMigrationProvider as F } from 'kysely/migration';"],
+];
+for (const [input, expected] of MAPPING_CASES) {
+  mapping(`maps ${input}`, () => assert.is(mapKyselyImports(input, MOVED_SAMPLE), expected));
+}
+mapping('the mapped names are what the installed kysely moved', async () => {
+  const kysely = (await import('kysely')) as Record<string, unknown>;
+  if (typeof kysely.Migrator === 'function') {
+    assert.equal([...moved], [], 'kysely exports Migrator from its root, yet names were mapped');
+  } else {
+    assert.ok(moved.has('Migrator') && moved.has('FileMigrationProvider') && moved.has('Migration'), `moved: ${[...moved].join(', ')}`);
+    const sub = (await import('kysely/migration' as string)) as Record<string, unknown>;
+    assert.type(sub.Migrator, 'function');
+    assert.type(sub.FileMigrationProvider, 'function');
+    for (const name of Object.keys(sub)) assert.ok(moved.has(name), `kysely/migration exports ${name}, which the mapping would leave on 'kysely'`);
+  }
+});
+mapping('kysely 0.29 moved Migrator (checked on the kysely29 copy where it is installed)', () => {
+  const k29 = join(root, 'node_modules', 'kysely29');
+  if (!existsSync(k29)) return; // the Node 22/24 trees install 0.29 as `kysely`: the test above covers it
+  const names = movedToMigration(k29);
+  assert.ok(names.has('Migrator') && names.has('Migration'), [...names].join(', '));
+});
+mapping.run();
 
 const types = suite('docs: every ts example typechecks');
 const typeErrors = typecheck();

@@ -60,8 +60,7 @@ matrix('the file system tells the truth', (test, driver: DriverName) => {
           }
         })());
         assert.is(err.code, 'SQLITE_FULL', err.message);
-        // node:sqlite's errors do not carry the rebuilt OS error yet (not done for the node driver)
-        if (driver !== 'node') assert.is(err.cause?.code, 'ENOSPC');
+        assert.is(err.cause?.code, 'ENOSPC');
         assert.match(err.message, /full/);
         assert.ok(acknowledged > 10, `${acknowledged} inserts fit before the disk was full`);
         // A transaction that fills the disk fails at a statement or at COMMIT, the same way.
@@ -75,7 +74,7 @@ matrix('the file system tells the truth', (test, driver: DriverName) => {
           }
         })());
         assert.is(tx.code, 'SQLITE_FULL', tx.message);
-        if (driver !== 'node') assert.is(tx.cause?.code, 'ENOSPC');
+        assert.is(tx.cause?.code, 'ENOSPC');
         await db.close();
         const again = await openDatabase(`file:${file}?mode=ro`, { driver });
         const rows = (await again.execute('select count(*) as n from t')).rows as { n: number }[];
@@ -83,6 +82,18 @@ matrix('the file system tells the truth', (test, driver: DriverName) => {
         assert.equal((await again.execute('pragma integrity_check')).rows, [{ integrity_check: 'ok' }]);
         await again.close();
       });
+    });
+
+    test(`max_page_count reached is SQLITE_FULL without an OS error: the disk is not full [${driver}]`, async () => {
+      const db = await openDatabase(join(tmpDir(), 'capped.db'), { driver });
+      await db.execute('create table t(id integer primary key, b blob)');
+      await db.execute('pragma max_page_count = 20');
+      const err = await rejects((async () => {
+        for (let i = 0; i < 100; i++) await db.execute('insert into t(b) values (randomblob(4000))');
+      })());
+      assert.is(err.code, 'SQLITE_FULL', err.message);
+      assert.not.ok(err.cause?.code === 'ENOSPC', `a page limit is not ENOSPC: ${err.message}`);
+      await db.close();
     });
 
     test(`mode=ro in a directory this user cannot write [${driver}]`, async () => {
