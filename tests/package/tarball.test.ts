@@ -4,8 +4,8 @@
  * - a TypeScript consumer compiled by `tsc` for `nodenext`, once as ESM (`.mts`) and once as
  *   CommonJS (`.cts`, which `require()`s the package), type-checks and runs the README program;
  * - the public declarations type-check with no ambient types (`types: []`, no `@types/node` in the
- *   app, lib es2022 only): no published `.d.ts` may need Node's types, which the package does not
- *   declare as a dependency;
+ *   app, lib es2022 + dom): no published `.d.ts` may need Node's types, which the package does not
+ *   declare as a dependency (a canary with NodeJS, Buffer and node:fs must fail the same check);
  * - `npx dual-sqlite --help` runs the packed CLI.
  * It runs on whatever Node runs it; scripts/node-matrix.mjs runs it on Node 20, 22 and 24.
  *
@@ -19,6 +19,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tmpDir } from '../helpers/tmp.js';
@@ -102,19 +103,36 @@ test('a fresh app installs the tarball with kysely and both drivers', () => {
   assert.not.match(r.stderr, /EBADENGINE/, 'npm chose a dependency this Node does not support');
 });
 
-test('the published declarations need no @types/node: tsc with no ambient types and lib es2022 only', () => {
+test('the published declarations need no @types/node: tsc with no ambient types, lib es2022 + dom', () => {
   assert.ok(app, 'no app (previous test failed)');
   // Without @types/node in the app, a Node-only name (Buffer, NodeJS.*, a node: import) in any
   // .d.ts reachable from the entry point fails here; the package does not depend on @types/node.
+  // lib `dom` is there because kysely 0.29's own declarations name Blob and AbortSignal (web
+  // globals that Node has too); it declares neither Buffer nor the NodeJS namespace, which the
+  // canary below proves in the same run, so a declaration of ours needing Node's types still fails.
   assert.not.ok(existsSync(join(app, 'node_modules/@types/node')), 'the app has @types/node, so this check would prove nothing');
-  const dir = join(app, 'types-only');
-  mkdirSync(join(dir, 'src'), { recursive: true });
-  writeFileSync(join(dir, 'src/api.mts'), "import * as api from 'kysely-dual-sqlite';\nexport type Api = typeof api;\n");
-  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
-    compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, lib: ['es2022'], types: [], skipLibCheck: false },
-    include: ['src'],
-  }, null, 2));
-  const tsc = run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], dir);
+  const typesOnly = (name: string, source: string) => {
+    const dir = join(app, name);
+    mkdirSync(join(dir, 'src'), { recursive: true });
+    writeFileSync(join(dir, 'src/api.mts'), source);
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, lib: ['es2022', 'dom'], types: [], skipLibCheck: false },
+      include: ['src'],
+    }, null, 2));
+    return run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], dir);
+  };
+  const canary = typesOnly('types-canary', [
+    "import * as api from 'kysely-dual-sqlite';",
+    'export type Api = typeof api;',
+    'export declare function f(e: NodeJS.ErrnoException): Buffer;',
+    "export type G = typeof import('node:fs');",
+  ].join('\n'));
+  assert.is.not(canary.status, 0, `the canary (NodeJS, Buffer, node:fs) type-checked, so this check cannot see Node's types: ${out(canary)}`);
+  for (const missing of ["Cannot find namespace 'NodeJS'", "Cannot find name 'Buffer'", "'node:fs'"]) {
+    assert.ok(canary.stdout.includes(missing), `the canary did not fail on ${missing}: ${out(canary)}`);
+  }
+  assert.not.match(canary.stdout, /node_modules\/kysely-dual-sqlite\//, `a published .d.ts failed in the canary too: ${out(canary)}`);
+  const tsc = typesOnly('types-only', "import * as api from 'kysely-dual-sqlite';\nexport type Api = typeof api;\n");
   assert.is(tsc.status, 0, `a published .d.ts needs a type the package does not declare (mark internal helpers @internal, stripInternal drops them): ${out(tsc)}`);
 });
 
@@ -131,7 +149,8 @@ test('tsc (nodenext) type-checks the README program as ESM and as CommonJS; both
   const tsc = run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], app);
   assert.is(tsc.status, 0, `tsc: ${out(tsc)}`);
   assert.match(readFileSync(join(app, 'out/cjs.cjs'), 'utf8'), /require\("kysely-dual-sqlite"\)/, 'the .cts consumer compiles to require()');
-  for (const driver of ['native', 'wasm', 'auto']) {
+  // node:sqlite where this Node has it (22+): the third driver needs nothing installed.
+  for (const driver of ['native', 'wasm', ...(isBuiltin('node:sqlite') ? ['node'] : []), 'auto']) {
     for (const file of ['out/esm.mjs', 'out/cjs.cjs']) {
       const cwd = join(app, `run-${driver}-${file.replace(/\W/g, '-')}`);
       mkdirSync(cwd);
