@@ -3,7 +3,7 @@
 // SQLITE_USE_URI and the per-process connection registry must not leak between files), a few at
 // a time, and ends with the plain line "N passed, N failed" that CI reads.
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -42,6 +42,24 @@ const count = (text, label) => {
   return m ? Number(m[1]) : undefined;
 };
 
+/**
+ * CPU seconds (user + system) of this process's finished children so far, from /proc/self/stat
+ * (cutime + cstime, in clock ticks of 1/100 s on Linux): a child's figure includes its own
+ * finished children. Unlike wall time it hardly moves with the machine's load, so it tells what a
+ * file costs; undefined where /proc is missing. Two children reaped at the same instant may
+ * swap their shares; the run's total is exact.
+ */
+function childCpuSeconds() {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+let cpuSeen = childCpuSeconds();
+
 function runFile(file) {
   return new Promise((resolve) => {
     const started = Date.now();
@@ -64,6 +82,12 @@ function runFile(file) {
       clearInterval(timer);
       child.kill('SIGKILL');
     }, 1000);
+    let cpu;
+    child.on('exit', () => {
+      const now = childCpuSeconds();
+      if (now !== undefined && cpuSeen !== undefined) cpu = now - cpuSeen;
+      cpuSeen = now;
+    });
     child.on('close', (code, signal) => {
       clearInterval(timer);
       const text = stripAnsi(output);
@@ -74,7 +98,7 @@ function runFile(file) {
       if (total === undefined || passed === undefined) failed = 1; // crashed before reporting
       else failed = total - passed - skipped;
       if (code !== 0 && failed === 0) failed = 1; // non-zero exit is a failure however it counted
-      resolve({ file, passed: passed ?? 0, failed, skipped, code, signal, text, ms: Date.now() - started });
+      resolve({ file, passed: passed ?? 0, failed, skipped, code, signal, text, ms: Date.now() - started, cpu });
     });
   });
 }
@@ -95,13 +119,15 @@ async function worker() {
     results.push(r);
     const tag = r.failed > 0 ? 'FAIL' : 'ok  ';
     process.stdout.write(
-      `${tag} ${relative(root, file)}  (${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped, ${(r.ms / 1000).toFixed(1)} s)\n`,
+      `${tag} ${relative(root, file)}  (${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped, ${(r.ms / 1000).toFixed(1)} s${r.cpu === undefined ? '' : `, cpu ${r.cpu.toFixed(1)} s`})\n`,
     );
     if (r.failed > 0) process.stdout.write(r.text.replace(/^/gm, '    | ') + '\n');
   }
 }
 
 const t0 = Date.now();
+const cpu0 = childCpuSeconds();
+const load0 = loadavg()[0];
 await Promise.all(Array.from({ length: jobs }, worker));
 queue = serialFiles;
 next = 0;
@@ -110,7 +136,13 @@ const sum = (k) => results.reduce((a, r) => a + r[k], 0);
 const passed = sum('passed');
 const failed = sum('failed');
 const skipped = sum('skipped');
-console.log(`\n${files.length} test files in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+const cpuAll = cpu0 === undefined ? undefined : childCpuSeconds() - cpu0;
+// A file's figure sits beside its name, so the regex that CI reads from the last line is unchanged.
+console.log(
+  `\n${files.length} test files in ${((Date.now() - t0) / 1000).toFixed(1)} s` +
+    (cpuAll === undefined ? '' : `, ${cpuAll.toFixed(0)} CPU s`) +
+    ` (load average ${load0.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end, ${cores} cores)`,
+);
 if (files.length === 0 || passed === 0) {
   console.log('no tests ran');
   process.exitCode = 1;

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Kysely, sql } from 'kysely';
 import { DualSqliteDialect } from '../../core/index.js';
 import { selectDriver } from '../../drivers/index.js';
+import type { DriverName } from '../../drivers/types.js';
 import { formatDsn, parseDsn } from '../../dsn/index.js';
 import { choiceFlag, describeSelection, EXIT, numberFlag, parse, UsageError, type DriverFlag } from '../args.js';
 import { println, type CliIo } from '../io.js';
@@ -38,8 +39,11 @@ interface DemoOptions {
   readonly dsn: string;
   /** The driver of every agent, or `undefined` to let the DSN/env/auto decide. */
   readonly driver: DriverFlag | undefined;
-  /** `--driver mixed`: agents alternate native and wasm on the dot-file protocol. */
-  readonly mixed: boolean;
+  /**
+   * `--driver mixed`: the drivers the agents take in turn (agent i gets `mixed[i % length]`), all
+   * on the dot-file protocol; empty when not mixed.
+   */
+  readonly mixed: readonly DriverName[];
   readonly agents: number;
   readonly tasks: number;
   readonly seconds: number;
@@ -60,7 +64,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   const options: DemoOptions = {
     dsn: values.dsn ?? DEFAULT_DSN,
     driver: driver === 'mixed' ? 'native' : driver,
-    mixed: driver === 'mixed',
+    mixed: driver === 'mixed' ? mixableDrivers() : [],
     agents: numberFlag('demo', DEMO_NUMBERS.agents, values.agents),
     tasks: numberFlag('demo', DEMO_NUMBERS.tasks, values.tasks),
     seconds: numberFlag('demo', DEMO_NUMBERS.seconds, values.seconds),
@@ -71,25 +75,53 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     throw new UsageError(`demo: --dsn "${options.dsn}" is not a file database; worker processes can only share a file (e.g. --dsn ./data/demo.db).`);
   }
   mkdirSync(dirname(config.location.path), { recursive: true });
-  if (options.mixed && config.vfs !== undefined && config.vfs !== 'unix-dotfile') {
+  if (options.mixed.length > 0 && config.vfs !== undefined && config.vfs !== 'unix-dotfile') {
     throw new UsageError(`demo: --driver mixed needs the dot-file lock protocol, but the DSN sets vfs=${config.vfs}; drop it.`);
   }
   // Agents get the canonical DSN: an absolute path, so every process names the same file.
-  const dsn = formatDsn(options.mixed ? { ...config, vfs: 'unix-dotfile' } : config);
+  const dsn = formatDsn(options.mixed.length > 0 ? { ...config, vfs: 'unix-dotfile' } : config);
   const runId = `${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${process.pid}`;
   const selection = selectDriver(config, { ...(options.driver ? { driver: options.driver } : {}), env: io.env });
-  await prepare(dsn, options, runId, options.mixed ? 'mixed' : selection.driver);
+  await prepare(dsn, options, runId, options.mixed.length > 0 ? 'mixed' : selection.driver);
 
   println(io.stdout, `demo: ${options.agents * options.tasks} sub-agents (${options.agents} worker processes x ${options.tasks} async tasks) writing for ${options.seconds} s`);
   println(io.stdout, `  workload each task: one transaction (insert + read back) then ${options.thinkMs > 0 ? `~${options.thinkMs} ms of its own work` : 'the next at once (--think-ms 0)'}`);
   println(io.stdout, `  database ${config.location.path}`);
-  if (options.mixed) println(io.stdout, '  driver   mixed: even agents native with vfs=unix-dotfile, odd agents wasm (dot-file locks), on one file');
+  if (options.mixed.length > 0) println(io.stdout, `  driver   mixed: agents take ${options.mixed.join(', ')} in turn, all on the dot-file lock protocol (vfs=unix-dotfile), on one file`);
   else println(io.stdout, `  driver   ${describeSelection(selection, options.driver)}`);
   println(io.stdout, `  run id   ${runId}`);
 
   const results = await runAgents(dsn, options, runId, selection.driver, io);
   const check = await verify(dsn, options.driver, runId, results);
   return report(options, results, check, io);
+}
+
+/**
+ * The drivers `--driver mixed` rotates over: every driver that loads here, in the order
+ * native, wasm, node (so two agents already mix the two lock implementations, native's unix-dotfile
+ * VFS and wasm's own; node joins from the third agent on Node 22+). Fewer than two is a usage error.
+ */
+function mixableDrivers(): DriverName[] {
+  const loads = (driver: DriverName) => {
+    try {
+      selectDriver(parseDsn(':memory:'), { driver });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const drivers = MIXED_ORDER.filter(loads);
+  if (drivers.length < 2) {
+    throw new UsageError(`demo: --driver mixed needs two drivers that load here, but only ${drivers.join(', ') || 'none'} did; install better-sqlite3 and node-sqlite3-wasm, or pick one driver.`);
+  }
+  return drivers;
+}
+
+const MIXED_ORDER: readonly DriverName[] = ['native', 'wasm', 'node'];
+
+/** Agent `agent`'s driver under `--driver mixed`, undefined otherwise. */
+function agentDriver(options: DemoOptions, agent: number): DriverName | undefined {
+  return options.mixed.length > 0 ? options.mixed[agent % options.mixed.length] : undefined;
 }
 
 function open(dsn: string, driver: DriverFlag | undefined): Kysely<DemoDatabase> {
@@ -140,7 +172,7 @@ function agentFile(): string {
 /** `driver` is the parent's selection: every agent makes the same one (same DSN, env and packages). */
 async function runAgents(dsn: string, options: DemoOptions, runId: string, driver: string, io: CliIo): Promise<RunResults> {
   const results: AgentResult[] = Array.from({ length: options.agents }, (_, agent) => ({
-    driver: options.mixed ? (agent % 2 === 0 ? 'native' : 'wasm') : driver,
+    driver: agentDriver(options, agent) ?? driver,
     sqliteBusyTimeoutMs: null, counters: zero(), committed: null, waits: [], errorSamples: [], fatal: null, exitCode: null, signal: null,
   }));
   const children: ChildProcess[] = [];
@@ -150,7 +182,7 @@ async function runAgents(dsn: string, options: DemoOptions, runId: string, drive
   const allReady = new Promise<void>((resolve) => (onReady = resolve));
 
   for (let agent = 0; agent < options.agents; agent++) {
-    const driver = options.mixed ? (agent % 2 === 0 ? 'native' : 'wasm') : options.driver;
+    const driver = agentDriver(options, agent) ?? options.driver;
     const spec: AgentSpec = { dsn, agent, tasks: options.tasks, runId, thinkMs: options.thinkMs, ...(driver ? { driver } : {}) };
     // fork() inherits execArgv, so under `node --import tsx` the agent's .ts runs the same way.
     const child = fork(agentFile(), [JSON.stringify(spec)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: io.env });

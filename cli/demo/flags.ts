@@ -21,7 +21,7 @@ export type DemoDriver = DriverFlag | 'mixed';
 
 export const DEMO_DRIVER_CHOICES: readonly Choice<DemoDriver>[] = Object.freeze([
   ...DRIVER_CHOICES,
-  { value: 'mixed', help: 'even agents native, odd agents wasm, all with vfs=unix-dotfile, the one lock protocol both drivers share' },
+  { value: 'mixed', help: 'agents take native, wasm and node (where it loads) in turn, all with vfs=unix-dotfile, the one lock protocol every driver shares' },
 ]);
 
 /** The numeric flags, in help order. */

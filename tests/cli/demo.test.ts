@@ -101,8 +101,8 @@ args('--help, `dual-sqlite help` and the bad --driver error list every choice an
 });
 args.run();
 
-// Both drivers on one file at once, on the lock protocol they share: the guarantee users pick the
-// library for. Runs only when the matrix includes both drivers.
+// Several drivers on one file at once, on the lock protocol they share: the guarantee users pick
+// the library for. Runs only when the matrix includes native and wasm (and node for the third case).
 const mixed = suite('cli: demo --driver mixed');
 if (matrixDrivers().includes('native') && matrixDrivers().includes('wasm')) {
   mixed('native (vfs=unix-dotfile) and wasm agents write one file: PASS, both drivers committed', async () => {
@@ -115,6 +115,18 @@ if (matrixDrivers().includes('native') && matrixDrivers().includes('wasm')) {
     assert.ok(perAgent, both(r));
     assert.ok(Number(perAgent![1]!.replace(/,/g, '')) > 0 && Number(perAgent![2]!.replace(/,/g, '')) > 0, 'both drivers must have committed');
   });
+  if (matrixDrivers().includes('node')) {
+    mixed('with node:sqlite here, the third agent is node: native, wasm and node agents all commit on one file', async () => {
+      const cwd = tmpDir();
+      const r = await cliAsync(['demo', '--driver', 'mixed', '--seconds', '2', '--agents', '3', '--tasks', '4'], { cwd });
+      assert.is(r.code, 0, both(r));
+      assert.match(r.stdout, /verdict: PASS/);
+      assert.match(r.stdout, /agents take native, wasm, node in turn/);
+      const perAgent = /per agent process\s+#0 native ([\d,]+), #1 wasm ([\d,]+), #2 node ([\d,]+)/.exec(r.stdout);
+      assert.ok(perAgent, both(r));
+      for (const n of perAgent!.slice(1)) assert.ok(Number(n!.replace(/,/g, '')) > 0, `every driver must have committed: ${perAgent![0]}`);
+    });
+  }
   mixed('mixed refuses a DSN with another lock protocol', () => {
     const r = cli(['demo', '--driver', 'mixed', '--dsn', 'x.db?vfs=unix'], { cwd: tmpDir() });
     assert.is(r.code, 2, both(r));
