@@ -4,7 +4,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { schemaProblems } from '../core/fixtures/migrations.js';
-import { SCENARIOS, runScenario } from './scenarios.js';
+import { SCENARIOS, runScenario, scenariosHere } from './scenarios.js';
 
 const test = suite('migration torture (short)');
 
@@ -16,7 +16,9 @@ test('the schema judge catches a half-applied migration, a double record and a l
   assert.ok(schemaProblems({ recorded: ['m001'], tables: { t001: full }, rows: { t001: 0 }, integrity: 'ok' }, 3).some((p) => /0 rows/.test(p)));
 });
 
-for (const scenario of SCENARIOS.filter((s) => s.kind === 'migrate' && s.name !== 'migrations wasm')) {
+const { scenarios, skipped } = scenariosHere(SCENARIOS.filter((s) => s.kind === 'migrate' && s.name !== 'migrations wasm'));
+if (skipped) console.log(skipped);
+for (const scenario of scenarios) {
   test(scenario.name, async () => {
     const r = await runScenario(scenario, { rounds: 1, roundMs: [0, 800], midRoundKills: 0 });
     assert.equal(r.problems, []);

@@ -75,6 +75,8 @@ export const SCENARIOS: readonly Scenario[] = [
   { kind: 'migrate', name: 'migrations native', migrators: ['native', 'native', 'native', 'native'], dotfile: false, verifier: 'native' },
   { kind: 'migrate', name: 'migrations wasm', migrators: ['wasm', 'wasm', 'wasm', 'wasm'], dotfile: true, verifier: 'wasm' },
   { kind: 'migrate', name: 'migrations native-dotfile + wasm', migrators: ['native', 'wasm', 'native', 'wasm'], dotfile: true, verifier: 'native' },
+  // node:sqlite migrators beside better-sqlite3 ones on POSIX locks
+  { kind: 'migrate', name: 'migrations native + node', migrators: ['native', 'node', 'native', 'node'], dotfile: false, verifier: 'node' },
 ];
 
 /** The drivers a scenario runs. */
