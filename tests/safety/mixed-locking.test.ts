@@ -104,7 +104,9 @@ mixed('writers on both drivers interleave safely: integrity ok, exact counts', a
   // Opened one after the other (an open while another process holds the lock is core's
   // concern, tested elsewhere); all start writing at the same moment.
   for (const [writer, driver] of plan) {
-    const w = spawnChild({ role: 'writer', dsn: dsnFor(file, driver, { dotfile: true }), driver, writer, count: per, waitGo: true });
+    // A long busy timeout: what is checked is the interleaving (integrity, exact counts), not how
+    // long a writer waits; at load 29 on 2 cores a wait outlasted the default 5 s (Node 22, CI-like run).
+    const w = spawnChild({ role: 'writer', dsn: dsnFor(file, driver, { dotfile: true, extra: '_busy_timeout=60000' }), driver, writer, count: per, waitGo: true });
     await w.waitFor(/^ready/);
     writers.push(w);
   }
