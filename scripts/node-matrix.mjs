@@ -18,8 +18,9 @@
  * - On Node 22 and newer the tree gets what a new user gets there: kysely 0.29 (the lock file's
  *   `kysely29` copy, installed as `kysely`) and better-sqlite3 13 (BETTER_SQLITE3_13 below). The
  *   machine's Node 20 tests the lock file as it is: kysely 0.28, better-sqlite3 12.
- * - The driver matrix is not narrowed here: SQLITE_DRIVERS is passed through, and when unset
- *   each suite runs every driver available on that Node version.
+ * - The driver matrix: a SQLITE_DRIVERS set by the caller is passed through; unset, Node 22 and
+ *   newer get `native,node,wasm` named explicitly (so a Node whose `node:sqlite` cannot load fails
+ *   loudly instead of skipping the node driver), Node 20 every driver it has (native, wasm).
  *
  * `--short` runs a fast subset per version (smoke, dialect, docs examples, packed tarball).
  * The last line is the plain `N passed, N failed` summary over every version (CI reads it).
@@ -65,6 +66,7 @@ function sh(cmd, cmdArgs, options = {}) {
 /** Environment for running npm, node-gyp and the tests under the Node in `binDir`. */
 function envFor(v) {
   const env = { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
+  if (!env.SQLITE_DRIVERS?.trim() && Number(v.major) >= 22) env.SQLITE_DRIVERS = 'native,node,wasm';
   if (v.system) return env;
   env.PATH = `${v.binDir}:${process.env.PATH}`;
   env.npm_config_nodedir = v.headers;
@@ -221,7 +223,7 @@ for (const major of majors) {
       ensureDeps(v);
     }
     label = `Node ${v.exact} (kysely ${versionOf(v.tree, 'kysely')}, better-sqlite3 ${versionOf(v.tree, 'better-sqlite3')})`;
-    console.log(`\n=== ${label}${short ? ', short' : ''} ===`);
+    console.log(`\n=== ${label}${short ? ', short' : ''}, SQLITE_DRIVERS=${envFor(v).SQLITE_DRIVERS || '(every driver this Node has)'}${process.env.TEST_FULL === '1' ? ', TEST_FULL=1' : ''} ===`);
     result = await runSuite(v);
   } catch (error) {
     console.error(`node-matrix: ${label}: ${error.message}`);
