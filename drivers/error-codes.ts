@@ -5,6 +5,8 @@
  * SQLite's fixed message texts, the same texts better-sqlite3 reports alongside its codes.
  */
 
+import type { ErrorKind } from '../dsn/base-error.js';
+
 /** SQLite's primary result codes by number. */
 export const PRIMARY_CODES: Readonly<Record<number, string>> = Object.freeze({
   1: 'SQLITE_ERROR', 2: 'SQLITE_INTERNAL', 3: 'SQLITE_PERM', 4: 'SQLITE_ABORT', 5: 'SQLITE_BUSY',
@@ -96,4 +98,28 @@ export function resultCodeName(code: number): string {
   if (ext === 0) return base;
   const suffix = EXTENDED_SUFFIXES[primary]?.split(' ')[ext - 1];
   return suffix === undefined ? base : `${base}_${suffix}`;
+}
+
+/**
+ * The portable {@link ErrorKind} of a SQLite result code name, or `undefined`. The rowid is the
+ * primary key of a rowid table, so `SQLITE_CONSTRAINT_ROWID` is `unique` too; a stale snapshot
+ * (`SQLITE_BUSY_SNAPSHOT`) cannot be waited out, only retried, like PostgreSQL's serialization
+ * failure.
+ */
+export function sqliteErrorKind(code: string): ErrorKind | undefined {
+  switch (code) {
+    case 'SQLITE_CONSTRAINT_UNIQUE':
+    case 'SQLITE_CONSTRAINT_PRIMARYKEY':
+    case 'SQLITE_CONSTRAINT_ROWID':
+      return 'unique';
+    case 'SQLITE_CONSTRAINT_FOREIGNKEY':
+      return 'foreign_key';
+    case 'SQLITE_CONSTRAINT_NOTNULL':
+      return 'not_null';
+    case 'SQLITE_CONSTRAINT_CHECK':
+      return 'check';
+    case 'SQLITE_BUSY_SNAPSHOT':
+      return 'serialization';
+  }
+  return code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_') || code === 'SQLITE_LOCKED' || code.startsWith('SQLITE_LOCKED_') ? 'busy' : undefined;
 }

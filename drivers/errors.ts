@@ -2,7 +2,8 @@
  * Errors thrown by the drivers layer. Every one extends {@link DualSqliteError}, carries a stable
  * `code`, names the bad input and the fix, and keeps the driver's own error as `cause`.
  */
-import { DualSqliteError } from '../dsn/base-error.js';
+import { DualSqliteError, type ErrorKind } from '../dsn/base-error.js';
+import { sqliteErrorKind } from './error-codes.js';
 import type { DriverName } from './types.js';
 
 /**
@@ -14,11 +15,17 @@ export class SqliteError extends DualSqliteError {
   readonly driver: DriverName;
   /** The SQL text that failed, when the failure belongs to a statement. */
   readonly sql: string | undefined;
+  /**
+   * The portable class of the failure (`unique`, `foreign_key`, `not_null`, `check`, `busy`,
+   * `serialization`), the same on PostgreSQL; `undefined` for other failures.
+   */
+  readonly kind: ErrorKind | undefined;
 
   constructor(code: string, message: string, driver: DriverName, sql: string | undefined, cause: unknown) {
     super(code, sql === undefined ? message : `${message} (in: ${clip(sql)})`, { cause });
     this.driver = driver;
     this.sql = sql;
+    this.kind = sqliteErrorKind(code);
   }
 }
 

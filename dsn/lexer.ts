@@ -1,5 +1,5 @@
 import { dsnError, isSecretName } from './errors.js';
-import { classifyDsn, refuseConnectionString, refuseForeignDsn } from './scheme.js';
+import { classifyDsn, refuseConnectionString, refuseForeignDsn, refusePostgresDsn } from './scheme.js';
 
 /**
  * The pure first step of parsing: splits a DSN into where (the path text) and how (the list of
@@ -34,6 +34,7 @@ export interface DsnRecord {
 export function lexDsn(input: string): DsnRecord {
   const kind = classifyDsn(input);
   if (kind.kind === 'foreign') throw refuseForeignDsn(input, kind);
+  if (kind.kind === 'postgres') throw refusePostgresDsn(input, kind);
   if (kind.kind === 'connection-string') throw refuseConnectionString(input, kind);
   if (input.startsWith('file:')) return lexUri(input);
   const q = input.indexOf('?');
@@ -59,6 +60,7 @@ function lexUri(input: string): DsnRecord {
   // `file:mysql://admin:pw@host/app` is a server URL behind a prefix, not a folder "mysql:".
   const inner = classifyDsn(path);
   if (inner.kind === 'foreign' && inner.hasAuthority) throw refuseForeignDsn(input, inner, 'file:');
+  if (inner.kind === 'postgres') throw refuseForeignDsn(input, { kind: 'foreign', scheme: inner.scheme, hasAuthority: true }, 'file:');
   checkPathText(input, path, 'path');
   const params = q < 0 ? [] : lexQuery(input, input.slice(q + 1));
   return Object.freeze({ input, form: 'uri', path, params });

@@ -26,6 +26,11 @@ import { dsnError, isSecretName, redactDsn } from './errors.js';
 export type DsnKind =
   /** A SQLite DSN: `file:` URI, plain path, `:memory:` or `''`. */
   | { readonly kind: 'sqlite' }
+  /**
+   * A `postgres://` or `postgresql://` URL: `createKysely` opens it on PostgreSQL (issue 18,
+   * dsn/postgres.ts); every SQLite-only entry point refuses it.
+   */
+  | { readonly kind: 'postgres'; readonly scheme: string }
   /** A URL or DSN of another database or service. */
   | { readonly kind: 'foreign'; readonly scheme: string; readonly hasAuthority: boolean }
   /** A connection string of another database that is not a URL (see conn-string.ts). */
@@ -45,8 +50,8 @@ const db = (what: string): ForeignScheme => Object.freeze({ what, withoutSlashes
  * Well-known schemes of other databases and services. Any `scheme://` is refused whether or not
  * it is listed; the list adds the forms without `//` and a better description.
  *
- * PostgreSQL support (issue 18) routes `postgres:`/`postgresql:` to its own dialect: that routing
- * belongs to {@link classifyDsn}'s callers, which then never hand such a DSN to `parseDsn`.
+ * `postgres://` and `postgresql://` (with `//`) are classified `postgres` instead: `createKysely`
+ * routes them to PostgreSQL (issue 18). Without `//` they stay refused here.
  */
 export const FOREIGN_SCHEMES: Readonly<Record<string, ForeignScheme>> = Object.freeze({
   postgres: db('a PostgreSQL server URL'),
@@ -92,6 +97,7 @@ export function classifyDsn(input: string): DsnKind {
     // SQLite; only `FILE://...` or ` file://...` is surely a URI SQLite would not read as one.
     return (scheme === 'file' && !/^\s/.test(input)) || !hasAuthority ? SQLITE : foreign(scheme, true);
   }
+  if (hasAuthority && /^postgres(ql)?$/i.test(scheme)) return Object.freeze({ kind: 'postgres', scheme });
   // Leading blanks cannot start a path anyone meant; ` postgres://...` is still a server URL.
   if (hasAuthority || Object.hasOwn(FOREIGN_SCHEMES, scheme.toLowerCase())) return foreign(scheme, hasAuthority);
   return connectionString(input);
@@ -117,6 +123,21 @@ export function refuseConnectionString(input: string, found: Extract<DsnKind, { 
     problem: `The DSN is ${found.what}, not a SQLite file; this library opens SQLite databases only`,
     accepted: 'a file path (app.db, ./data/app.db, /abs/app.db), a file: URI (file:app.db?mode=ro, file:///abs/app.db), :memory:, or "" for a temporary database',
     fix,
+  });
+}
+
+/**
+ * The error a SQLite-only entry point (`parseDsn`, `openDatabase`, `DualSqliteDialect`, `doctor`,
+ * `backup`) gives for a PostgreSQL URL: `DSN_UNSUPPORTED_SCHEME`, saying that `createKysely`
+ * opens it. Quotes only the scheme.
+ */
+export function refusePostgresDsn(input: string, found: Extract<DsnKind, { kind: 'postgres' }>): Error {
+  return dsnError(input, {
+    code: 'DSN_UNSUPPORTED_SCHEME',
+    quote: `${found.scheme}://***`,
+    problem: `The DSN starts with "${found.scheme}://", a PostgreSQL server URL; this entry point opens SQLite files only`,
+    accepted: 'a file path, a file: URI, :memory: or "" here; a PostgreSQL URL in createKysely() (docs/postgres.md)',
+    fix: 'open it with createKysely(url), which returns a Kysely on PostgreSQL; backups, doctor and openDatabase are SQLite tools (use pg_dump for PostgreSQL). A relative file whose first folder is really named "postgres:" is written "./postgres:...".',
   });
 }
 

@@ -24,11 +24,7 @@ function refusal(dsn: string): DsnError {
 const refused: Array<[string, RegExp, string]> = [
   // The issue's examples.
   ['mysql://admin:hunter2@db.example.com:3306/app', /starts with "mysql:\/\/", a MySQL server URL/, 'mysql://***'],
-  ['postgres://user:secret@127.0.0.1:5432/db?_txlock=immediate', /"postgres:\/\/", a PostgreSQL server URL/, 'postgres://***'],
-  ['postgres://user:secret@host/db?sslmod=require', /PostgreSQL/, 'postgres://***'],
   // Every `scheme://`, listed or not, any case.
-  ['postgresql://u@h/db', /PostgreSQL/, 'postgresql://***'],
-  ['POSTGRES://u@h/db', /"POSTGRES:\/\/", a PostgreSQL/, 'POSTGRES://***'],
   ['libsql://db.turso.io?authToken=abc', /libSQL\/Turso/, 'libsql://***'],
   ['https://db.example.com/v1?token=abc', /HTTPS URL/, 'https://***'],
   ['http://localhost:4001', /HTTP URL/, 'http://***'],
@@ -38,10 +34,8 @@ const refused: Array<[string, RegExp, string]> = [
   ['ftp://files.example.com/app.db', /"ftp:" URL, which is not a SQLite file/, 'ftp://***'],
   ['s3://bucket/app.db', /"s3:" URL/, 's3://***'],
   ['x-custom.v2+tls://h', /"x-custom\.v2\+tls:" URL/, 'x-custom.v2+tls://***'],
-  ['  postgres://u:p@h/db', /PostgreSQL/, 'postgres://***'], // leading blanks from a config file
   // Well-known database schemes without `//`.
   ['postgres:dbname', /"postgres:", a PostgreSQL/, 'postgres:***'],
-  ['postgresql:///db?host=/var/run/postgresql', /PostgreSQL/, 'postgresql://***'],
   ['mysql:host=localhost;dbname=app;password=hunter2', /MySQL/, 'mysql:***'],
   ['pgsql:host=localhost;dbname=app', /PDO/, 'pgsql:***'],
   ['jdbc:sqlite:app.db', /JDBC/, 'jdbc:***'],
@@ -68,6 +62,27 @@ for (const [dsn, pattern, quoted] of refused) {
     for (const secret of ['admin', 'hunter2', 'secret', 'abc', 'user:', 'sslmod', 'example', 'cluster0', 'bucket']) {
       assert.not.ok(e.message.includes(secret), `${secret} in ${e.message}`);
     }
+  });
+}
+
+// PostgreSQL URLs (issue 18): createKysely opens them; the SQLite-only parser refuses them with
+// the same code, saying where they go, and quoting no more than the scheme.
+const postgres: Array<[string, string]> = [
+  ['postgres://user:secret@127.0.0.1:5432/db?_txlock=immediate', 'postgres://***'],
+  ['postgres://user:secret@host/db?sslmod=require', 'postgres://***'],
+  ['postgresql://u@h/db', 'postgresql://***'],
+  ['POSTGRES://u@h/db', 'POSTGRES://***'],
+  ['  postgres://u:p@h/db', 'postgres://***'], // leading blanks from a config file
+  ['postgresql:///db?host=/var/run/postgresql', 'postgresql://***'],
+];
+for (const [dsn, quoted] of postgres) {
+  test(`${JSON.stringify(dsn)} -> DSN_UNSUPPORTED_SCHEME from the SQLite parser, pointing at createKysely`, () => {
+    const e = refusal(dsn);
+    assert.is(e.code, 'DSN_UNSUPPORTED_SCHEME', e.message);
+    assert.match(e.message, /a PostgreSQL server URL; this entry point opens SQLite files only/);
+    assert.match(e.message, /Fix: open it with createKysely\(url\)/);
+    assert.is(e.dsn, quoted);
+    for (const secret of ['secret', 'user:', 'u:p', 'sslmod', '127.0.0.1', 'host=']) assert.not.ok(e.message.includes(secret), `${secret} in ${e.message}`);
   });
 }
 
@@ -130,7 +145,8 @@ for (const [dsn, location] of paths) {
 }
 
 test('the refusal is decided in one place: classifyDsn', () => {
-  assert.equal(classifyDsn('postgres://h/db'), { kind: 'foreign', scheme: 'postgres', hasAuthority: true });
+  assert.equal(classifyDsn('postgres://h/db'), { kind: 'postgres', scheme: 'postgres' });
+  assert.equal(classifyDsn('PostgreSQL://h/db'), { kind: 'postgres', scheme: 'PostgreSQL' });
   assert.equal(classifyDsn('postgresql:db'), { kind: 'foreign', scheme: 'postgresql', hasAuthority: false });
   assert.equal(classifyDsn('app.db'), { kind: 'sqlite' });
   assert.equal(classifyDsn('file:app.db'), { kind: 'sqlite' });

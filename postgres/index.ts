@@ -1,0 +1,4 @@
+/** The PostgreSQL engine (issue 18): the dialect `createKysely('postgres://...')` builds, and its errors. */
+export { PostgresDsnDialect, type PostgresDsnDialectConfig } from './dialect.js';
+export { createPostgresKysely, POSTGRES_KYSELY_OPTIONS, type PostgresKyselyOptions } from './create-kysely.js';
+export { PostgresError, PgUnavailableError, PgConnectError, PostgresSettingError, postgresErrorKind } from './errors.js';
