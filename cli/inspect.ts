@@ -7,9 +7,10 @@
 import { existsSync, statSync } from 'node:fs';
 import { checkBeforeOpen, selectDriver } from '../drivers/index.js';
 import type { DriverSelection } from '../drivers/types.js';
-import { DSN_OPTIONS, formatDsn, goNotes, lexDsn, parseDsn, type DsnOption, type DsnTarget, type GoNote } from '../dsn/index.js';
+import { DSN_OPTIONS, formatDsn, goNotes, isPostgresDsn, lexDsn, parseDsn, type DsnOption, type DsnTarget, type GoNote } from '../dsn/index.js';
 import { DRIVER_NAMES, type DriverChoice, type DsnConfig } from '../dsn/types.js';
-import { driverFlag, EXIT, parse } from './args.js';
+import { driverFlag, EXIT, parse, UsageError } from './args.js';
+import { inspectPostgres, printPostgresReport } from './inspect-postgres.js';
 import { driverNote, lockNote, type DriverNote } from './driver-notes.js';
 import { println, type CliIo } from './io.js';
 
@@ -17,12 +18,14 @@ import { println, type CliIo } from './io.js';
 export const HELP = `dual-sqlite inspect: explain a DSN without opening the database
 
 Usage: dual-sqlite inspect <dsn> [--driver native|node|wasm|auto] [--json]
+       dual-sqlite inspect 'postgres://user:password@host:5432/db?...' [--json]
 
 Prints the canonical DSN, every effective setting with its default filled in, the driver that
 would be chosen (and whether the code option --driver, the DSN's _driver, SQLITE_DRIVER or auto
 decided), what each driver does with each setting, and where mattn/go-sqlite3, modernc.org/sqlite
 or ncruces/go-sqlite3 (whichever spells the DSN this way) would read it differently. Quote the
-DSN in the shell.
+DSN in the shell. For a postgres:// URL: the canonical form (user information as ***), the
+server, and every key of the PostgreSQL allow-list with its value or what happens when it is not set.
 Exit code 0 for a valid DSN, 1 when the chosen driver would refuse to open it (a "refused" line
 says why and how to fix it, e.g. _journal_mode=wal on wasm without _locking_mode=exclusive, or
 mode=rw on a file that does not exist), 2 for an invalid one (the message says what to fix).`;
@@ -61,6 +64,14 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   if (input === undefined) {
     println(io.stderr, 'dual-sqlite inspect: missing <dsn>, e.g. dual-sqlite inspect "app.db?_txlock=immediate"');
     return EXIT.USAGE;
+  }
+  if (isPostgresDsn(input)) {
+    // --driver names a SQLite binding: meaningless here, and refused rather than ignored.
+    if (values.driver !== undefined) throw new UsageError(`inspect: --driver picks a SQLite binding, and this DSN names a PostgreSQL server; drop --driver.`);
+    const report = inspectPostgres(input);
+    if (values.json) println(io.stdout, JSON.stringify(report, null, 2));
+    else printPostgresReport(report, io);
+    return EXIT.OK;
   }
   const report = inspect(input, driverFlag('inspect', values.driver), io);
   if (values.json) println(io.stdout, JSON.stringify(report, null, 2));

@@ -4,10 +4,11 @@
  * `seq` only after a commit was acknowledged, so the parent can verify that every acknowledged
  * commit is in the database and nothing else is.
  */
-import { Kysely, sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DualSqliteDialect } from '../../core/index.js';
+import { isPostgresDsn } from '../../dsn/postgres.js';
+import { createKysely } from '../../front-door.js';
 import type { AgentCounters, AgentMessage, AgentSpec, ParentMessage } from './protocol.js';
 import { isBusy, WAIT_THRESHOLD_MS } from './protocol.js';
 import type { DemoDatabase } from './schema.js';
@@ -78,17 +79,18 @@ class TaskState {
 }
 
 async function main(): Promise<void> {
-  const db = new Kysely<DemoDatabase>({
-    dialect: new DualSqliteDialect({ dsn: spec.dsn, ...(spec.driver ? { driver: spec.driver } : {}) }),
-  });
+  // The front door: a postgres:// DSN opens PostgreSQL, anything else SQLite, as in an application.
+  const db = createKysely<DemoDatabase>(spec.dsn, spec.driver ? { driver: spec.driver } : {});
+  const postgres = isPostgresDsn(spec.dsn);
   const state = new TaskState(spec.tasks);
   const stalls = monitorEventLoopDelay({ resolution: 10 });
   // Listen before anything else: the parent may send "go" as soon as the others are ready.
   const go = new Promise<ParentMessage>((resolve) => process.once('message', (m) => resolve(m as ParentMessage)));
   try {
     await sql`select count(*) from demo_rows`.execute(db); // opens the connection and checks the schema
-    const timeout = (await sql<Record<string, unknown>>`pragma busy_timeout`.execute(db)).rows[0];
-    send({ type: 'ready', agent: spec.agent, driver: spec.driver ?? 'auto', sqliteBusyTimeoutMs: Number(Object.values(timeout ?? {})[0]) });
+    // SQLite's own busy timeout must read 0 (waits run on timers); PostgreSQL has none.
+    const timeout = postgres ? undefined : (await sql<Record<string, unknown>>`pragma busy_timeout`.execute(db)).rows[0];
+    send({ type: 'ready', agent: spec.agent, driver: postgres ? 'postgres' : (spec.driver ?? 'auto'), sqliteBusyTimeoutMs: postgres ? null : Number(Object.values(timeout ?? {})[0]) });
     const { endAt } = await go;
     stalls.enable();
     const ticker = setInterval(() => {

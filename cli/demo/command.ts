@@ -9,11 +9,11 @@ import { mkdirSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Kysely, sql } from 'kysely';
-import { DualSqliteDialect } from '../../core/index.js';
+import { sql, type Kysely } from 'kysely';
+import { createKysely } from '../../front-door.js';
 import { selectDriver } from '../../drivers/index.js';
 import type { DriverName } from '../../drivers/types.js';
-import { formatDsn, parseDsn } from '../../dsn/index.js';
+import { formatDsn, formatPostgresDsn, isPostgresDsn, parseDsn, parsePostgresDsn } from '../../dsn/index.js';
 import { choiceFlag, describeSelection, EXIT, numberFlag, parse, UsageError, type DriverFlag } from '../args.js';
 import { println, type CliIo } from '../io.js';
 import { ProgressLine } from '../progress.js';
@@ -70,6 +70,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     seconds: numberFlag('demo', DEMO_NUMBERS.seconds, values.seconds),
     thinkMs: numberFlag('demo', DEMO_NUMBERS['think-ms'], values['think-ms']),
   };
+  if (isPostgresDsn(options.dsn)) return runOnPostgres(options, io);
   const config = parseDsn(options.dsn, { cwd: io.cwd });
   if (config.location.kind !== 'file') {
     throw new UsageError(`demo: --dsn "${options.dsn}" is not a file database; worker processes can only share a file (e.g. --dsn ./data/demo.db).`);
@@ -80,7 +81,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   }
   // Agents get the canonical DSN: an absolute path, so every process names the same file.
   const dsn = formatDsn(options.mixed.length > 0 ? { ...config, vfs: 'unix-dotfile' } : config);
-  const runId = `${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${process.pid}`;
+  const runId = newRunId();
   const selection = selectDriver(config, { ...(options.driver ? { driver: options.driver } : {}), env: io.env });
   await prepare(dsn, options, runId, options.mixed.length > 0 ? 'mixed' : selection.driver);
 
@@ -124,8 +125,34 @@ function agentDriver(options: DemoOptions, agent: number): DriverName | undefine
   return options.mixed.length > 0 ? options.mixed[agent % options.mixed.length] : undefined;
 }
 
+/**
+ * `--dsn postgres://...`: the same agents, workload and row-by-row check on PostgreSQL (issue 18);
+ * the SQLite-only parts (driver, SQLite's busy timeout, integrity_check) are reported as such.
+ */
+async function runOnPostgres(options: DemoOptions, io: CliIo): Promise<number> {
+  if (options.driver !== undefined || options.mixed.length > 0) {
+    throw new UsageError('demo: --driver picks a SQLite binding, and --dsn names a PostgreSQL server; drop --driver.');
+  }
+  const shown = formatPostgresDsn(parsePostgresDsn(options.dsn));
+  const runId = newRunId();
+  await prepare(options.dsn, options, runId, 'postgres');
+  println(io.stdout, `demo: ${options.agents * options.tasks} sub-agents (${options.agents} worker processes x ${options.tasks} async tasks) writing for ${options.seconds} s`);
+  println(io.stdout, `  workload each task: one transaction (insert + read back) then ${options.thinkMs > 0 ? `~${options.thinkMs} ms of its own work` : 'the next at once (--think-ms 0)'}`);
+  println(io.stdout, `  database ${shown}`);
+  println(io.stdout, '  engine   PostgreSQL (Kysely\'s PostgresDialect over pg)');
+  println(io.stdout, `  run id   ${runId}`);
+  const results = await runAgents(options.dsn, options, runId, 'postgres', io);
+  const check = await verify(options.dsn, undefined, runId, results);
+  return report(options, results, check, io);
+}
+
+function newRunId(): string {
+  return `${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${process.pid}`;
+}
+
+/** Through the one front door, so a postgres:// DSN opens PostgreSQL and any other SQLite. */
 function open(dsn: string, driver: DriverFlag | undefined): Kysely<DemoDatabase> {
-  return new Kysely<DemoDatabase>({ dialect: new DualSqliteDialect({ dsn, ...(driver ? { driver } : {}) }) });
+  return createKysely<DemoDatabase>(dsn, driver ? { driver } : {});
 }
 
 async function prepare(dsn: string, options: DemoOptions, runId: string, driver: string): Promise<void> {
@@ -241,7 +268,8 @@ function progressText(results: readonly AgentResult[], started: number, options:
 }
 
 interface Verification {
-  readonly integrity: string[];
+  /** `null` on PostgreSQL, where integrity_check does not exist. */
+  readonly integrity: string[] | null;
   readonly expected: number;
   readonly verified: number;
   readonly missing: number;
@@ -253,7 +281,8 @@ interface Verification {
 async function verify(dsn: string, driver: DriverFlag | undefined, runId: string, run: RunResults): Promise<Verification> {
   const db = open(dsn, driver);
   try {
-    const integrity = (await sql<Record<string, string>>`pragma integrity_check`.execute(db)).rows.map((r) => String(Object.values(r)[0]));
+    // PostgreSQL checks its own pages (data checksums); integrity_check is SQLite's.
+    const integrity = isPostgresDsn(dsn) ? null : (await sql<Record<string, string>>`pragma integrity_check`.execute(db)).rows.map((r) => String(Object.values(r)[0]));
     const groups = await db
       .selectFrom('demo_rows')
       .select((eb) => ['agent', 'task', eb.fn.countAll<number>().as('n'), eb.fn.min<number>('seq').as('lo'), eb.fn.max<number>('seq').as('hi')])
@@ -311,8 +340,10 @@ function report(options: DemoOptions, run: RunResults, check: Verification, io: 
   const stall = Math.max(0, ...run.agents.map((r) => r.counters.maxStallMs));
   const p99Stall = Math.max(0, ...run.agents.map((r) => r.counters.p99StallMs));
   const timeouts = run.agents.map((r) => r.sqliteBusyTimeoutMs);
-  const waitsOffLoop = timeouts.every((t) => t === 0);
-  const integrityOk = check.integrity.length === 1 && check.integrity[0] === 'ok';
+  const postgres = run.agents.every((r) => r.driver === 'postgres');
+  // On PostgreSQL lock waits happen in the server, never in this process: nothing to read back.
+  const waitsOffLoop = postgres || timeouts.every((t) => t === 0);
+  const integrityOk = check.integrity === null || (check.integrity.length === 1 && check.integrity[0] === 'ok');
   const rowsOk = check.problems.length === 0 && check.verified === commits && check.expected === commits;
   const ok = busy === 0 && errors === 0 && waitsOffLoop && integrityOk && rowsOk;
   const verdict = (good: boolean): string => (good ? 'ok' : 'FAIL');
@@ -324,9 +355,12 @@ function report(options: DemoOptions, run: RunResults, check: Verification, io: 
       ` p50 ${percentile(waits, 50).toFixed(2)} ms, p99 ${percentile(waits, 99).toFixed(2)} ms, max ${maxWait.toFixed(1)} ms`);
   more('what: time from asking for a transaction to its callback running (this process\'s queue plus the cross-process');
   more('write lock); its length follows the load: the library bounds the cross-process part by _busy_timeout (then SQLITE_BUSY)');
-  more(`promise: lock waits never block the event loop: ${verdict(waitsOffLoop)}, SQLite's own busy timeout read back ` +
-       `${waitsOffLoop ? `as 0 ms in all ${timeouts.length} agents` : `as ${timeouts.map((t) => (t === null ? 'unknown' : `${t} ms`)).join(', ')} (must be 0)`}, ` +
-       'so a locked statement returns at once and the wait runs on timers');
+  if (postgres) more('promise: lock waits never block the event loop: ok, PostgreSQL waits in the server while the client awaits the socket');
+  else {
+    more(`promise: lock waits never block the event loop: ${verdict(waitsOffLoop)}, SQLite's own busy timeout read back ` +
+         `${waitsOffLoop ? `as 0 ms in all ${timeouts.length} agents` : `as ${timeouts.map((t) => (t === null ? 'unknown' : `${t} ms`)).join(', ')} (must be 0)`}, ` +
+         'so a locked statement returns at once and the wait runs on timers');
+  }
   out(`  SQLITE_BUSY seen    ${busy} (promise: 0, the dialect waits for locks instead of failing): ${verdict(busy === 0)}`);
   out(`  other errors        ${errors} (expected 0): ${verdict(errors === 0)}`);
   for (const r of run.agents) for (const s of r.errorSamples) more(s);
@@ -335,7 +369,7 @@ function report(options: DemoOptions, run: RunResults, check: Verification, io: 
   more('what: the longest time an agent\'s event loop did not turn. Statements run synchronously (a COMMIT waits for');
   more(`fsync), so this is the slowest statement plus scheduling on this machine (load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} CPUs)`);
   more(`promise: none on statement time (shown for information); ${stallEvidence(maxWait, stall)}`);
-  out(`  integrity_check     ${integrityOk ? 'ok' : check.integrity.slice(0, 5).join('; ')}`);
+  out(`  integrity_check     ${check.integrity === null ? 'not applicable (PostgreSQL)' : integrityOk ? 'ok' : check.integrity.slice(0, 5).join('; ')}`);
   out(`  rows verified       ${fmt(check.verified)} of ${fmt(check.expected)} acknowledged commits found row by row; ${check.missing} missing, ${check.unexpected} unexpected`);
   for (const p of check.problems.slice(0, 10)) more(p);
   for (const r of run.agents) if (r.fatal) out(`  agent failed        ${r.fatal}`);

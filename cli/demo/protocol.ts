@@ -43,7 +43,8 @@ export type AgentMessage =
        * 0 means a locked statement returns at once and the dialect waits on timers, never inside
        * SQLite (where the wait would block the event loop).
        */
-      readonly sqliteBusyTimeoutMs: number;
+      /** `null` on PostgreSQL, which has no client-side busy timeout. */
+      readonly sqliteBusyTimeoutMs: number | null;
     }
   | { readonly type: 'progress'; readonly agent: number; readonly counters: AgentCounters }
   | {
@@ -66,6 +67,9 @@ export function isBusy(err: unknown): boolean {
   for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) return true;
+    // PostgreSQL's lock_timeout (55P03) and serialization failures are the same "did not get in".
+    const kind = (e as { kind?: unknown }).kind;
+    if (kind === 'busy' || kind === 'serialization') return true;
   }
   return false;
 }

@@ -42,14 +42,15 @@ export async function createSchema(db: Kysely<DemoDatabase>): Promise<void> {
     .addColumn('task', 'integer', (c) => c.notNull())
     .addColumn('seq', 'integer', (c) => c.notNull())
     .addColumn('payload', 'text', (c) => c.notNull())
-    .addColumn('written_at', 'integer', (c) => c.notNull())
+    // Date.now() needs 64 bits: PostgreSQL's integer is 32 (SQLite's INTEGER is 64 either way).
+    .addColumn('written_at', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('demo_rows_pk', ['run_id', 'agent', 'task', 'seq'])
     .execute();
   await db.schema
     .createTable('demo_runs')
     .ifNotExists()
     .addColumn('run_id', 'text', (c) => c.primaryKey())
-    .addColumn('started_at', 'integer', (c) => c.notNull())
+    .addColumn('started_at', 'bigint', (c) => c.notNull())
     .addColumn('driver', 'text', (c) => c.notNull())
     .addColumn('agents', 'integer', (c) => c.notNull())
     .addColumn('tasks', 'integer', (c) => c.notNull())
