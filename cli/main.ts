@@ -21,6 +21,7 @@ Usage:
   dual-sqlite backup <dsn> <dest> [--driver ${choiceList(DRIVER_CHOICES)}] [--force] [--progress] [--json]
   dual-sqlite restore <backup> <dsn> [--driver ${choiceList(DRIVER_CHOICES)}] [--keep-old] [--json]
   dual-sqlite restore --recover <dsn>
+  dual-sqlite copy-check <sqlite-dsn> <postgres-url> [--schema public] [--json]
   ${DEMO_USAGE}
   dual-sqlite help [command]
 
@@ -35,6 +36,7 @@ const commands: Record<string, () => Promise<{ run: Command; HELP: string }>> = 
   demo: () => import('./demo/command.js'),
   backup: () => import('./backup.js'),
   restore: () => import('./restore.js'),
+  'copy-check': () => import('./copy-check.js'),
 };
 
 /** Runs one command line and returns the exit code. */
@@ -47,7 +49,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       return name === undefined ? EXIT.USAGE : EXIT.OK;
     }
     const load = commands[name];
-    if (!load) throw new UsageError(`unknown command "${name}"; use inspect, doctor, backup, restore or demo (see "dual-sqlite help").`);
+    if (!load) throw new UsageError(`unknown command "${name}"; use inspect, doctor, backup, restore, copy-check or demo (see "dual-sqlite help").`);
     const command = await load();
     if (rest.includes('--help') || rest.includes('-h')) {
       println(io.stdout, command.HELP);

@@ -216,3 +216,14 @@ export function findPostgresOption(key: string): PostgresDsnOption | undefined {
 export const POSTGRES_ACCEPTED_KEYS: readonly string[] = Object.freeze(POSTGRES_DSN_OPTIONS.flatMap((o) => [o.key, ...o.aliases]).sort());
 
 const BY_KEY = new Map<string, PostgresDsnOption>(POSTGRES_DSN_OPTIONS.flatMap((o) => [o.key, ...o.aliases].map((k) => [k, o] as const)));
+
+/** The key table of docs/postgres.md, rendered from {@link POSTGRES_DSN_OPTIONS}. */
+export function renderPostgresOptionTable(): string {
+  const cell = (s: string): string => s.replace(/\|/g, '\\|');
+  const rows = POSTGRES_DSN_OPTIONS.map((o) => {
+    const keys = [o.key, ...o.aliases].map((k) => `\`${k}\``).join(', ');
+    const readBack = o.show === undefined ? (o.target === 'pool' ? 'pool' : 'client') : `read back (\`${o.show}\`)`;
+    return `| ${keys} | ${cell(o.type.accepts)} | ${cell(o.unset)} | ${readBack} | ${cell(o.description)} |`;
+  });
+  return ['| Key | Values | When not set | Applied | What it does |', '| --- | --- | --- | --- | --- |', ...rows].join('\n');
+}

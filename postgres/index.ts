@@ -2,3 +2,4 @@
 export { PostgresDsnDialect, type PostgresDsnDialectConfig } from './dialect.js';
 export { createPostgresKysely, POSTGRES_KYSELY_OPTIONS, type PostgresKyselyOptions } from './create-kysely.js';
 export { PostgresError, PgUnavailableError, PgConnectError, PostgresSettingError, postgresErrorKind } from './errors.js';
+export { checkCopy, type CopyCheck, type TableCount } from './copy-check.js';

