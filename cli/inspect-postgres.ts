@@ -25,7 +25,7 @@ export interface PostgresInspectReport {
   /** The input with its user information as `***` (never the password). */
   readonly input: string;
   readonly canonical: string;
-  readonly server: { readonly host: string; readonly port: number; readonly database: string | null; readonly user: string | null; readonly password: 'set' | 'not set' };
+  readonly server: { readonly host: string; readonly port: number; readonly database: string | null; readonly user: 'set' | 'not set'; readonly password: 'set' | 'not set' };
   readonly settings: readonly PostgresInspectedSetting[];
 }
 
@@ -41,7 +41,7 @@ export function inspectPostgres(input: string): PostgresInspectReport {
       host: config.host,
       port: config.port,
       database: config.database ?? null,
-      user: config.user ?? null,
+      user: config.user === undefined ? 'not set' : 'set',
       password: config.password ? 'set' : 'not set',
     },
     settings: POSTGRES_DSN_OPTIONS.map((o) => ({
@@ -60,7 +60,7 @@ export function printPostgresReport(r: PostgresInspectReport, io: CliIo): void {
   const out = (s = ''): void => println(io.stdout, s);
   out(`canonical   ${r.canonical}`);
   out(`engine      PostgreSQL (Kysely's PostgresDialect over pg; connects on the first query)`);
-  out(`server      ${r.server.host}:${r.server.port}, database ${r.server.database ?? "(the user's name: PostgreSQL's default)"}, user ${r.server.user ?? "(pg's default: PGUSER or the OS user)"}, password ${r.server.password}`);
+  out(`server      ${r.server.host}:${r.server.port}, database ${r.server.database ?? "(the user's name: PostgreSQL's default)"}, user ${r.server.user === 'set' ? 'set (not shown)' : "not set (pg's default: PGUSER or the OS user)"}, password ${r.server.password}`);
   out();
   out('settings (* = set by this DSN; r = read back after connecting):');
   const w = Math.max(...r.settings.map((s) => s.key.length));

@@ -232,12 +232,14 @@ function fail(input: string, complaint: Complaint): Error {
 }
 
 /**
- * The canonical spelling: scheme `postgres`, the password as `***` (this form is for people:
- * `inspect`, logs), port always written, settings in table order.
+ * The canonical spelling for people (`inspect`, logs): scheme `postgres`, the user information as
+ * `***`, port always written, settings in table order. It is not a connection string.
  */
 export function formatPostgresDsn(config: PostgresDsnConfig): string {
   const enc = encodeURIComponent;
-  const user = config.user === undefined ? '' : `${enc(config.user)}${config.password ? ':***' : ''}@`;
+  // The whole user information is hidden, the user name too (issue 19: a URL's user information
+  // never reaches a message, an inspect line or a log; some put a token in the user name).
+  const user = config.user === undefined && config.password === undefined ? '' : '***@';
   const host = config.host.startsWith('/') ? enc(config.host) : config.host.includes(':') ? `[${config.host}]` : config.host;
   const query = POSTGRES_DSN_OPTIONS.filter((o) => config.settings[o.key] !== undefined)
     .map((o) => `${o.key}=${enc(o.type.format(config.settings[o.key]))}`)

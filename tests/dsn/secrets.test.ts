@@ -3,7 +3,8 @@
 // take (URL password, URL user, a secret-looking query value, a key pragma's value, a
 // fragment, ;-parameters of JDBC/PDO strings, a secret cut by a bad %-escape, and the non-URL
 // connection strings: Go's user:pw@tcp(...), user:pw@host/db, libpq key=value and ADO.NET
-// Key=Value;...), around random
+// Key=Value;...), and PostgreSQL URLs (issue 18: user, password, secret query keys, around
+// accepted and refused keys; a valid one connects to a closed port), around random
 // other settings and mistakes, and sends each through every entry point: parseDsn, normalizeDsn,
 // createKysely + a query, openDatabase, and the CLI's inspect (text and --json) and doctor, on
 // every driver of the matrix. Every text they produce is checked: messages, stacks,
@@ -18,7 +19,7 @@ import { inspect } from 'node:util';
 import { join } from 'node:path';
 import { main } from '../../cli/main.js';
 import type { CliIo } from '../../cli/io.js';
-import { createKysely, DsnError, normalizeDsn, openDatabase, parseDsn, type DualSqliteLogEvent } from '../../index.js';
+import { createKysely, DsnError, isPostgresDsn, normalizeDsn, openDatabase, parseDsn, type DualSqliteLogEvent } from '../../index.js';
 import { FOREIGN_SCHEMES } from '../../dsn/scheme.js';
 import { matrix } from '../helpers/matrix.js';
 import { tmpDir } from '../helpers/tmp.js';
@@ -73,7 +74,8 @@ async function everything(dsn: string, driver: DriverName, cwd: string): Promise
     texts.push(...renderings(e));
   }
   try {
-    const db = createKysely(dsn, { driver, log });
+    // A PostgreSQL URL takes no SQLite option (driver): it would be refused before parsing.
+    const db = createKysely(dsn, isPostgresDsn(dsn) ? { log } : { driver, log });
     try {
       await sql`select 1`.execute(db);
     } catch (e) {
@@ -106,6 +108,8 @@ const SECRET_KEYS = ['password', 'pass', 'pwd', 'authToken', 'auth_token', 'toke
 const KEY_PRAGMAS = ['key', 'hexkey', 'textkey', 'rekey', 'hexrekey'];
 const SCHEMES = ['postgres', 'postgresql', 'mysql', 'libsql', 'https', 'wss', 'sqlite', 'sqlite3', 'file', 'FILE', 'mongodb+srv', 'custom-db'];
 /** Other segments, valid or not, so that every rejection path gets its turn. */
+/** Segments of a PostgreSQL URL, accepted or refused, so every path of its parser gets its turn. */
+const PG_OTHERS = ['application_name=app', 'sslmode=disable', 'isolation=serializable', 'connect_timeout=2', '_txlock=immediate', 'sslmod=require', 'sslmode=prefer', 'statement_timeout=-1', 'max=2&pool_max=3', '%zz=1'];
 const OTHERS = ['', '_txlock=immediate', '_fk=1', '_txlock=sometimes', '_fk=2', '_txlok=1', 'cache=shared', 'mode=ro', 'mode=nope', '_pragma=journal_mode(wal;x)', '%zz=1', '_busy_timeout=-1', 'vfs=unix-none', '_journal=wal&mode=ro'];
 
 type Case = { dsn: string; secret: string; position: string };
@@ -117,7 +121,9 @@ function query(secret: string, carrier: string, others: string[]): string {
 const caseArb: fc.Arbitrary<Case> = fc
   .record({
     secret: secretArb,
-    position: fc.constantFrom('url-password', 'url-user', 'query', 'pragma', 'fragment', 'params', 'escape', 'go-mysql', 'userinfo', 'libpq', 'ado'),
+    position: fc.constantFrom('url-password', 'url-user', 'query', 'pragma', 'fragment', 'params', 'escape', 'go-mysql', 'userinfo', 'libpq', 'ado', 'postgres'),
+    pgCarrier: fc.constantFrom('password', 'user', 'both', 'query', 'escape'),
+    pgOthers: fc.array(fc.constantFrom(...PG_OTHERS), { maxLength: 3 }),
     goNet: fc.constantFrom('tcp(127.0.0.1:3306)', 'unix(/run/mysqld.sock)', 'tcp(db)'),
     libpqKey: fc.constantFrom('password', 'sslpassword', 'user'),
     adoKey: fc.constantFrom('Password', 'Pwd', 'User Id', 'Uid', 'password'),
@@ -137,11 +143,20 @@ const caseArb: fc.Arbitrary<Case> = fc
       const others = r.others.filter(Boolean);
       return (r.before ? [carrier, ...others] : [...others, carrier]).join('&');
     };
+    // A PostgreSQL URL that passes validation connects: to a port where nothing listens, so the
+    // attempt fails at once (ECONNREFUSED) and its error is checked too.
+    const host = /^postgres/.test(r.scheme) ? '127.0.0.1:1' : 'db.example.com:5432';
     switch (position) {
       case 'url-password':
-        return { secret, position, dsn: `${r.scheme}://admin:${secret}@db.example.com:5432/app${r.others.length ? `?${q('x=1')}` : ''}` };
+        return { secret, position, dsn: `${r.scheme}://admin:${secret}@${host}/app${r.others.length ? `?${q('x=1')}` : ''}` };
       case 'url-user':
-        return { secret, position, dsn: `${r.scheme}://${secret}@db.example.com/app` };
+        return { secret, position, dsn: `${r.scheme}://${secret}@${host}/app` };
+      case 'postgres': {
+        const userinfo = { password: `admin:${secret}@`, user: `${secret}@`, both: `${secret}:${secret}@`, query: 'admin@', escape: 'admin@' }[r.pgCarrier];
+        const carrier = r.pgCarrier === 'query' ? [`${r.key}=${secret}`] : r.pgCarrier === 'escape' ? [`${r.key}=${secret.slice(0, 4)}%ZZ${secret.slice(4)}`] : [];
+        const segments = r.before ? [...carrier, ...r.pgOthers] : [...r.pgOthers, ...carrier];
+        return { secret, position, dsn: `${r.scheme.startsWith('postgres') ? r.scheme : 'postgres'}://${userinfo}127.0.0.1:1/app${segments.length ? `?${segments.join('&')}` : ''}` };
+      }
       case 'query':
         return { secret, position, dsn: `${r.base}?${q(`${r.key}=${secret}`)}` };
       case 'pragma':
@@ -198,6 +213,6 @@ matrix('dsn secrets never leak', (test, driver) => {
       }),
       runs(150),
     );
-    assert.is(seen.size, 11, [...seen].join());
+    assert.is(seen.size, 12, [...seen].join());
   });
 });

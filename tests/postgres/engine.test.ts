@@ -206,7 +206,7 @@ test('dual-sqlite inspect explains a PostgreSQL DSN without connecting, never pr
   const url = server.url('shop', 'sslmode=disable&isolation=serializable&statement_timeout=5000');
   const text = cli(['inspect', url]);
   assert.is(text.code, 0, text.stderr);
-  assert.match(text.stdout, /canonical {3}postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/shop\?sslmode=disable&statement_timeout=5000&default_transaction_isolation=serializable/);
+  assert.match(text.stdout, /canonical {3}postgres:\/\/\*\*\*@127\.0\.0\.1:\d+\/shop\?sslmode=disable&statement_timeout=5000&default_transaction_isolation=serializable/);
   assert.match(text.stdout, /\*r default_transaction_isolation +serializable/);
   const json = cli(['inspect', url, '--json']);
   const report = JSON.parse(json.stdout) as { engine: string; server: { port: number; password: string } };
