@@ -84,6 +84,12 @@ class TranslatingPool implements PostgresPool {
   readonly #pool: PgPool;
   readonly #dsn: PostgresDsnConfig;
   readonly #wrappers = new WeakMap<PgClient, PostgresPoolClient>();
+  /**
+   * Kysely 0.29 reads `options` (and `Client`) to open a separate connection that cancels a
+   * query; without `Client` it cancels through a pooled connection instead, so the pool's
+   * options (which hold the password) are not handed out.
+   */
+  readonly options: object = Object.freeze({});
 
   constructor(pool: PgPool, dsn: PostgresDsnConfig) {
     this.#pool = pool;
