@@ -9,6 +9,7 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { matrix, otherProtocolDriver, onUnixVfs } from '../helpers/matrix.js';
 import { tmpDbPath } from '../helpers/tmp.js';
+import { depth } from '../helpers/depth.js';
 import { openDatabase } from '../../core/index.js';
 import { claimsDirOf, MixedLockingError } from '../../core/guard/index.js';
 import { HEADER_SIZE } from '../../core/guard/claims.js';
@@ -134,7 +135,8 @@ mixed('native opened with vfs=unix-dotfile joins a live wasm user without MixedL
 });
 
 mixed('two processes claiming with different protocols at the same moment are never both accepted', async () => {
-  for (let i = 0; i < 6; i++) {
+  // 3 races in npm test, 6 under TEST_FULL=1: each is two fresh processes (about 2 CPU s)
+  for (let i = 0; i < depth(3, 6); i++) {
     const file = tmpDbPath();
     const a = spawnChild({ role: 'claim', file, driver: 'native', lockProtocol: 'posix' });
     const b = spawnChild({ role: 'claim', file, driver: 'wasm', lockProtocol: 'dotfile' });
