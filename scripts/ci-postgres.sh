@@ -10,4 +10,4 @@ if ! command -v pgloader >/dev/null 2>&1; then
   apt-get update -qq
   apt-get install -y -qq pgloader >/dev/null
 fi
-echo "pgloader: $(pgloader --version 2>&1 | head -n 1)"
+pgloader --version

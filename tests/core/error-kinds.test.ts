@@ -2,10 +2,11 @@
 // from the same table tests/postgres/engine.test.ts runs on PostgreSQL.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { sql } from 'kysely';
 import { createKysely, errorKind, openBackend, parseDsn, SqliteError } from '../../index.js';
 import { sqliteErrorKind } from '../../drivers/error-codes.js';
 import { CONSTRAINT_CASES, createKindSchema, failure, type KindDb } from '../helpers/error-kinds.js';
-import { matrix } from '../helpers/matrix.js';
+import { matrix, onUnixVfs } from '../helpers/matrix.js';
 import { tmpDbPath } from '../helpers/tmp.js';
 
 const SQLITE_CODES: Record<string, RegExp> = {
@@ -47,10 +48,43 @@ matrix('portable error kinds on SQLite', (test, driver) => {
       await db.destroy();
     }
   });
+
+  test('serialization: a WAL read snapshot that went stale before the transaction wrote (SQLITE_BUSY_SNAPSHOT)', async () => {
+    const file = tmpDbPath();
+    const dsn = `${file}?_journal_mode=wal&_txlock=deferred&_busy_timeout=50`;
+    if (!onUnixVfs(driver)) {
+      // The documented driver difference: wasm has no WAL (no shared memory), so no stale snapshot.
+      const refused = createKysely(dsn, { driver });
+      const e = await failure(sql`select 1`.execute(refused));
+      await refused.destroy();
+      assert.is(e.code, 'DRIVER_UNSUPPORTED_OPTION', String(e));
+      return;
+    }
+    const db = createKysely<KindDb>(dsn, { driver });
+    try {
+      await createKindSchema(db);
+      const other = openBackend(parseDsn(file), { driver, sqliteBusyTimeout: 0 });
+      try {
+        const e = await failure(
+          db.transaction().execute(async (trx) => {
+            await trx.selectFrom('parent').selectAll().execute(); // the read snapshot starts here
+            other.execute('insert into parent (id) values (2)', []); // another connection commits
+            await trx.insertInto('parent').values({ id: 3 }).execute(); // cannot upgrade a stale snapshot
+          }),
+        );
+        assert.is(e.code, 'SQLITE_BUSY_SNAPSHOT', String(e));
+        assert.is(e.kind, 'serialization');
+      } finally {
+        other.close();
+      }
+    } finally {
+      await db.destroy();
+    }
+  });
 });
 
-// Codes the matrix above cannot provoke on every driver (a stale WAL snapshot needs WAL, which wasm
-// lacks; SQLITE_LOCKED needs shared cache, which no build has): the mapping itself.
+// Codes the matrix above cannot provoke on every driver (SQLITE_LOCKED needs shared cache, which
+// no build has; the busy extended codes depend on timing): the mapping itself.
 const units = suite('sqliteErrorKind');
 units('every SQLite code with a portable kind, and none for the rest', () => {
   const table: Array<[string, string | undefined]> = [
