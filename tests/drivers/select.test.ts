@@ -88,6 +88,11 @@ precedence('the process environment is the default', () => {
 });
 precedence.run();
 
+/** This package's own dependencies (pg-connection-string): every install of it has them. */
+function ownDependencies(): string[] {
+  return Object.keys(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).dependencies ?? {});
+}
+
 const fallback = suite('drivers: fallback where better-sqlite3 cannot load (child process)');
 fallback('auto falls back to wasm with the reason; explicit native is DriverUnavailableError with cause and hint', () => {
   // a copy of the layers in a folder whose node_modules has node-sqlite3-wasm only: resolving
@@ -96,7 +101,7 @@ fallback('auto falls back to wasm with the reason; explicit native is DriverUnav
   cpSync(join(root, 'drivers'), join(dir, 'drivers'), { recursive: true });
   cpSync(join(root, 'dsn'), join(dir, 'dsn'), { recursive: true });
   mkdirSync(join(dir, 'node_modules'));
-  symlinkSync(join(root, 'node_modules', 'node-sqlite3-wasm'), join(dir, 'node_modules', 'node-sqlite3-wasm'));
+  for (const dep of ['node-sqlite3-wasm', ...ownDependencies()]) symlinkSync(join(root, 'node_modules', dep), join(dir, 'node_modules', dep));
   writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
   const out = child(
     dir,
@@ -273,7 +278,7 @@ function brokenNativeProject(addon: 'garbage' | 'real', withWasm: boolean): stri
   cpSync(source, pkg, { recursive: true, filter: (from) => !skip.test(from.slice(source.length)) });
   if (addon === 'garbage') for (const file of nodeFiles(pkg)) writeFileSync(file, Buffer.alloc(4096, 'not a shared object '));
   const deps = Object.keys(JSON.parse(readFileSync(join(source, 'package.json'), 'utf8')).dependencies ?? {});
-  for (const dep of [...deps, 'file-uri-to-path', 'kysely', ...(withWasm ? ['node-sqlite3-wasm'] : [])]) {
+  for (const dep of [...deps, 'file-uri-to-path', 'kysely', ...ownDependencies(), ...(withWasm ? ['node-sqlite3-wasm'] : [])]) {
     if (existsSync(join(root, 'node_modules', dep))) symlinkSync(join(root, 'node_modules', dep), join(modules, dep));
   }
   writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
