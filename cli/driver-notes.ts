@@ -37,6 +37,7 @@ const NOTES: Record<string, DriverNote> = {
     node: 'LRU of prepared statements',
     wasm: 'LRU of prepared statements, reset after each use, finalized on eviction',
   },
+  readSpans: all('the dialect shares one read transaction between the autocommit SELECTs of one event-loop turn (core, the same on every driver)'),
   vfs: {
     native: 'URI parameter at open (URI mode is switched on before the addon loads)',
     node: 'URI parameter at open (node:sqlite always takes file: URIs)',

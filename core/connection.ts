@@ -28,6 +28,8 @@ export class DualSqliteConnection implements DatabaseConnection {
   readonly #busyTimeoutMs: number;
   readonly #log: DualSqliteLogger;
   readonly #wait: MigrationWaitPolicy;
+  /** `_read_spans`: this user's autocommit SELECTs may share a read span (see read-span.ts). */
+  readonly #spans: boolean;
   #unlock: Unlock | undefined;
   #holding: Holding | undefined;
   /** The current lease and the mark of the flow that took it (see misuse.ts). */
@@ -41,8 +43,9 @@ export class DualSqliteConnection implements DatabaseConnection {
   #marker: MigrationMarker | undefined;
   #warnedNoTransaction = false;
 
-  constructor(db: SharedDatabase, busyTimeoutMs: number, log: DualSqliteLogger, wait: MigrationWaitPolicy) {
+  constructor(db: SharedDatabase, busyTimeoutMs: number, log: DualSqliteLogger, wait: MigrationWaitPolicy, spans = false) {
     this.#db = db;
+    this.#spans = spans;
     this.#busyTimeoutMs = busyTimeoutMs;
     this.#log = log;
     this.#wait = wait;
@@ -61,7 +64,7 @@ export class DualSqliteConnection implements DatabaseConnection {
     // to translate, and an uncontended statement completes synchronously: one settled promise.
     if (this.#restoreQueryOnly !== undefined) return this.#run(sql, parameters).then(toQueryResult<R>);
     try {
-      const attempt = this.#db.runFirst(sql, parameters, this.#busyTimeoutMs, this.#wait);
+      const attempt = this.#db.runFirst(sql, parameters, this.#busyTimeoutMs, this.#wait, this.#spans);
       return attempt instanceof Promise ? attempt.then(toQueryResult<R>) : Promise.resolve(toQueryResult<R>(attempt));
     } catch (error) {
       return Promise.reject(error);

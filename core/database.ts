@@ -82,7 +82,7 @@ export class DualSqliteDatabase {
       database.holder?.useFor('transaction', sql, database.captureSites);
     }
     try {
-      return await database.run(sql, params, this.#config.busyTimeout, this.#wait);
+      return await database.run(sql, params, this.#config.busyTimeout, this.#wait, this.#config.readSpans === true);
     } finally {
       this.#settle(unlock, flow);
     }

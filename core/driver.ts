@@ -37,7 +37,7 @@ export class DualSqliteDriver implements Driver {
     const wait = migrationWaitPolicy(this.#config);
     this.#ref = await retainDatabase(this.#dsn, { driver, env, wait }, this.#memoryOwner);
     warnDriverFallback(this.#ref.database.backend.selection, this.#config.log ?? defaultLogger);
-    this.#connection = new DualSqliteConnection(this.#ref.database, this.#dsn.busyTimeout, this.#config.log ?? defaultLogger, wait);
+    this.#connection = new DualSqliteConnection(this.#ref.database, this.#dsn.busyTimeout, this.#config.log ?? defaultLogger, wait, this.#dsn.readSpans === true);
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {

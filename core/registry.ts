@@ -8,7 +8,8 @@
  * - connection-level (must match between users of one file, else {@link RegistryConflictError}):
  *   the driver, `mode`, `vfs`, `immutable`, `nolock`, `psow`, `modeof`, `_stmt_cache_size` and
  *   every pragma;
- * - per user: `_txlock`, `_busy_timeout` (the async wait runs per statement) and `acquireTimeout`.
+ * - per user: `_txlock`, `_busy_timeout` (the async wait runs per statement), `_read_spans` and
+ *   `acquireTimeout`.
  */
 import { statSync } from 'node:fs';
 import { realDatabasePath } from '../drivers/paths.js';

@@ -18,6 +18,7 @@ import { Lease } from './lease.js';
 import { flowHolds, holdsHere } from './misuse.js';
 import { Turns } from './turns.js';
 import { MigrationWait, type MigrationWaitPolicy } from './migration-wait.js';
+import { isSpanRead, ReadSpan } from './read-span.js';
 
 /** {@link SharedDatabase.open}'s options: the driver's, plus how the opening waits. */
 export type SharedOpenOptions = Omit<OpenBackendOptions, 'sqliteBusyTimeout'> & { readonly wait?: MigrationWaitPolicy };
@@ -62,6 +63,8 @@ export class SharedDatabase {
   readonly #lock = new FifoLock();
   /** Cross-process turn-taking; absent for memory and temp databases (no other process). */
   readonly #turns: Turns | undefined;
+  /** The read span of this connection (see read-span.ts); absent where nothing locks. */
+  readonly #span: ReadSpan | undefined;
   /** Used in error messages: the real path, or a label for memory/temp databases. */
   readonly label: string;
   /** The current grant of the FIFO lock; undefined while it is free. */
@@ -76,6 +79,8 @@ export class SharedDatabase {
     this.#backend = backend;
     this.#guard = guard;
     this.#turns = turns;
+    // Spans save lock round trips; where there is no lock (memory, temp, nolock) they save nothing.
+    this.#span = turns === undefined ? undefined : new ReadSpan(backend, guard);
     this.label = describeLocation(backend);
   }
 
@@ -118,8 +123,22 @@ export class SharedDatabase {
     return this.#backend;
   }
 
+  /** True inside a transaction someone began (a read span's own transaction does not count). */
   get inTransaction(): boolean {
-    return this.#backend.inTransaction;
+    return this.#backend.inTransaction && !this.#span?.open;
+  }
+
+  /** True while a read span is open (see read-span.ts). */
+  get spanOpen(): boolean {
+    return this.#span?.open === true;
+  }
+
+  /**
+   * Ends the open read span, if any: before anything that needs the connection for itself.
+   * Throws the COMMIT's error in the (never observed) case that the span could not be ended.
+   */
+  endSpan(): void {
+    this.#span?.end();
   }
 
   get closed(): boolean {
@@ -214,9 +233,9 @@ export class SharedDatabase {
    * Runs one statement. On SQLITE_BUSY it waits on the event loop and retries until
    * `busyTimeoutMs` is spent, but only where a retry is safe (BEGIN, COMMIT, autocommit).
    */
-  run(sql: string, params: readonly unknown[], busyTimeoutMs: number, wait?: MigrationWaitPolicy): Promise<StatementResult> {
+  run(sql: string, params: readonly unknown[], busyTimeoutMs: number, wait?: MigrationWaitPolicy, spans = false): Promise<StatementResult> {
     try {
-      return Promise.resolve(this.runFirst(sql, params, busyTimeoutMs, wait));
+      return Promise.resolve(this.runFirst(sql, params, busyTimeoutMs, wait, spans));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -227,12 +246,41 @@ export class SharedDatabase {
    * meet SQLITE_BUSY (the common case, which then allocates no promise, closure or options), a
    * promise of the result when it has to wait. Errors that are not waited out are thrown.
    */
-  runFirst(sql: string, params: readonly unknown[], busyTimeoutMs: number, wait?: MigrationWaitPolicy): StatementResult | Promise<StatementResult> {
+  runFirst(sql: string, params: readonly unknown[], busyTimeoutMs: number, wait?: MigrationWaitPolicy, spans = false): StatementResult | Promise<StatementResult> {
+    const span = this.#span;
+    if (span !== undefined) {
+      if (spans && isSpanRead(sql)) {
+        if (span.fresh) return span.read(sql, params);
+        span.end();
+        if (!this.#backend.inTransaction && this.#spanWorthIt() && span.begin()) return this.#firstSpanRead(span, sql, params, busyTimeoutMs, wait);
+      } else {
+        span.end();
+      }
+    }
     // Before a BEGIN, step aside once if another process has announced a long wait (see turns.ts).
     if (this.#turns !== undefined && !this.#backend.inTransaction && BEGIN.test(sql) && this.#othersWaiting()) {
       return this.#turns.stepAside().then(() => this.#attempt(sql, params, busyTimeoutMs, wait));
     }
     return this.#attempt(sql, params, busyTimeoutMs, wait);
+  }
+
+  /**
+   * The SELECT that opens a span takes SQLite's lock. When it cannot (SQLITE_BUSY), the span is
+   * given up and the statement takes the ordinary autocommit path with its asynchronous wait.
+   */
+  #firstSpanRead(span: ReadSpan, sql: string, params: readonly unknown[], busyTimeoutMs: number, wait: MigrationWaitPolicy | undefined): StatementResult | Promise<StatementResult> {
+    try {
+      return span.read(sql, params);
+    } catch (error) {
+      if (!isBusyError(error)) throw error;
+      span.end();
+      return this.#attempt(sql, params, busyTimeoutMs, wait);
+    }
+  }
+
+  /** A span is not opened while another process has announced that it waits for the lock. */
+  #spanWorthIt(): boolean {
+    return !this.#othersWaiting();
   }
 
   /** The first attempt inline; only a retry-safe SQLITE_BUSY turns into the async wait. */
@@ -252,6 +300,7 @@ export class SharedDatabase {
    * were locked out. Time spent waiting for SQLITE_BUSY is not in `attemptMs`.
    */
   async runMeasured(sql: string, params: readonly unknown[], busyTimeoutMs: number): Promise<{ result: StatementResult; attemptMs: number }> {
+    this.endSpan();
     let attemptMs = 0;
     const attempt = (): StatementResult => {
       const started = performance.now();
@@ -283,6 +332,8 @@ export class SharedDatabase {
    * stopping early returns the backend iterator, which resets the statement and frees the lock.
    */
   async *iterate(sql: string, params: readonly unknown[], busyTimeoutMs: number, chunkSize: number, wait?: MigrationWaitPolicy): AsyncGenerator<Row[]> {
+    // A stream holds the connection across turns: never inside a span.
+    this.endSpan();
     const retrySafe = isRetrySafe(sql, this.#backend.inTransaction);
     const start = await retryOnBusy(() => this.#firstStep(sql, params), this.#waitOptions(sql, busyTimeoutMs, retrySafe, wait));
     const { iterator } = start;
@@ -306,12 +357,18 @@ export class SharedDatabase {
 
   /** Runs one statement now, without busy wait: for cleanup paths that must not yield. */
   runNow(sql: string, params: readonly unknown[] = []): StatementResult {
+    this.endSpan();
     return this.#guarded(() => this.#backend.execute(sql, params));
   }
 
   /** Closes the backend and withdraws the guard. Never throws: it runs on destroy paths. */
   close(): void {
     try {
+      try {
+        this.endSpan();
+      } catch {
+        /* closing the connection ends its transaction anyway */
+      }
       this.#backend.close();
     } finally {
       this.#guard.release();

@@ -25,6 +25,7 @@ export type DsnTarget =
   | 'txlock'
   | 'busyTimeout'
   | 'stmtCacheSize'
+  | 'readSpans'
   | 'vfs'
   | 'immutable'
   | 'nolock'
@@ -226,6 +227,15 @@ export const DSN_OPTIONS: readonly DsnOption[] = Object.freeze([
     default: 128,
     description: 'Prepared statements kept per connection (least recently used are finalized); 0 turns the cache off.',
     equivalents: { mattn: '_stmt_cache_size — default 0 (off)', modernc: NONE, ncruces: NONE, sqliteUri: NONE },
+  }),
+  option({
+    key: '_read_spans',
+    target: 'readSpans',
+    type: boolean,
+    default: undefined,
+    description:
+      'Read spans: autocommit SELECTs run within one event-loop turn share one read transaction (one file lock instead of one per query). Ended before any other statement and at the end of the turn. Unset = off.',
+    equivalents: { mattn: NONE, modernc: NONE, ncruces: NONE, sqliteUri: NONE },
   }),
   pragmaOption('journal_mode', oneOf(['delete', 'truncate', 'persist', 'memory', 'wal', 'off']), {
     key: '_journal_mode',

@@ -111,6 +111,11 @@ export interface DsnConfig {
   readonly busyTimeout: number;
   /** `_stmt_cache_size=`: prepared statements kept per connection; default 128, 0 = off. */
   readonly stmtCacheSize: number;
+  /**
+   * `_read_spans=`: autocommit SELECTs within one event-loop turn share one read transaction
+   * (see docs/concurrency.md, "Read spans"); absent = off.
+   */
+  readonly readSpans?: boolean;
   /** `vfs=`: SQLite VFS name; absent = the platform default (`unix`, POSIX locks). */
   readonly vfs?: string;
   /** `immutable=1`: the file cannot change; SQLite skips locking. Default false. */
