@@ -6,14 +6,24 @@
  * Every contender runs with its own defaults (busy timeout, BEGIN mode, journal mode), because
  * that is what a user of it gets.
  */
+import { readFileSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Kysely, SqliteDialect, type CompiledQuery, type DatabaseConnection, type Dialect, type Driver, type QueryResult } from 'kysely';
+import { Kysely, SqliteDialect, sql, type CompiledQuery, type DatabaseConnection, type Dialect, type Driver, type QueryResult } from 'kysely';
 import type { DriverName } from '../drivers/types.js';
-import type { BenchDB } from './schema.js';
+import { SCHEMA, type BenchDB } from './schema.js';
 
 const require = createRequire(import.meta.url);
+
+/** Appended to a file name: open an in-memory copy of that file instead (the in-memory rows). */
+const IN_MEMORY = '#memory';
+
+/** better-sqlite3 on `file`, or on an in-memory copy of it (deserialized) for the in-memory rows. */
+function openBetterSqlite(file: string) {
+  const Database = require('better-sqlite3');
+  return file.endsWith(IN_MEMORY) ? new Database(readFileSync(file.slice(0, -IN_MEMORY.length))) : new Database(file);
+}
 
 /** One open contender on one database file. Ops may return a value or a promise. */
 export interface Session {
@@ -53,6 +63,8 @@ export interface Contender {
   readonly multiProcess?: boolean;
   /** The workloads a probe answers a question for; absent = every workload it can run. */
   readonly workloads?: readonly string[];
+  /** Id of the row its "ours ÷ this" compares with; default `ours-<driver>`. */
+  readonly baseline?: string;
   open(file: string): Promise<Session>;
 }
 
@@ -140,8 +152,7 @@ const kyselyNative: Contender = {
   kind: 'kysely',
   sync: false,
   async open(file) {
-    const Database = require('better-sqlite3');
-    return kyselySession(new Kysely<BenchDB>({ dialect: new SqliteDialect({ database: new Database(file) }) }));
+    return kyselySession(new Kysely<BenchDB>({ dialect: new SqliteDialect({ database: openBetterSqlite(file) }) }));
   },
 };
 
@@ -323,6 +334,44 @@ function ours(driver: DriverName, query = '', suffix = '', checkout?: string, ki
 }
 
 /**
+ * Our dialect on a private `:memory:` database loaded with the template's rows (ATTACH, copy,
+ * DETACH): only the dialect's own overhead counts, no file lock.
+ */
+const oursMemory: Contender = {
+  id: 'ours-native-memory',
+  label: 'in memory: kysely-dual-sqlite (native, :memory:)',
+  driver: 'native',
+  kind: 'variant',
+  sync: false,
+  multiProcess: false,
+  workloads: ['select-qb', 'select-compiled'],
+  baseline: 'ours-native-memory',
+  async open(file) {
+    const Dialect = await loadOurDialect();
+    const db = new Kysely<BenchDB>({ dialect: new Dialect({ dsn: ':memory:', driver: 'native' }) });
+    for (const statement of SCHEMA) await sql.raw(statement).execute(db);
+    await sql`attach database ${file} as src`.execute(db);
+    await sql`insert into items select * from src.items`.execute(db);
+    await sql`detach database src`.execute(db);
+    return kyselySession(db);
+  },
+};
+
+/** The same contender on an in-memory copy of the file (see {@link oursMemory}). */
+function inMemory(c: Contender, label: string): Contender {
+  return {
+    ...c,
+    id: `${c.id}-memory`,
+    label: `in memory: ${label}`,
+    kind: 'variant',
+    multiProcess: false,
+    workloads: ['select-qb', 'select-compiled'],
+    baseline: 'ours-native-memory',
+    open: (file) => c.open(file + IN_MEMORY),
+  };
+}
+
+/**
  * Probe: the cheapest possible Kysely dialect over better-sqlite3 (reused statements, no mutex,
  * no value mapping, no busy handling). Whatever it costs above raw better-sqlite3 is Kysely's own
  * per-query pipeline, which no dialect can remove.
@@ -336,8 +385,7 @@ const kyselyFloor: Contender = {
   multiProcess: false,
   workloads: ['select-qb', 'select-compiled', 'select-in-tx', 'insert-tx'],
   async open(file) {
-    const Database = require('better-sqlite3');
-    const db = new Database(file);
+    const db = openBetterSqlite(file);
     const stmts = new Map<string, { reader: boolean; all(...p: unknown[]): unknown[]; run(...p: unknown[]): { changes: number; lastInsertRowid: number | bigint } }>();
     const conn: DatabaseConnection = {
       executeQuery<R>(q: CompiledQuery): Promise<QueryResult<R>> {
@@ -419,18 +467,24 @@ export const CONTENDERS: readonly Contender[] = [
   kyselyFloor,
   kyselyNative,
   ours('native'),
+  ours('native', '_read_spans=1', '-spans'),
   ...(compare ? [ours('native', '', '@compare', compare)] : []),
   // node:sqlite exists from Node 22.13; no Kysely dialect for it is published on npm (checked:
   // only generic ones), so the node rows are the raw limit and ours
-  ...(isBuiltin('node:sqlite') ? [rawNode, ours('node'), ...(compare ? [ours('node', '', '@compare', compare)] : [])] : []),
+  ...(isBuiltin('node:sqlite') ? [rawNode, ours('node'), ours('node', '_read_spans=1', '-spans'), ...(compare ? [ours('node', '', '@compare', compare)] : [])] : []),
   rawWasm,
   kyselyWasm,
   ours('wasm'),
+  ours('wasm', '_read_spans=1', '-spans'),
   ...(compare ? [ours('wasm', '', '@compare', compare)] : []),
   ours('wasm', '_locking_mode=exclusive', '-exclusive'),
   // What the statement cache buys: the same dialect preparing every statement anew.
   { ...ours('native', '_stmt_cache_size=0', '-nocache', undefined, 'probe'), multiProcess: false, workloads: ['select-qb', 'select-compiled', 'insert-tx'] },
   { ...ours('wasm', '_stmt_cache_size=0', '-nocache', undefined, 'probe'), multiProcess: false, workloads: ['select-compiled', 'select-in-tx'] },
+  // In memory, where only the dialects' own overhead counts (issue 14: keep 2x SqliteDialect, 0.95x the floor).
+  inMemory(kyselyFloor, 'probe: Kysely floor (no-op driver, better-sqlite3)'),
+  inMemory(kyselyNative, 'Kysely SqliteDialect (better-sqlite3)'),
+  oursMemory,
 ];
 
 /** Looks a contender up by id. */

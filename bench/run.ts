@@ -7,7 +7,8 @@
  * driver), then the multi-process contention table.
  */
 import { mkdirSync, mkdtempSync, rmSync, realpathSync } from 'node:fs';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { isBuiltin } from 'node:module';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CONTENDERS, type Contender, type Session } from './contenders.js';
@@ -18,6 +19,9 @@ import { contentionTable, workloadTable, type Row } from './report.js';
 import { copyTemplate, createTemplate } from './schema.js';
 import { summarize } from './stats.js';
 import { WORKLOADS } from './workloads.js';
+import { BURST, runSpanWait, type SpanWaitResult } from './span-wait.js';
+import { issue14Targets, spanWaitTable, targetsTable } from './targets.js';
+import type { DriverName } from '../drivers/types.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -28,20 +32,22 @@ const { values: args } = parseArgs({
     rounds: { type: 'string' },
     'slice-ms': { type: 'string' },
     'contention-ms': { type: 'string' },
+    'span-wait-ms': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 
 if (args.help) {
   console.log(`usage: npm run bench -- [--quick] [--filter REGEX] [--json] [--probes] [--rounds N] [--slice-ms MS] [--contention-ms MS]
-  --quick          3 rounds of 100 ms slices, 1 s contention: under a minute
+  --quick          3 rounds of 100 ms slices, 1 s contention, 4 x 500 ms span-wait phases
+  --span-wait-ms   length of each of the 6 span-wait phases (default 3000; --quick: 4 phases of 500)
   --filter REGEX   run only "workload/contender" pairs matching, e.g. "select" or "ours-|kysely-"
   --json           print the results as JSON on stdout (tables go to stderr)
   --probes         add the probe rows (Kysely floor, raw + our value mapping, statement cache off,
                    AsyncLocalStorage tax) that explain the targets
 environment: BENCH_COMPARE=<dir of another checkout> adds that tree's dialect as extra rows (A/B);
   BENCH_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles the contention writers
-workloads: ${WORKLOADS.map((w) => w.id).join(', ')}, contention
+workloads: ${WORKLOADS.map((w) => w.id).join(', ')}, contention, span-wait (filter "span-wait/<driver>")
 contenders: ${CONTENDERS.map((c) => c.id).join(', ')}`);
   process.exit(0);
 }
@@ -51,6 +57,8 @@ contenders: ${CONTENDERS.map((c) => c.id).join(', ')}`);
 const ROUNDS = Number(args.rounds ?? (args.quick ? 3 : 15));
 const SLICE_MS = Number(args['slice-ms'] ?? (args.quick ? 100 : 250));
 const CONTENTION_MS = Number(args['contention-ms'] ?? (args.quick ? 1000 : 4000));
+const SPAN_WAIT_MS = Number(args['span-wait-ms'] ?? (args.quick ? 500 : 3000));
+const SPAN_WAIT_PHASES = args.quick ? 4 : 6;
 const filter = args.filter ? new RegExp(args.filter) : undefined;
 const probe = (id: string) => CONTENDERS.find((c) => c.id === id)?.kind === 'probe';
 const selected = (workload: string, contender: string) =>
@@ -127,7 +135,7 @@ function buildRows(
   const summaries = new Map([...samples].filter(([id]) => !failed.has(id)).map(([id, s]) => [id, summarize(s.rate, s.lat)]));
   return CONTENDERS.filter((c) => selected(workload, c.id) && (applies(c) || c.kind !== 'probe')).map((c) => {
     const summary = summaries.get(c.id);
-    const ours = summaries.get(`ours-${c.driver}`);
+    const ours = summaries.get(c.baseline ?? `ours-${c.driver}`);
     const note = failed.get(c.id) ?? (!applies(c) ? (c.kind === 'raw' ? 'n/a (no query builder)' : 'n/a') : !summary ? 'not run' : undefined);
     return {
       contender: c.id,
@@ -175,6 +183,23 @@ function parityCost(results: WorkloadResult[]): string | undefined {
   );
 }
 
+/** Span-wait on each driver that has one: what a span-heavy reader costs another process's writer. */
+async function runAllSpanWait(): Promise<SpanWaitResult[]> {
+  const drivers: DriverName[] = ['native', ...(isBuiltin('node:sqlite') ? (['node'] as const) : []), 'wasm'];
+  const out: SpanWaitResult[] = [];
+  mkdirSync(join(dir, 'span-wait'));
+  for (const driver of drivers) {
+    if (filter && !filter.test(`span-wait/${driver}`)) continue;
+    progress(`span-wait: ${driver}`);
+    try {
+      out.push(await runSpanWait(copyTemplate(template, join(dir, 'span-wait', `${driver}.db`)), driver, SPAN_WAIT_MS, SPAN_WAIT_PHASES));
+    } catch (error) {
+      progress(`  span-wait ${driver}: ${(error as Error).stack}`);
+    }
+  }
+  return out;
+}
+
 function measureAlsTax() {
   progress('als-tax: kysely-native in child processes');
   return runAlsTax(template, args.quick ? 2 : 5, args.quick ? 600 : 1500);
@@ -187,6 +212,8 @@ function machine() {
     cpu: cpus()[0]?.model ?? 'unknown',
     platform: `${process.platform} ${process.arch}`,
     date: new Date().toISOString(),
+    // The machine is shared: the load average says how much, next to every figure.
+    loadAverage: loadavg().map((l) => Number(l.toFixed(2))),
   };
 }
 
@@ -194,19 +221,27 @@ const started = performance.now();
 const sessions = await openAll();
 const workloads = await runWorkloads(sessions);
 for (const s of sessions.values()) if (!(s instanceof Error)) await s.close();
+const loadBefore = loadavg()[0]!;
 const contention = await runAllContention();
+const spanWait = await runAllSpanWait();
 const alsTax = args.probes && selected('als-tax', 'kysely-native') ? measureAlsTax() : undefined;
 const seconds = (performance.now() - started) / 1000;
 
 const m = machine();
 out(`\nkysely-dual-sqlite benchmark: ${ROUNDS} rounds x ${SLICE_MS} ms per contender per workload, contention ${PROCESSES} processes for ${CONTENTION_MS} ms`);
-out(`machine: ${m.cpu}, ${m.nproc} cpus, node ${m.node}, ${m.platform}, ${m.date}; took ${seconds.toFixed(1)} s\n`);
+out(`machine: ${m.cpu}, ${m.nproc} cpus, node ${m.node}, ${m.platform}, ${m.date}; took ${seconds.toFixed(1)} s`);
+out(`load average (1/5/15 min) at the end: ${m.loadAverage.join(' / ')}; 1-min load after the in-process workloads: ${loadBefore.toFixed(2)}\n`);
 out('"ours ÷ this" = our dialect\'s throughput divided by this contender\'s, on the same driver (above 1 = ours is faster).\n');
 for (const w of workloads) out(`${workloadTable(w.title, WORKLOADS.find((x) => x.id === w.workload)!.unit, w.rows)}\n`);
 if (contention.length > 0) {
   const labels = Object.fromEntries(CONTENDERS.map((c) => [c.id, c.label]));
   out(`### contention: ${PROCESSES} processes, read-then-write transactions, ${CONTENTION_MS} ms\n\n${contentionTable(contention, labels)}\n`);
 }
+if (spanWait.length > 0) {
+  out(`### span-wait: a reader process (bursts of ${BURST} sequential point SELECTs per event-loop turn) and a writer (BEGIN IMMEDIATE, UPDATE, COMMIT, 1 ms pause, synchronous=off), reader spans off and on in ${SPAN_WAIT_PHASES} alternating phases of ${SPAN_WAIT_MS} ms\n\n${spanWaitTable(spanWait)}\n`);
+}
+const targets = issue14Targets(workloads, contention, spanWait);
+if (targets.some((t) => t.met !== undefined)) out(`### issue 14 targets (ratios from this run)\n\n${targetsTable(targets)}\n`);
 const parity = parityCost(workloads);
 if (parity) out(`### probe: value mapping (parity) cost\n\n${parity}\n`);
 if (alsTax) {
@@ -214,5 +249,5 @@ if (alsTax) {
   const delta = (alsTax.withUs / alsTax.withoutUs - 1) * 100;
   out(`without an enabled AsyncLocalStorage: ${alsTax.withoutUs.toFixed(2)} us/query; with one: ${alsTax.withUs.toFixed(2)} us/query (${delta >= 0 ? '+' : ''}${delta.toFixed(1)}%)\n`);
 }
-if (args.json) console.log(JSON.stringify({ machine: m, rounds: ROUNDS, sliceMs: SLICE_MS, contentionMs: CONTENTION_MS, seconds, workloads, contention, alsTax }, null, 2));
+if (args.json) console.log(JSON.stringify({ machine: m, rounds: ROUNDS, sliceMs: SLICE_MS, contentionMs: CONTENTION_MS, seconds, workloads, contention, spanWait, targets, alsTax }, null, 2));
 

@@ -19,7 +19,8 @@ export interface BenchDB {
   counters: { id: number; n: number };
 }
 
-const SCHEMA = [
+/** The schema's statements (the in-memory rows create it too). */
+export const SCHEMA = [
   `create table items (id integer primary key, name text not null, price real not null,
      qty integer not null, created_at text not null)`,
   `create table events (id integer primary key, item_id integer not null, kind text not null,

@@ -252,7 +252,13 @@ export class SharedDatabase {
       if (spans && isSpanRead(sql)) {
         if (span.fresh) return span.read(sql, params);
         span.end();
-        if (!this.#backend.inTransaction && this.#spanWorthIt() && span.begin()) return this.#firstSpanRead(span, sql, params, busyTimeoutMs, wait);
+        if (!this.#backend.inTransaction) {
+          // Another process announced that it waits for the lock: step aside first, as a BEGIN
+          // does (turns.ts). Spans leave only short gaps between turns, which a polling waiter
+          // would rarely hit, so without this a writer could wait out its busy timeout.
+          if (this.#othersWaiting()) return this.#turns!.stepAside().then(() => this.#attempt(sql, params, busyTimeoutMs, wait));
+          if (span.begin()) return this.#firstSpanRead(span, sql, params, busyTimeoutMs, wait);
+        }
       } else {
         span.end();
       }
@@ -276,11 +282,6 @@ export class SharedDatabase {
       span.end();
       return this.#attempt(sql, params, busyTimeoutMs, wait);
     }
-  }
-
-  /** A span is not opened while another process has announced that it waits for the lock. */
-  #spanWorthIt(): boolean {
-    return !this.#othersWaiting();
   }
 
   /** The first attempt inline; only a retry-safe SQLITE_BUSY turns into the async wait. */
