@@ -39,6 +39,12 @@ export type Role =
       /** Open, report `ready`, then wait for a stdin line `go` before writing. */
       waitGo?: boolean;
     }
+  /**
+   * Span-heavy reader (`_read_spans=1` in its DSN): bursts of sequential autocommit SELECTs, one
+   * burst per event-loop turn, checking that no torn transaction is ever visible and that the
+   * ledger never shrinks; reports `reads <bursts>` after each burst, `error ...` on a violation.
+   */
+  | { role: 'reader'; dsn: string; driver: DriverName }
   /** A FOREIGN program: raw node-sqlite3-wasm (no library, no claim) holding the dot-file lock. */
   | { role: 'raw-wasm-hold'; file: string }
   /** Sub-agent load: worker threads + async tasks per thread writing through the Kysely dialect. */
@@ -81,6 +87,29 @@ async function writer(r: Extract<Role, { role: 'writer' }>): Promise<void> {
   await db.close();
   report('done');
   if (isMainThread) process.exit(0);
+}
+
+async function reader(r: Extract<Role, { role: 'reader' }>): Promise<void> {
+  const db = await openDatabase(r.dsn, { driver: r.driver });
+  report(`ready ${process.pid}`);
+  let seen = 0;
+  for (let burst = 1; ; burst++) {
+    // One macrotask: every read below shares one span (until it is 5 ms old).
+    for (let i = 0; i < 20; i++) {
+      const { rows } = await db.execute('select count(*) as n, coalesce(sum(amount), 0) as s from ledger');
+      const n = Number(rows[0]!.n);
+      const sum = Number(rows[0]!.s);
+      if (sum !== 0) report(`error TORN ${JSON.stringify(`a half-applied transaction is visible: ${n} rows sum to ${sum}`)}`);
+      if (n < seen) report(`error SHRANK ${JSON.stringify(`the ledger went from ${seen} to ${n} rows`)}`);
+      seen = n;
+      const pick = (await db.execute('select writer, seq from ledger where rowid = ?', [1 + Math.floor(Math.random() * Math.max(1, n))])).rows[0];
+      if (pick === undefined) continue;
+      const tx = (await db.execute('select count(*) as legs, sum(amount) as s from ledger where writer = ? and seq = ?', [pick.writer, pick.seq])).rows[0]!;
+      if (Number(tx.legs) !== 2 || Number(tx.s) !== 0) report(`error TORN ${JSON.stringify(`transaction ${pick.writer}/${pick.seq}: ${tx.legs} legs summing to ${tx.s}`)}`);
+    }
+    report(`reads ${burst}`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 }
 
 /** Resolves when stdin delivers the line `want`. */
@@ -203,6 +232,8 @@ async function run(r: Role): Promise<void> {
       return exitInTx(r);
     case 'idle':
       return idle(r);
+    case 'reader':
+      return reader(r);
     case 'writer':
       return writer(r);
     case 'load':

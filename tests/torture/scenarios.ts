@@ -28,6 +28,11 @@ export interface CrashScenario {
   readonly checkpointEvery?: number;
   /** Driver the parent verifies with. */
   readonly verifier: DriverName;
+  /**
+   * Span-heavy reader slots (`_read_spans=1`), SIGKILLed and restarted like the writers: each
+   * checks that no half-applied transaction is ever visible and that the ledger never shrinks.
+   */
+  readonly readers?: readonly DriverName[];
 }
 
 /** One sub-agent load configuration. */
@@ -69,6 +74,22 @@ export const SCENARIOS: readonly Scenario[] = [
     checkpointEvery: 5,
     verifier: 'node',
   },
+  // Read spans (issue 14): span-heavy readers beside SIGKILLed writers, readers killed too (a
+  // reader killed inside a span leaves a dot-file lock that the others must recover).
+  { kind: 'crash', name: 'spans: wasm readers + writers', writers: ['wasm', 'wasm'], readers: ['wasm', 'wasm'], dotfile: true, verifier: 'wasm' },
+  { kind: 'crash', name: 'spans: native readers + writers', writers: ['native', 'native'], readers: ['native', 'native'], dotfile: false, verifier: 'native' },
+  {
+    kind: 'crash',
+    name: 'spans: native WAL readers + writers (+checkpoints)',
+    writers: ['native', 'native'],
+    readers: ['native', 'native'],
+    dotfile: false,
+    extra: '_journal_mode=wal&_pragma=wal_autocheckpoint(16)',
+    checkpointEvery: 5,
+    verifier: 'native',
+  },
+  { kind: 'crash', name: 'spans: native-dotfile + wasm readers + writers', writers: ['native', 'wasm'], readers: ['wasm', 'native'], dotfile: true, verifier: 'wasm' },
+  { kind: 'crash', name: 'spans: node readers + native/node writers', writers: ['native', 'node'], readers: ['node', 'node'], dotfile: false, verifier: 'node' },
   { kind: 'load', name: 'sub-agent load native', driver: 'native', processes: 2, threads: 2, tasks: 8, rows: 12 },
   { kind: 'load', name: 'sub-agent load wasm', driver: 'wasm', processes: 2, threads: 2, tasks: 8, rows: 12 },
   { kind: 'load', name: 'sub-agent load node', driver: 'node', processes: 2, threads: 2, tasks: 8, rows: 12 },
@@ -82,7 +103,7 @@ export const SCENARIOS: readonly Scenario[] = [
 /** The drivers a scenario runs. */
 export function scenarioDrivers(s: Scenario): DriverName[] {
   if (s.kind === 'migrate') return [...new Set([...s.migrators, s.verifier])];
-  return s.kind === 'load' ? [s.driver] : [...new Set([...s.writers, s.verifier])];
+  return s.kind === 'load' ? [s.driver] : [...new Set([...s.writers, ...(s.readers ?? []), s.verifier])];
 }
 
 /**
@@ -148,7 +169,10 @@ function scratchFile(): { dir: string; file: string } {
   return { dir, file: join(dir, 'torture.db') };
 }
 
-/** One writer slot of a crash loop: restarts its process under a new writer id each time. */
+/**
+ * One slot of a crash loop: a writer (restarted under a new writer id each time) or a span reader
+ * (its bursts count as its acknowledgements).
+ */
 class Slot {
   child: Child | undefined;
   /** The last report line was `checkpoint`: a checkpoint is (probably) running. */
@@ -167,6 +191,7 @@ class Slot {
     readonly file: string,
     readonly acked: Map<string, number>,
     readonly fail: (problem: string) => void,
+    readonly role: 'writer' | 'reader' = 'writer',
   ) {}
 
   /** Id of the running incarnation, if any. */
@@ -182,17 +207,17 @@ class Slot {
     // The writers' busy timeout is a hang detector, not the subject: under heavy machine load a
     // restarted writer can wait more than the default 5 s of wall time for three busy siblings
     // (and for the guard to clear a killed one's lock) before its open gets the lock.
-    const extra = [s.extra, `_busy_timeout=${LONG_BUSY_TIMEOUT}`].filter(Boolean).join('&');
+    const extra = [s.extra, `_busy_timeout=${LONG_BUSY_TIMEOUT}`, this.role === 'reader' ? '_read_spans=1' : ''].filter(Boolean).join('&');
+    const dsn = dsnFor(this.file, this.driver, { dotfile: s.dotfile, extra });
     const child = spawnChild(
-      {
-        role: 'writer',
-        dsn: dsnFor(this.file, this.driver, { dotfile: s.dotfile, extra }),
-        driver: this.driver,
-        writer,
-        checkpointEvery: s.checkpointEvery,
-      },
+      this.role === 'reader'
+        ? { role: 'reader', dsn, driver: this.driver }
+        : { role: 'writer', dsn, driver: this.driver, writer, checkpointEvery: s.checkpointEvery },
       (line) => {
-        if (line === 'checkpoint') this.inCheckpoint = true;
+        if (line.startsWith('reads ')) {
+          this.acks++;
+          this.roundAcks++;
+        } else if (line === 'checkpoint') this.inCheckpoint = true;
         else if (line === 'checkpointed') this.inCheckpoint = false;
         else if (line.startsWith('ack ')) {
           const [, w, seq] = line.split(' ');
@@ -200,14 +225,14 @@ class Slot {
           this.acks++;
           this.roundAcks++;
         } else if (line.startsWith('error ')) {
-          this.fail(`writer ${writer} (${this.driver}): ${line}`);
+          this.fail(`${this.role} ${writer} (${this.driver}): ${line}`);
         }
       },
     );
     this.child = child;
     void child.closed.then((code) => {
       if (!this.#expectedExit && this.child === child) {
-        this.fail(`writer ${writer} (${this.driver}) exited by itself (${code}): ${child.stderr.slice(-500)}`);
+        this.fail(`${this.role} ${writer} (${this.driver}) exited by itself (${code}): ${child.stderr.slice(-500)}`);
         this.child = undefined;
       }
     });
@@ -294,7 +319,10 @@ export async function runCrashScenario(s: CrashScenario, opts: TortureOptions): 
   const fail = (p: string) => roundProblems.push(p);
   await runSql(dsnFor(file, s.verifier, { dotfile: s.dotfile, extra: s.extra }), s.verifier, LEDGER_DDL);
   const acked = new Map<string, number>();
-  const slots = s.writers.map((d, i) => new Slot(i + 1, d, s, file, acked, fail));
+  const slots = [
+    ...s.writers.map((d, i) => new Slot(i + 1, d, s, file, acked, fail)),
+    ...(s.readers ?? []).map((d, i) => new Slot(s.writers.length + i + 1, d, s, file, acked, fail, 'reader')),
+  ];
   try {
     for (let round = 1; round <= opts.rounds; round++) {
       roundProblems = [];
@@ -326,6 +354,7 @@ export async function runCrashScenario(s: CrashScenario, opts: TortureOptions): 
       }
       opts.log?.(
         `  ${s.name} round ${round}: ${v.commitsChecked} acked commits verified, kills so far ${result.kills}` +
+          (s.readers ? `, reader bursts this round ${slots.filter((sl) => sl.role === 'reader').map((sl) => sl.roundAcks).join('/')}` : '') +
           (roundProblems.length ? `, PROBLEMS: ${roundProblems.join('; ')}` : ''),
       );
     }
