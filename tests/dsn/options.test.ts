@@ -45,6 +45,8 @@ const rows: Array<[string, DsnTarget, unknown]> = [
   ['_busy_timeout=+12', 'busyTimeout', 12],
   ['_stmt_cache_size=0', 'stmtCacheSize', 0],
   ['_stmt_cache_size=1000', 'stmtCacheSize', 1000],
+  ['_read_spans=1', 'readSpans', true],
+  ['_read_spans=off', 'readSpans', false],
   ...(['delete', 'truncate', 'persist', 'memory', 'wal', 'off'] as const).map(
     (v): [string, DsnTarget, unknown] => [`_journal_mode=${v.toUpperCase()}`, 'pragmas.journal_mode', v],
   ),

@@ -124,6 +124,7 @@ const SETTINGS: readonly Setting[] = [
   enumSetting('txlock', ['_txlock'], ['deferred', 'immediate', 'exclusive']),
   intSetting('busyTimeout', ['_busy_timeout', '_timeout'], 0, 2_147_483_647, 'busy_timeout'),
   intSetting('stmtCacheSize', ['_stmt_cache_size'], 0, 1_000_000),
+  boolSetting('readSpans', ['_read_spans']),
   enumSetting('pragmas.journal_mode', ['_journal_mode', '_journal'], ['delete', 'truncate', 'persist', 'memory', 'wal', 'off'], { pragma: 'journal_mode' }),
   enumSetting('pragmas.synchronous', ['_synchronous', '_sync'], ['off', 'normal', 'full', 'extra'], { pragma: 'synchronous', numbered: true }),
   boolSetting('pragmas.foreign_keys', ['_foreign_keys', '_fk'], 'foreign_keys'),
