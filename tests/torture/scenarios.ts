@@ -33,6 +33,8 @@ export interface CrashScenario {
    * checks that no half-applied transaction is ever visible and that the ledger never shrinks.
    */
   readonly readers?: readonly DriverName[];
+  /** Only in the long run (`npm run torture`), not in the short round of `npm test`. */
+  readonly longOnly?: boolean;
 }
 
 /** One sub-agent load configuration. */
@@ -87,8 +89,9 @@ export const SCENARIOS: readonly Scenario[] = [
     extra: '_journal_mode=wal&_pragma=wal_autocheckpoint(16)',
     checkpointEvery: 5,
     verifier: 'native',
+    longOnly: true,
   },
-  { kind: 'crash', name: 'spans: native-dotfile + wasm readers + writers', writers: ['native', 'wasm'], readers: ['wasm', 'native'], dotfile: true, verifier: 'wasm' },
+  { kind: 'crash', name: 'spans: native-dotfile + wasm readers + writers', writers: ['native', 'wasm'], readers: ['wasm', 'native'], dotfile: true, verifier: 'wasm', longOnly: true },
   { kind: 'crash', name: 'spans: node readers + native/node writers', writers: ['native', 'node'], readers: ['node', 'node'], dotfile: false, verifier: 'node' },
   { kind: 'load', name: 'sub-agent load native', driver: 'native', processes: 2, threads: 2, tasks: 8, rows: 12 },
   { kind: 'load', name: 'sub-agent load wasm', driver: 'wasm', processes: 2, threads: 2, tasks: 8, rows: 12 },

@@ -28,7 +28,8 @@ const results: ScenarioResult[] = [];
 const { scenarios, skipped } = scenariosHere();
 if (skipped) console.log(skipped);
 // The migration scenarios have their own short test (migrations-torture.test.ts).
-for (const scenario of scenarios.filter((s) => s.kind !== 'migrate')) {
+// Span scenarios on WAL and on mixed dot-file drivers run in the long run only (time in npm test).
+for (const scenario of scenarios.filter((s) => s.kind !== 'migrate' && !(s.kind === 'crash' && s.longOnly))) {
   test(scenario.name, async () => {
     const short = scenario.kind === 'load' ? { ...scenario, threads: 1, tasks: 6, rows: 8 } : scenario;
     // Sized by work, not wall time: the round ends once every writer slot acknowledged 3 commits
