@@ -11,8 +11,9 @@
  * - when the current macrotask ends: a `process.nextTick` queued at the first read runs once the
  *   microtask queue has drained, before Node returns to its event loop, so no timer, I/O,
  *   message or immediate callback (nothing from outside the process) runs while a span is open;
- * - after {@link SPAN_MAX_MS} even inside one long macrotask, so another process's writer waits
- *   at most that long for it (the next SELECT then opens a new span).
+ * - at the first SELECT after {@link SPAN_MAX_MS}, which opens a new span: a loop of reads that
+ *   never yields gives other processes a turn that often. Synchronous work between two reads
+ *   keeps the span as long as it runs, as it would keep any transaction.
  * While a span holds the lock in rollback-journal mode no other process can commit; in WAL mode
  * another process may commit during the span, but nothing in this process can learn of that
  * commit before the macrotask ends (see docs/concurrency.md for the one exception: a
