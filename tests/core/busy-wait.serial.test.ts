@@ -9,7 +9,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import { createKysely, openDatabase, registeredUsers } from '../../core/index.js';
 import type { DriverName } from '../../drivers/types.js';
 import { matrix, onUnixVfs, otherProtocolDriver } from '../helpers/matrix.js';
@@ -84,6 +84,14 @@ async function measure<T>(work: () => Promise<T>) {
   let lastElu = performance.eventLoopUtilization();
   let lastDelay = runQueueDelayMs();
   const gaps: { at: number; gap: number; busy: number; idle: number; run: number }[] = [];
+  // Garbage-collection pauses: on a loaded machine the main thread waits (not runnable, so not
+  // run-queue delay) for V8's parallel GC helpers to get a CPU, seen as a 90 ms "busy" gap on
+  // native at load 40. A GC pause is not a blocking wait of the library, so it is discounted.
+  const pauses: { start: number; end: number }[] = [];
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) pauses.push({ start: e.startTime, end: e.startTime + e.duration });
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
   const ticker = setInterval(() => {
     const now = performance.now();
     const elu = performance.eventLoopUtilization();
@@ -111,6 +119,11 @@ async function measure<T>(work: () => Promise<T>) {
   const utilization = Math.max(0, elu.active - (runQueueDelayMs() - delay0)) / wall;
   clearInterval(ticker);
   histogram.disable();
+  await new Promise((r) => setImmediate(r)); // GC entries are delivered asynchronously
+  for (const e of gcObserver.takeRecords()) pauses.push({ start: e.startTime, end: e.startTime + e.duration });
+  gcObserver.disconnect();
+  const gcIn = (from: number, to: number) => pauses.reduce((sum, p) => sum + Math.max(0, Math.min(to, p.end) - Math.max(from, p.start)), 0);
+  for (const g of gaps) g.busy = Math.max(0, g.busy - gcIn(g.at - g.gap, g.at));
   /** Largest timer gap that ended before `until` (a performance.now() time), i.e. while still waiting. */
   const maxGap = (until = Infinity) => Math.max(0, ...gaps.filter((g) => g.at <= until).map((g) => g.gap));
   /** Largest part of one gap during which the loop was busy and the OS was running it (same window). */
@@ -153,9 +166,12 @@ matrix('busy wait', (test, driver) => {
       return release(child);
     });
     const m = await measure(() => db.insertInto('t').values({ v: 'parent', n: 1 }).execute());
+    const doneAt = performance.now();
     await releasing;
     assert.is(m.error, undefined, `insert failed: ${m.error?.message}`);
-    assert.ok(m.wall >= releaseAfterMs - 20, `waited ${m.wall.toFixed(0)} ms, expected about ${releaseAfterMs}`);
+    // It waited for the release (not a wall-time figure: under load the measurement itself can
+    // start tens of ms after the release timer was armed).
+    assert.ok(doneAt >= releasedAt, `the insert finished ${(releasedAt - doneAt).toFixed(0)} ms before the lock was released`);
     // Only the wait counts: after the release the insert itself commits (fsync), which is not waiting.
     assert.ok(m.maxBusyGap(releasedAt) < MAX_BUSY_GAP_MS, `event loop blocked ${m.maxBusyGap(releasedAt).toFixed(1)} ms while waiting`);
     const share = m.mainCpuShare(CPU_WINDOW_SKIP_MS, releasedAt) - harness;
