@@ -161,7 +161,11 @@ export function refuseForeignDsn(input: string, found: Extract<DsnKind, { kind: 
       ? known.what
       : `a "${scheme}:" URL, which is not a SQLite file`;
   const sqlite = lower === 'sqlite' || lower === 'sqlite3';
-  const fix = lower === 'file'
+  // `postgres:` without `//` is a mistyped PostgreSQL URL: createKysely opens the `//` form.
+  const pgNoSlashes = !prefix && !hasAuthority && (lower === 'postgres' || lower === 'postgresql');
+  const fix = pgNoSlashes
+    ? `write the URL with "//": ${lower}://user:password@host:5432/database, and open it with createKysely(url) (docs/postgres.md); a relative file whose first folder is really named "${scheme}:" is written "./${scheme}:...".`
+    : lower === 'file'
     ? 'write "file:" in lower case at the very start, with no blanks before it.'
     : sqlite
       ? `${sqliteRewrite(input, scheme)} A relative file whose name starts with "${scheme}:" is written "./${scheme}:...".`
@@ -169,7 +173,9 @@ export function refuseForeignDsn(input: string, found: Extract<DsnKind, { kind: 
   return dsnError(input, {
     code: 'DSN_UNSUPPORTED_SCHEME',
     quote: shown,
-    problem: `The DSN ${prefix ? `is "${prefix}" followed by` : 'starts with'} "${scheme}:${hasAuthority ? '//' : ''}", ${what}; this library opens SQLite databases only`,
+    problem: pgNoSlashes
+      ? `The DSN starts with "${scheme}:": ${what} missing its "//" (createKysely opens ${lower}:// URLs), not a SQLite file`
+      : `The DSN ${prefix ? `is "${prefix}" followed by` : 'starts with'} "${scheme}:${hasAuthority ? '//' : ''}", ${what}; this library opens SQLite databases only`,
     accepted: 'a file path (app.db, ./data/app.db, /abs/app.db), a file: URI (file:app.db?mode=ro, file:///abs/app.db), :memory:, or "" for a temporary database',
     fix,
   });

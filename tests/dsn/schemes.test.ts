@@ -35,7 +35,6 @@ const refused: Array<[string, RegExp, string]> = [
   ['s3://bucket/app.db', /"s3:" URL/, 's3://***'],
   ['x-custom.v2+tls://h', /"x-custom\.v2\+tls:" URL/, 'x-custom.v2+tls://***'],
   // Well-known database schemes without `//`.
-  ['postgres:dbname', /"postgres:", a PostgreSQL/, 'postgres:***'],
   ['mysql:host=localhost;dbname=app;password=hunter2', /MySQL/, 'mysql:***'],
   ['pgsql:host=localhost;dbname=app', /PDO/, 'pgsql:***'],
   ['jdbc:sqlite:app.db', /JDBC/, 'jdbc:***'],
@@ -62,6 +61,20 @@ for (const [dsn, pattern, quoted] of refused) {
     for (const secret of ['admin', 'hunter2', 'secret', 'abc', 'user:', 'sslmod', 'example', 'cluster0', 'bucket']) {
       assert.not.ok(e.message.includes(secret), `${secret} in ${e.message}`);
     }
+  });
+}
+
+// `postgres:` without `//` is a mistyped PostgreSQL URL, which createKysely opens since issue 18:
+// the message must not say "SQLite databases only" and must give the `//` spelling.
+for (const [dsn, quoted] of [['postgres:dbname', 'postgres:***'], ['postgresql:/u:secret@h/db', 'postgresql:***'], ['Postgres:app', 'Postgres:***']] as const) {
+  test(`${JSON.stringify(dsn)} -> DSN_UNSUPPORTED_SCHEME naming the postgres:// spelling`, () => {
+    const e = refusal(dsn);
+    assert.is(e.code, 'DSN_UNSUPPORTED_SCHEME', e.message);
+    assert.match(e.message, /a PostgreSQL server URL missing its "\/\/"/);
+    assert.not.match(e.message, /SQLite databases only/);
+    assert.match(e.message, /Fix: write the URL with "\/\/": postgres(ql)?:\/\/user:password@host:5432\/database, and open it with createKysely/);
+    assert.is(e.dsn, quoted);
+    assert.not.ok(e.message.includes('secret'), e.message);
   });
 }
 
