@@ -16,7 +16,7 @@ import { realDatabasePath } from './paths.js';
 import { selectDriver } from './select.js';
 import { applySettings } from './settings.js';
 import type { Backend, DriverName, DriverSelection, LockProtocol, OpenBackendOptions, Row } from './types.js';
-import { checkWasmFile, checkWasmOptions, isWalFile } from './wasm-checks.js';
+import { checkDotfileWalFile, checkWasmFile, checkWasmOptions, isWalFile } from './wasm-checks.js';
 import { DsnError, formatDsn } from '../dsn/index.js';
 import { WasmConnection } from './wasm-connection.js';
 
@@ -62,6 +62,7 @@ export function checkBeforeOpen(config: DsnConfig, selection: DriverSelection): 
   else checkRegularFile(config, filename, st, driver);
   checkReadOnlyWal(config, filename);
   if (driver === 'wasm') checkWasmFile(config, filename);
+  else checkDotfileWalFile(config, filename, driver);
   return filename;
 }
 

@@ -49,6 +49,22 @@ export function checkWasmFile(config: DsnConfig, filename: string): void {
   }
 }
 
+/**
+ * The same refusal for native and node with `vfs=unix-dotfile`: SQLite's dot-file VFS has no
+ * shared memory either, so a WAL file fails with a bare SQLITE_CANTOPEN ("unable to open database
+ * file") at the first setting applied, naming neither WAL nor the VFS.
+ */
+export function checkDotfileWalFile(config: DsnConfig, filename: string, driver: string): void {
+  if (config.vfs === 'unix-dotfile' && config.pragmas.locking_mode !== 'exclusive' && isWalFile(filename)) {
+    throw new OpenError(
+      'DOTFILE_WAL_FILE',
+      filename,
+      `database file "${filename}" is in WAL mode, which the ${driver} driver cannot open with vfs=unix-dotfile (that VFS has no shared memory); ` +
+        'convert it without vfs=unix-dotfile (PRAGMA journal_mode=delete) while no other process has it open, drop vfs=unix-dotfile if no wasm process shares the file, or open it with _locking_mode=exclusive (one process only)',
+    );
+  }
+}
+
 /** True when the header's read/write format versions (bytes 18, 19) say WAL. */
 export function isWalFile(filename: string): boolean {
   let fd: number;

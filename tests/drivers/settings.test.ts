@@ -145,6 +145,21 @@ matrix('drivers: settings', (test, driver) => {
     }
   });
 
+  // SQLite's unix-dotfile VFS has no shared memory: a WAL file used to fail with a bare
+  // SQLITE_CANTOPEN at the first setting; it is refused up front naming WAL, the VFS and the fix.
+  if (onUnixVfs(driver)) {
+    test('a file already in WAL mode with vfs=unix-dotfile: DOTFILE_WAL_FILE names the cause; exclusive opens it', () => {
+      const file = tmpDbPath();
+      const n = open('native', file, { pragmas: { journal_mode: 'wal' } });
+      n.execute('create table t (x)', []);
+      n.close();
+      throwsCode(() => open(driver, file, { vfs: 'unix-dotfile' }), 'DOTFILE_WAL_FILE', /WAL mode.*vfs=unix-dotfile.*no shared memory.*journal_mode=delete.*_locking_mode=exclusive/);
+      const b = open(driver, file, { vfs: 'unix-dotfile', pragmas: { locking_mode: 'exclusive' } });
+      assert.is(pragma(b, 'journal_mode'), 'wal');
+      b.close();
+    });
+  }
+
   // documented difference: the wasm build has no memory-mapped I/O
   test('mmap_size: native and node take it, wasm reports it not applied', () => {
     const file = tmpDbPath();
