@@ -46,6 +46,20 @@ export class BackupVerificationError extends DualSqliteError {
   }
 }
 
+/**
+ * The file given as a backup (to `restore` or `verifyBackup`) does not exist. Code
+ * `BACKUP_NOT_FOUND`; nothing was changed. The OS error is the `cause`.
+ */
+export class BackupNotFoundError extends DualSqliteError {
+  /** The path that was looked up (absolute). */
+  readonly file: string;
+
+  constructor(file: string, cause: unknown) {
+    super('BACKUP_NOT_FOUND', `there is no file at "${file}": check the backup's path (a relative path is resolved from the current directory, ${process.cwd()}); nothing was changed.`, { cause });
+    this.file = file;
+  }
+}
+
 /** A file-system step of a backup or restore failed (no space, permissions, a missing folder). Code `BACKUP_IO`. */
 export class BackupIoError extends DualSqliteError {
   /** The file or folder the step worked on. */

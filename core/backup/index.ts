@@ -11,6 +11,7 @@ export {
   BackupDestinationError,
   BackupVerificationError,
   BackupIoError,
+  BackupNotFoundError,
   BackupNotAFileError,
   RestoreInUseError,
   RestorePendingError,

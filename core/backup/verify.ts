@@ -11,7 +11,7 @@ import { createGuard, type LockGuard } from '../guard/index.js';
 import { isBusyError, retryOnBusy } from '../busy-retry.js';
 import { parseDsn } from '../../dsn/index.js';
 import type { DsnConfig } from '../../dsn/types.js';
-import { BackupVerificationError } from './errors.js';
+import { BackupNotFoundError, BackupVerificationError } from './errors.js';
 
 /** What the checks found in a sound copy. */
 export interface VerifiedFile {
@@ -120,6 +120,7 @@ function checkHeader(file: string): { bytes: number; pageSize: number; walHeader
     }
   } catch (error) {
     if (error instanceof BackupVerificationError) throw error;
+    if ((error as { code?: string }).code === 'ENOENT') throw new BackupNotFoundError(file, error);
     throw new BackupVerificationError(file, [`it cannot be read: ${describe(error)}`], error);
   }
   if (read < 100) throw new BackupVerificationError(file, [`it has ${bytes} bytes, less than the 100-byte SQLite header`]);

@@ -69,6 +69,15 @@ matrix('restore', (test, driver) => {
     assert.equal(await labels(live, driver), ['old']);
   });
 
+  test('a backup path that does not exist is BACKUP_NOT_FOUND (not "not a sound database"), before anything changes', async () => {
+    const { dir, live } = await makePair((p) => p, driver);
+    const error = await failure(restoreDatabase(join(dir, 'no-such-backup.db'), live, { driver }));
+    assert.is(error.code, 'BACKUP_NOT_FOUND');
+    assert.match(error.message, /there is no file at ".*no-such-backup\.db": check the backup's path/);
+    assert.is((error.cause as { code?: string }).code, 'ENOENT');
+    assert.equal(await labels(live, driver), ['old']);
+  });
+
   test('restoring into a database that does not exist yet creates it', async () => {
     const { dir, backup } = await makePair((p) => p, driver);
     const r = await restoreDatabase(backup, join(dir, 'fresh.db'), { driver });
