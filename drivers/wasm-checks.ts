@@ -4,6 +4,7 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { DsnConfig } from '../dsn/types.js';
+import type { DriverName } from './types.js';
 import { OpenError, UnsupportedOptionError } from './errors.js';
 
 /** Refuses options only a SQLite URI can carry (wasm has none) and VFSs other than dot-file locking. */
@@ -54,7 +55,16 @@ export function checkWasmFile(config: DsnConfig, filename: string): void {
  * shared memory either, so a WAL file fails with a bare SQLITE_CANTOPEN ("unable to open database
  * file") at the first setting applied, naming neither WAL nor the VFS.
  */
-export function checkDotfileWalFile(config: DsnConfig, filename: string, driver: string): void {
+export function checkDotfileWalFile(config: DsnConfig, filename: string, driver: DriverName): void {
+  // Asking for WAL fails the same way, after the driver has created the file: refuse it first.
+  if (config.vfs === 'unix-dotfile' && config.mode !== 'ro' && config.pragmas.journal_mode === 'wal' && config.pragmas.locking_mode !== 'exclusive') {
+    throw new UnsupportedOptionError(
+      '_journal_mode',
+      'wal',
+      driver,
+      'vfs=unix-dotfile has no shared memory: WAL needs _locking_mode=exclusive (one process only); or drop vfs=unix-dotfile where no wasm process shares the file',
+    );
+  }
   if (config.vfs === 'unix-dotfile' && config.pragmas.locking_mode !== 'exclusive' && isWalFile(filename)) {
     throw new OpenError(
       'DOTFILE_WAL_FILE',

@@ -160,6 +160,15 @@ matrix('drivers: settings', (test, driver) => {
     });
   }
 
+  // Asking for WAL where there is no shared memory (wasm, or vfs=unix-dotfile on native/node) is
+  // refused before the driver opens, so a refused open leaves no empty file behind.
+  test('_journal_mode=wal without shared memory is refused before opening and creates no file', () => {
+    const file = tmpDbPath();
+    const vfs = onUnixVfs(driver) ? { vfs: 'unix-dotfile' as const } : {};
+    throwsCode(() => open(driver, file, { ...vfs, pragmas: { journal_mode: 'wal' } }), 'DRIVER_UNSUPPORTED_OPTION', /_journal_mode="?wal"? cannot be honored .*_locking_mode=exclusive/);
+    assert.not.ok(existsSync(file), 'a refused open must leave nothing behind');
+  });
+
   // documented difference: the wasm build has no memory-mapped I/O
   test('mmap_size: native and node take it, wasm reports it not applied', () => {
     const file = tmpDbPath();
