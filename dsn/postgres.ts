@@ -87,6 +87,12 @@ export function parsePostgresDsn(input: string): PostgresDsnConfig {
   const body = input.trim();
   const hash = body.indexOf('#');
   if (hash >= 0) throw fail(input, { code: 'DSN_INVALID_URI', problem: 'The URL has a fragment ("#..."), which means nothing to PostgreSQL and usually is an unencoded "#" in a password', fix: 'percent-encode "#" as %23.' });
+  // A "%" not followed by two hex digits: libpq refuses it, and pg would take the text as is, so a
+  // password typed with a literal "%" would silently be a different password.
+  const badEscape = /%(?![0-9A-Fa-f]{2})/.exec(body);
+  if (badEscape) {
+    throw fail(input, { code: 'DSN_INVALID_URI', problem: `The URL has a bad "%" escape at character ${badEscape.index + 1} (a "%" must start %XX)`, fix: 'write a literal "%" as %25 (in the password too).' });
+  }
   const q = body.indexOf('?');
   const base = q < 0 ? body : body.slice(0, q);
   const settings = readQuery(input, q < 0 ? '' : body.slice(q + 1));

@@ -98,6 +98,8 @@ const refused: Array<[string, DsnErrorCode, RegExp]> = [
   ['postgres://u:hunter2@h/db?application_name=', 'DSN_INVALID_VALUE', /application_name=""/],
   ['postgres://u:hunter2@h/db?application_name', 'DSN_INVALID_VALUE', /has no value/],
   ['postgres://u:hunter2@h/db?application_name=%zz', 'DSN_INVALID_URI', /bad "%" escape/],
+  ['postgres://u:hunter2%PW@h/db', 'DSN_INVALID_URI', /bad "%" escape .*write a literal "%" as %25/],
+  ['postgres://u:hunter2%zz@h/db', 'DSN_INVALID_URI', /bad "%" escape/],
   // Contradictions.
   ['postgres://u:hunter2@h/db?max=4&pool_max=5', 'DSN_CONFLICT', /set twice with different values/],
   ['postgres://u:hunter2@h/db?sslmode=verify-ca', 'DSN_CONFLICT', /sslrootcert/],
