@@ -189,7 +189,11 @@ console.log(JSON.stringify({ restored: process.emitWarning === before }));
     assert.match(ours.stderr, /ExperimentalWarning: another experiment/);
     assert.equal(JSON.parse(ours.stdout.trim()), { restored: true });
     const theirs = run('theirs.ts', `import 'node:sqlite';\nconsole.log('{}');\n`);
-    assert.match(theirs.stderr, /ExperimentalWarning: SQLite is an experimental feature/);
+    // A user's own import keeps Node's warning where Node prints one: 22.x does (measured on
+    // 22.23); 24.22 prints none for node:sqlite at all, so there is nothing to keep or drop there.
+    const warns = /ExperimentalWarning: SQLite is an experimental feature/.test(theirs.stderr);
+    if (process.versions.node.startsWith('22.')) assert.ok(warns, `a plain import of node:sqlite on Node 22 should warn: ${theirs.stderr}`);
+    else console.log(`  Node ${process.versions.node}: a plain import of node:sqlite ${warns ? 'warns' : 'prints no ExperimentalWarning'}`);
   });
 }
 
