@@ -25,13 +25,18 @@ export function checkWasmOptions(config: DsnConfig): void {
   // Refused before opening, not after reading the setting back: node-sqlite3-wasm creates the
   // file when it opens, and a refused open must leave nothing behind (mode=ro creates nothing,
   // and open decides it from the file's header).
-  if (config.location.kind === 'file' && config.mode !== 'ro' && config.pragmas.journal_mode === 'wal' && config.pragmas.locking_mode !== 'exclusive') {
-    throw new UnsupportedOptionError(
-      '_journal_mode',
-      'wal',
-      'wasm',
-      'wasm has no shared memory: WAL needs _locking_mode=exclusive (one process only); or use the native or node driver',
-    );
+  if (config.location.kind === 'file') {
+    refuseWalWithoutSharedMemory(config, 'wasm', 'wasm has no shared memory: WAL needs _locking_mode=exclusive (one process only); or use the native or node driver');
+  }
+}
+
+/**
+ * Refuses asking for WAL (`_journal_mode=wal`, writable, not exclusive) where the VFS has no shared
+ * memory, before the driver opens: SQLite would only report it after the file was created.
+ */
+function refuseWalWithoutSharedMemory(config: DsnConfig, driver: DriverName, fix: string): void {
+  if (config.mode !== 'ro' && config.pragmas.journal_mode === 'wal' && config.pragmas.locking_mode !== 'exclusive') {
+    throw new UnsupportedOptionError('_journal_mode', 'wal', driver, fix);
   }
 }
 
@@ -56,14 +61,8 @@ export function checkWasmFile(config: DsnConfig, filename: string): void {
  * file") at the first setting applied, naming neither WAL nor the VFS.
  */
 export function checkDotfileWalFile(config: DsnConfig, filename: string, driver: DriverName): void {
-  // Asking for WAL fails the same way, after the driver has created the file: refuse it first.
-  if (config.vfs === 'unix-dotfile' && config.mode !== 'ro' && config.pragmas.journal_mode === 'wal' && config.pragmas.locking_mode !== 'exclusive') {
-    throw new UnsupportedOptionError(
-      '_journal_mode',
-      'wal',
-      driver,
-      'vfs=unix-dotfile has no shared memory: WAL needs _locking_mode=exclusive (one process only); or drop vfs=unix-dotfile where no wasm process shares the file',
-    );
+  if (config.vfs === 'unix-dotfile') {
+    refuseWalWithoutSharedMemory(config, driver, 'vfs=unix-dotfile has no shared memory: WAL needs _locking_mode=exclusive (one process only); or drop vfs=unix-dotfile where no wasm process shares the file');
   }
   if (config.vfs === 'unix-dotfile' && config.pragmas.locking_mode !== 'exclusive' && isWalFile(filename)) {
     throw new OpenError(
