@@ -2,20 +2,24 @@
  * Restore: put a verified backup in place of a database that nobody has open, swapping the file
  * and its side files so that no open ever sees half of it.
  *
- * Order, and what a crash at each point leaves (the marker is what makes it recoverable):
+ * Order (the marker's phase, see pending.ts, is what makes every crash point recoverable):
  * 1. verify the backup; refuse while a live process has the database open (its claim says so);
  * 2. copy the backup next to the database under a temporary name and fsync it (crash: a stray
  *    temporary, swept later; the database untouched);
- * 3. write the marker `<db>.dual-sqlite-restore` durably (from here on opens are refused);
+ * 3. write the marker, phase `moving` (from here on opens are refused);
  * 4. move the database, `-journal`, `-wal`, `-shm` and `.lock` into a folder aside;
- * 5. rename the copy to the database's name, fsync the folder;
- * 6. open it through the library with the target DSN and run `integrity_check`; on failure put
- *    the old files back;
- * 7. drop the folder aside (unless `keepOld`), remove the marker durably.
- * `recoverRestore` after a crash in 3-7: if the copy was not renamed yet (step 5), the old files
- * go back; if it was, the new file is checked and kept, or the old files go back.
+ * 5. rename the copy to the database's name, fsync the folder; phase `swapped`;
+ * 6. open it through the library with the target DSN and run `integrity_check`; on failure
+ *    phase `rolling-back`: the new files go, the old ones come back;
+ * 7. phase `committed`; drop the folder aside (or keep it, `keepOld`), remove the marker durably.
+ * `recoverRestore` after a crash anywhere in 3-7 resumes from the recorded phase: `moving` and
+ * `rolling-back` end with the old database, `committed` with the new one, and `swapped` with the
+ * new one when it passes its check, else the old one. Each step is safe to repeat, so a crash of
+ * the recovery itself is recovered the same way. `DUAL_SQLITE_FAILPOINT` names (core/failpoint.ts)
+ * let the tests SIGKILL a real restore at each of these points.
  */
 import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { failpoint } from '../failpoint.js';
 import { basename, dirname, join, resolve } from 'node:path';
 import { realDatabasePath } from '../../drivers/paths.js';
 import { selectDriver } from '../../drivers/index.js';
@@ -28,7 +32,7 @@ import { liveness } from '../guard/identity.js';
 import { resolveOptions } from '../options.js';
 import { BackupNotAFileError, RestoreFailedError, RestoreInUseError, RestorePendingError } from './errors.js';
 import { exists, fsyncDir, fsyncFile, step, sweepDeadTemporaries, tempNameFor } from './files.js';
-import { isOwnMarker, readMarker, removeMarker, writeMarker, type RestoreMarker } from './pending.js';
+import { advanceMarker, isOwnMarker, readMarker, removeMarker, writeMarker, type RestoreMarker } from './pending.js';
 import { verifyDatabaseFile } from './verify.js';
 
 /** Options of {@link restoreDatabase}: the open options of the target, and what to keep. */
@@ -83,36 +87,39 @@ export async function restoreDatabase(backup: string, target: string | DsnConfig
 
   const temp = tempNameFor(filename, 'restore');
   const aside = tempNameFor(filename, 'restore-old');
+  const keep = options.keepOld ? `${filename}.before-restore-${new Date().toISOString().replace(/[:.]/g, '-')}` : null;
   try {
     step('copying the backup next to the database', temp, () => copyFileSync(source, temp));
     fsyncFile(temp);
-    const marker = writeMarker(filename, temp, aside);
+    failpoint('restore:copied');
+    let marker = writeMarker(filename, { temp, aside, existed: exists(filename), keep });
+    failpoint('restore:marked');
     let replaced: string[];
     try {
       // A process that opened the database between the check above and the marker would now
       // hold it open: check once more, with opens refused from here on.
       assertNotInUse(filename);
       replaced = moveAside(filename, aside);
+      failpoint('restore:moved');
       step('renaming the copy into place', filename, () => renameSync(temp, filename));
       fsyncDir(dirname(filename));
+      failpoint('restore:renamed');
+      marker = advanceMarker(filename, marker, 'swapped');
+      failpoint('restore:swapped');
     } catch (error) {
-      rollBack(filename, marker);
+      // still `moving` when the phase could not be advanced: put back is right either way
+      if (marker.phase === 'moving') putBack(filename, marker);
+      else discardNew(filename, marker);
       throw error;
     }
     try {
       await checkInPlace(config, options);
     } catch (error) {
-      rollBack(filename, marker);
+      discardNew(filename, marker);
       throw new RestoreFailedError(filename, error);
     }
-    let keptOld: string | null = null;
-    if (options.keepOld) {
-      keptOld = `${filename}.before-restore-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-      step('keeping the replaced files', keptOld, () => renameSync(aside, keptOld!));
-    } else {
-      step('removing the replaced files', aside, () => rmSync(aside, { recursive: true, force: true }));
-    }
-    removeMarker(filename);
+    failpoint('restore:checked');
+    commit(filename, marker);
     return Object.freeze({
       database: filename,
       backup: source,
@@ -121,7 +128,7 @@ export async function restoreDatabase(backup: string, target: string | DsnConfig
       pages: verified.pages,
       integrity: 'ok',
       replaced: Object.freeze(replaced),
-      keptOld,
+      keptOld: keep,
       totalMs: performance.now() - started,
     });
   } finally {
@@ -146,19 +153,26 @@ export async function recoverRestore(target: string | DsnConfig, options: Pick<D
     throw new RestorePendingError(filename, 0, false);
   }
   if (!isOwnMarker(marker) && liveness(marker.owner) !== 'dead') throw new RestorePendingError(filename, marker.owner.pid, true);
-  const swapped = !exists(marker.temp) && exists(filename) && exists(marker.aside);
-  if (swapped) {
-    try {
-      await verifyDatabaseFile(filename, selectDriver(config, options).driver, config.busyTimeout);
-      step('removing the replaced files', marker.aside, () => rmSync(marker.aside, { recursive: true, force: true }));
-      removeMarker(filename);
+  switch (marker.phase) {
+    case 'moving':
+      putBack(filename, marker);
+      return 'rolled-back';
+    case 'rolling-back':
+      discardNew(filename, marker);
+      return 'rolled-back';
+    case 'committed':
+      commit(filename, marker);
       return 'completed';
-    } catch {
-      // the new file is not sound: the old one goes back below
-    }
+    case 'swapped':
+      try {
+        await verifyDatabaseFile(filename, selectDriver(config, options).driver, config.busyTimeout);
+      } catch {
+        discardNew(filename, marker);
+        return 'rolled-back';
+      }
+      commit(filename, marker);
+      return 'completed';
   }
-  rollBack(filename, marker);
-  return 'rolled-back';
 }
 
 /** Refuses when a live process (this one included) has a claim on the database. */
@@ -179,32 +193,59 @@ function moveAside(filename: string, aside: string): string[] {
     if (!exists(path)) continue;
     step('moving the old file aside', path, () => renameSync(path, join(aside, basename(path))));
     moved.push(basename(path));
+    failpoint('restore:moved-one');
   }
   fsyncDir(dirname(filename));
   return moved;
 }
 
 /**
- * Puts back every file from `aside` (the database as it was before the restore), removing what
- * the restore or an open of the new copy put in their place, then drops the copy and the marker.
+ * Phase `moving`: every old file goes back to its name (over the copy, if it was renamed already),
+ * the database file last, so that a crash part way leaves it aside and the next recovery sees the
+ * same phase with less to do. When there was no database before, the copy is removed instead.
  */
-function rollBack(filename: string, marker: RestoreMarker): void {
+function putBack(filename: string, marker: RestoreMarker): void {
+  if (!marker.existed) step('removing the copy', filename, () => rmSync(filename, { force: true }));
+  const dbName = basename(filename);
   const names = exists(marker.aside) ? step('listing the replaced files', marker.aside, () => readdirSync(marker.aside)) : [];
-  // Once the copy has the database's name, every old file is aside (they move before the
-  // rename): what is at the database's names now is the copy and the side files of its check.
-  // Before that, what is still in place is old and stays.
-  if (!exists(marker.temp)) {
-    for (const suffix of SIDE_FILES) {
-      const path = `${filename}${suffix}`;
-      step('removing a file of the restore', path, () => rmSync(path, { recursive: true, force: true }));
-    }
-  }
+  names.sort((a, b) => Number(a === dbName) - Number(b === dbName));
   for (const name of names) {
     step('putting the old file back', join(dirname(filename), name), () => renameSync(join(marker.aside, name), join(dirname(filename), name)));
+    failpoint('restore:put-back-one');
   }
   fsyncDir(dirname(filename));
   step('removing the folder for the replaced files', marker.aside, () => rmSync(marker.aside, { recursive: true, force: true }));
   step('removing the copy', marker.temp, () => rmSync(marker.temp, { force: true }));
+  removeMarker(filename);
+}
+
+/**
+ * The copy (and any side file its check made) leaves the database's names, then the old files
+ * come back. Every file at those names is new while the phase is `rolling-back`: the old ones
+ * are all aside until the phase is back to `moving`.
+ */
+function discardNew(filename: string, marker: RestoreMarker): void {
+  marker = advanceMarker(filename, marker, 'rolling-back');
+  failpoint('restore:rolling-back');
+  for (const suffix of SIDE_FILES) {
+    const path = `${filename}${suffix}`;
+    step('removing a file of the restore', path, () => rmSync(path, { recursive: true, force: true }));
+  }
+  fsyncDir(dirname(filename));
+  failpoint('restore:new-removed');
+  putBack(filename, advanceMarker(filename, marker, 'moving'));
+}
+
+/** The restored database stays: the old files are deleted, or kept where `marker.keep` says. */
+function commit(filename: string, marker: RestoreMarker): void {
+  advanceMarker(filename, marker, 'committed');
+  failpoint('restore:committed');
+  if (marker.keep !== null && exists(marker.aside)) {
+    step('keeping the replaced files', marker.keep, () => renameSync(marker.aside, marker.keep!));
+  } else {
+    step('removing the replaced files', marker.aside, () => rmSync(marker.aside, { recursive: true, force: true }));
+  }
+  failpoint('restore:aside-removed');
   removeMarker(filename);
 }
 

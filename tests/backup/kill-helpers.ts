@@ -65,3 +65,28 @@ export async function contents(path: string, driver: DriverName): Promise<{ labe
   }
 }
 
+
+/**
+ * Runs the CLI with `DUAL_SQLITE_FAILPOINT=point` and SIGKILLs it as soon as it reports standing
+ * there (core/failpoint.ts). Resolves `reached: false` with the output when it ended without
+ * reaching the point.
+ */
+export function runCliToFailpoint(args: string[], point: string): Promise<{ reached: boolean; code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', tsx, join(root, 'cli/main.ts'), ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, DUAL_SQLITE_FAILPOINT: point },
+    });
+    let out = '';
+    let reached = false;
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => {
+      out += d;
+      if (!reached && out.includes(`failpoint ${point}\n`)) {
+        reached = true;
+        child.kill('SIGKILL');
+      }
+    });
+    child.on('exit', (code) => resolve({ reached, code, out }));
+  });
+}
