@@ -128,11 +128,6 @@ export class SharedDatabase {
     return this.#backend.inTransaction && !this.#span?.open;
   }
 
-  /** True while a read span is open (see read-span.ts). */
-  get spanOpen(): boolean {
-    return this.#span?.open === true;
-  }
-
   /**
    * Ends the open read span, if any: before anything that needs the connection for itself.
    * Throws the COMMIT's error in the (never observed) case that the span could not be ended.
