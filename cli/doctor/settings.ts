@@ -51,7 +51,8 @@ export function checkSettings(backend: Backend, config: DsnConfig, sqliteBusyTim
   const busy = Number(first(backend.execute('pragma busy_timeout', []).rows));
   out.push(
     check('setting:busy_timeout', '_busy_timeout', busy === sqliteBusyTimeout ? 'ok' : 'fail',
-      `${config.busyTimeout} ms (SQLite reports ${busy} ms for this connection; the dialect waits asynchronously on top of a short SQLite timeout)`),
+      `${config.busyTimeout} ms. doctor's own connection lets SQLite wait (PRAGMA busy_timeout reads ${busy} ms); ` +
+        `an application's connection reads 0 ms there because the dialect does the waiting, on the event loop, for up to ${config.busyTimeout} ms`),
   );
   for (const [name, wanted] of Object.entries(config.pragmas) as [keyof PragmaSettings, unknown][]) {
     if (wanted === undefined) continue;
