@@ -39,26 +39,36 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** Extra set-up of {@link startPostgres}. */
+export interface StartOptions {
+  /** More `-c name=value` flags for the server, given the data folder's path. */
+  readonly flags?: (dataDir: string) => string[];
+  /** Runs after initdb, before the server starts (e.g. to put TLS files in the data folder). */
+  readonly beforeStart?: (dataDir: string) => void;
+}
+
 /** Starts a server; call `stop()` in the suite's `after`. */
-export async function startPostgres(): Promise<PostgresServer> {
+export async function startPostgres(options: StartOptions = {}): Promise<PostgresServer> {
   const parent = tmpDir('kds-pg-');
   chmodSync(parent, 0o777);
   const port = await freePort();
+  const dataDir = join(parent, 'data');
   const logs: string[] = [];
   const server = new EmbeddedPostgres({
-    databaseDir: join(parent, 'data'),
+    databaseDir: dataDir,
     port,
     user: PG_USER,
     password: PG_PASSWORD,
     authMethod: 'scram-sha-256',
     persistent: false,
     createPostgresUser: true,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', ...(options.flags?.(dataDir) ?? [])],
     onLog: (m) => void logs.push(String(m)),
     onError: (m) => void logs.push(String(m)),
   });
   try {
     await server.initialise();
+    options.beforeStart?.(dataDir);
     await server.start();
   } catch (e) {
     throw new Error(`embedded PostgreSQL did not start on port ${port}: ${String(e)}\n${logs.slice(-20).join('\n')}`, { cause: e });
