@@ -8,9 +8,10 @@
 import { sidePathOf } from '../guard/claims.js';
 import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { liveness, parseOwner, selfOwner, type Owner } from '../guard/identity.js';
+import { liveness, parseOwner, sameOwner, selfOwner, type Owner } from '../guard/identity.js';
 import { RestorePendingError } from './errors.js';
 import { fsyncDir, fsyncFile, isAlive, step, sweepDeadTemporaries } from './files.js';
+import { sweepRecoveryLocks } from './recovery-lock.js';
 
 /**
  * Where a restore is, recorded in the marker before each step that could not be undone by looking
@@ -90,9 +91,15 @@ export function advanceMarker(filename: string, marker: RestoreMarker, phase: Re
 function store(filename: string, marker: RestoreMarker): void {
   const path = markerPathOf(filename);
   const scratch = `${path}.${process.pid}.tmp`;
-  step('writing the restore marker', scratch, () => writeFileSync(scratch, `${JSON.stringify(marker)}\n`, { flag: 'w' }));
-  fsyncFile(scratch);
-  step('placing the restore marker', path, () => renameSync(scratch, path));
+  try {
+    step('writing the restore marker', scratch, () => writeFileSync(scratch, `${JSON.stringify(marker)}\n`, { flag: 'w' }));
+    fsyncFile(scratch);
+    step('placing the restore marker', path, () => renameSync(scratch, path));
+  } catch (error) {
+    // a full disk leaves an empty scratch file, which nothing else would remove while no restore is pending
+    rmSync(scratch, { force: true });
+    throw error;
+  }
   fsyncDir(dirname(path));
 }
 
@@ -100,11 +107,13 @@ function store(filename: string, marker: RestoreMarker): void {
 export function removeMarker(filename: string): void {
   const path = markerPathOf(filename);
   step('removing the restore marker', path, () => rmSync(path, { force: true }));
-  const scratch = new RegExp(`^${escapeRegExp(basename(path))}\\.(\\d+)\\.tmp$`);
+  // scratch copies of the marker and of the recovery mutex (recovery-lock.ts)
+  const scratch = new RegExp(`^${escapeRegExp(basename(path))}\\.(?:recover\\.)?(\\d+)(?:\\.[0-9a-f]{8})?\\.tmp$`);
   for (const name of safeList(dirname(path))) {
     const m = scratch.exec(name);
     if (m && (Number(m[1]) === process.pid || !isAlive(Number(m[1])))) rmSync(join(dirname(path), name), { force: true });
   }
+  sweepRecoveryLocks(path);
   fsyncDir(dirname(filename));
 }
 
@@ -120,10 +129,47 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** True when the marker was written by this process (its own restore may open the database). */
-export function isOwnMarker(marker: RestoreMarker): boolean {
-  const me = selfOwner();
-  return marker.owner.pid === me.pid && marker.owner.host === me.host;
+/**
+ * The restores this thread is running, by database file: the marker's `temp` once it is written,
+ * '' before. Only these markers are "own": a marker with this thread's identity but another `temp`
+ * was left by an earlier restore of this thread that failed half way (its rollback could not
+ * finish), which nobody is running any more.
+ */
+const running = new Map<string, string>();
+
+/**
+ * Reserves `filename` for a restore by this thread; throws {@link RestorePendingError} when this
+ * thread restores it already (a second, concurrent call would act on the first one's marker).
+ */
+export function beginRestore(filename: string): void {
+  if (running.has(filename)) throw new RestorePendingError(filename, process.pid, true);
+  running.set(filename, '');
+}
+
+/** Records the marker of the restore this thread runs on `filename`. */
+export function markerWritten(filename: string, marker: RestoreMarker): void {
+  running.set(filename, marker.temp);
+}
+
+/** Ends this thread's restore of `filename` (whatever its outcome). */
+export function endRestore(filename: string): void {
+  running.delete(filename);
+}
+
+/** True when the marker belongs to a restore this thread is running right now (it may open the database). */
+export function isOwnMarker(marker: RestoreMarker, filename: string): boolean {
+  return sameOwner(marker.owner, selfOwner()) && running.get(filename) === marker.temp;
+}
+
+/**
+ * True when the restore that wrote the marker may still be running: this thread's own running
+ * restore, or another thread or process that is alive (or cannot be judged from here). A pid alone
+ * does not say it: the kernel reuses the pids of dead processes (a container's main process is
+ * pid 1 at every start), so the writer's full identity is compared.
+ */
+export function writerRunning(marker: RestoreMarker, filename: string): boolean {
+  if (sameOwner(marker.owner, selfOwner())) return isOwnMarker(marker, filename);
+  return liveness(marker.owner) !== 'dead';
 }
 
 /**
@@ -140,6 +186,6 @@ export function assertNoPendingRestore(filename: string): void {
     return;
   }
   if (marker === 'unreadable') throw new RestorePendingError(filename, 0, false);
-  if (isOwnMarker(marker)) return;
-  throw new RestorePendingError(filename, marker.owner.pid, liveness(marker.owner) !== 'dead');
+  if (isOwnMarker(marker, filename)) return;
+  throw new RestorePendingError(filename, marker.owner.pid, writerRunning(marker, filename));
 }

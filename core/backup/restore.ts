@@ -15,7 +15,12 @@
  * `recoverRestore` after a crash anywhere in 3-7 resumes from the recorded phase: `moving` and
  * `rolling-back` end with the old database, `committed` with the new one, and `swapped` with the
  * new one when it passes its check, else the old one. Each step is safe to repeat, so a crash of
- * the recovery itself is recovered the same way. `DUAL_SQLITE_FAILPOINT` names (core/failpoint.ts)
+ * the recovery itself is recovered the same way. Recovery runs under a mutex (recovery-lock.ts):
+ * two recoveries acting on one marker at once could each be right alone and wrong together (one
+ * putting the old files back while the other, still in `rolling-back`, deletes them). Only the
+ * restoring thread's own running restore may open the database while the marker exists; a marker
+ * it left by failing half way, or one whose pid the kernel has handed to another process, is
+ * recovered like a dead process's (pending.ts compares the full identity, not the pid). `DUAL_SQLITE_FAILPOINT` names (core/failpoint.ts)
  * let the tests SIGKILL a real restore at each of these points.
  */
 import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
@@ -32,7 +37,11 @@ import { liveness } from '../guard/identity.js';
 import { resolveOptions } from '../options.js';
 import { BackupNotAFileError, RestoreFailedError, RestoreInUseError, RestorePendingError } from './errors.js';
 import { exists, fsyncDir, fsyncFile, step, sweepDeadTemporaries, tempNameFor } from './files.js';
-import { advanceMarker, isOwnMarker, readMarker, removeMarker, writeMarker, type RestoreMarker } from './pending.js';
+import {
+  advanceMarker, beginRestore, endRestore, markerPathOf, markerWritten, readMarker, removeMarker, writeMarker, writerRunning,
+  type RestoreMarker,
+} from './pending.js';
+import { takeRecoveryLock } from './recovery-lock.js';
 import { verifyDatabaseFile } from './verify.js';
 
 /** Options of {@link restoreDatabase}: the open options of the target, and what to keep. */
@@ -80,7 +89,16 @@ export async function restoreDatabase(backup: string, target: string | DsnConfig
   const filename = realDatabasePath(config.location.path);
   const driver = selectDriver(config, options).driver;
   const source = resolve(backup);
-  await recoverRestore(config, options);
+  beginRestore(filename);
+  try {
+    return await restoreFile(filename, source, driver, config, options, started);
+  } finally {
+    endRestore(filename);
+  }
+}
+
+async function restoreFile(filename: string, source: string, driver: DriverName, config: DsnConfig, options: RestoreOptions, started: number): Promise<RestoreResult> {
+  await recoverFile(filename, config, options);
   const verified = await verifyDatabaseFile(source, driver, config.busyTimeout);
   assertNotInUse(filename);
   sweepDeadTemporaries(filename, 'restore');
@@ -93,6 +111,7 @@ export async function restoreDatabase(backup: string, target: string | DsnConfig
     fsyncFile(temp);
     failpoint('restore:copied');
     let marker = writeMarker(filename, { temp, aside, existed: exists(filename), keep });
+    markerWritten(filename, marker);
     failpoint('restore:marked');
     let replaced: string[];
     try {
@@ -140,19 +159,43 @@ export async function restoreDatabase(backup: string, target: string | DsnConfig
  * Finishes or rolls back a restore of `target` whose process died (see the module comment).
  * Returns what it did: `none` (no restore pending), `rolled-back` (the database from before the
  * restore is back) or `completed` (the restored database passed its check and stays). Throws
- * {@link RestorePendingError} while the restoring process is still running.
+ * {@link RestorePendingError} while the restoring process, or another recovery, is still running.
  */
 export async function recoverRestore(target: string | DsnConfig, options: Pick<DualSqliteOpenOptions, 'driver' | 'env'> = {}): Promise<RecoveryOutcome> {
   const config = resolveOptions(target, options);
   if (config.location.kind !== 'file') return 'none';
-  const filename = realDatabasePath(config.location.path);
-  const marker = readMarker(filename);
-  if (marker === null) return 'none';
-  if (marker === 'unreadable') {
+  return recoverFile(realDatabasePath(config.location.path), config, options);
+}
+
+/**
+ * {@link recoverRestore} of a real path. Runs under the recovery mutex (recovery-lock.ts), so two
+ * recoveries never act on one marker at once; the marker is read again once the mutex is held.
+ */
+async function recoverFile(filename: string, config: DsnConfig, options: Pick<DualSqliteOpenOptions, 'driver' | 'env'>): Promise<RecoveryOutcome> {
+  const first = readMarker(filename);
+  if (first === null) return 'none';
+  if (first === 'unreadable') {
     // Written by rename, so never half: an unreadable marker is not ours to interpret.
     throw new RestorePendingError(filename, 0, false);
   }
-  if (!isOwnMarker(marker) && liveness(marker.owner) !== 'dead') throw new RestorePendingError(filename, marker.owner.pid, true);
+  if (writerRunning(first, filename)) throw new RestorePendingError(filename, first.owner.pid, true);
+  const lock = takeRecoveryLock(markerPathOf(filename));
+  if (!lock.held) throw new RestorePendingError(filename, lock.holder.pid, true);
+  try {
+    failpoint('restore:recovering');
+    // Another recovery may have finished (or advanced) it between our first look and the mutex.
+    const marker = readMarker(filename);
+    if (marker === null) return 'none';
+    if (marker === 'unreadable') throw new RestorePendingError(filename, 0, false);
+    if (writerRunning(marker, filename)) throw new RestorePendingError(filename, marker.owner.pid, true);
+    return await resume(filename, marker, config, options);
+  } finally {
+    lock.release();
+  }
+}
+
+/** Finishes or rolls back from the phase the marker records (see the module comment). */
+async function resume(filename: string, marker: RestoreMarker, config: DsnConfig, options: Pick<DualSqliteOpenOptions, 'driver' | 'env'>): Promise<RecoveryOutcome> {
   switch (marker.phase) {
     case 'moving':
       putBack(filename, marker);
