@@ -12,12 +12,14 @@
  * commit needs the lock the copy holds), which the result reports as `writersHeldMs` (see
  * docs/scaling.md for the limit this sets).
  */
-import { linkSync, realpathSync, renameSync, rmSync, unlinkSync } from 'node:fs';
+import { closeSync, linkSync, openSync, readSync, realpathSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { DriverName, LockProtocol } from '../../drivers/types.js';
 import type { SharedDatabase } from '../shared-database.js';
 import { BackupDestinationError, BackupIoError, BackupNotAFileError } from './errors.js';
 import { exists, fsyncDir, fsyncFile, step, sweepDeadTemporaries, tempNameFor } from './files.js';
+import { claimsDirOf, readClaims } from '../guard/claims.js';
+import { liveness } from '../guard/identity.js';
 import { verifyDatabaseFile } from './verify.js';
 
 /** Options of a backup. */
@@ -114,6 +116,8 @@ export async function backupShared(
       const verifyStarted = performance.now();
       options.onProgress?.({ phase: 'verifying', tempFile: temp, bytes: expectedBytes });
       const verified = await verifyDatabaseFile(temp, backend.selection.driver, busyTimeoutMs);
+      // again: the copy took a while, and the destination may have been opened meanwhile
+      assertDestinationIdle(target, dest, source);
       placeCopy(temp, target, options.force === true, source);
       const verifyMs = performance.now() - verifyStarted;
       options.onProgress?.({ phase: 'done', dest: target, bytes: verified.bytes });
@@ -151,7 +155,54 @@ function destinationOf(dest: string, source: string, force: boolean): string {
     throw new BackupDestinationError('BACKUP_DEST_IS_SOURCE', dest, source);
   }
   if (!force && exists(target)) throw new BackupDestinationError('BACKUP_DEST_EXISTS', dest, source);
+  assertDestinationIdle(target, dest, source);
   return target;
+}
+
+/**
+ * Refuses a destination whose name a database is still using: a copy renamed over it would not
+ * make the old database's journal go away. SQLite plays a hot `-journal` back into whatever file
+ * has the database's name (measured: `--force` over a database whose writer was killed mid
+ * transaction gave a "verified" backup holding the old database's rows), and a `-wal` is replayed
+ * once the file is opened in WAL mode. A live process that has it open would write such a journal
+ * next. Checked with and without `force`: a journal can outlive its database file.
+ */
+function assertDestinationIdle(target: string, dest: string, source: string): void {
+  const holders = readClaims(claimsDirOf(target)).filter((c) => liveness(c.body.owner) !== 'dead');
+  if (holders.length > 0) {
+    const who = holders.map((c) => `pid ${c.body.owner.pid} (${c.body.driver} driver)`).join(', ');
+    throw new BackupDestinationError('BACKUP_DEST_IN_USE', dest, source, `it is open in ${who}`);
+  }
+  if (hotJournal(`${target}-journal`)) {
+    throw new BackupDestinationError('BACKUP_DEST_IN_USE', dest, source, `"${target}-journal" holds an unfinished transaction`);
+  }
+  if (sizeOf(`${target}-wal`) > 0) {
+    throw new BackupDestinationError('BACKUP_DEST_IN_USE', dest, source, `"${target}-wal" holds transactions not yet written into the database`);
+  }
+}
+
+/** SQLite's own test: a journal is hot when it is not empty and its first byte is not zero. */
+function hotJournal(path: string): boolean {
+  if (sizeOf(path) <= 0) return false;
+  const first = Buffer.alloc(1);
+  step('reading the destination\'s journal', path, () => {
+    const fd = openSync(path, 'r');
+    try {
+      readSync(fd, first, 0, 1, 0);
+    } finally {
+      closeSync(fd);
+    }
+  });
+  return first[0] !== 0;
+}
+
+/** Bytes in a file, -1 when there is none. */
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return -1;
+  }
 }
 
 /**

@@ -5,22 +5,35 @@
 import { DualSqliteError } from '../../dsn/base-error.js';
 
 /**
- * The backup destination cannot be used: it exists (and `force` was not given) or it is the
- * source database itself or one of its side files. Codes `BACKUP_DEST_EXISTS`, `BACKUP_DEST_IS_SOURCE`.
+ * The backup destination cannot be used: it exists (and `force` was not given), it is the source
+ * database itself or one of its side files, or it is a database in use or left half way through a
+ * transaction (a live process has it open, or a hot `-journal` or a `-wal` lies beside it, which
+ * SQLite would play into the copy renamed over it). Codes `BACKUP_DEST_EXISTS`,
+ * `BACKUP_DEST_IS_SOURCE`, `BACKUP_DEST_IN_USE`.
  */
 export class BackupDestinationError extends DualSqliteError {
   /** The destination path as given. */
   readonly dest: string;
 
-  constructor(code: 'BACKUP_DEST_EXISTS' | 'BACKUP_DEST_IS_SOURCE', dest: string, source: string) {
-    super(
-      code,
-      code === 'BACKUP_DEST_EXISTS'
-        ? `backup destination "${dest}" already exists; choose a new file name, or pass force (--force) to replace it atomically once the new copy is verified.`
-        : `backup destination "${dest}" is the database being backed up (${source}) or one of its side files; write the backup to another file.`,
-    );
+  /** `detail` (for `BACKUP_DEST_IN_USE`): who has it open, or which side file lies beside it. */
+  constructor(code: 'BACKUP_DEST_EXISTS' | 'BACKUP_DEST_IS_SOURCE' | 'BACKUP_DEST_IN_USE', dest: string, source: string, detail = '') {
+    super(code, destinationMessage(code, dest, source, detail));
     this.dest = dest;
   }
+}
+
+function destinationMessage(code: string, dest: string, source: string, detail: string): string {
+  if (code === 'BACKUP_DEST_EXISTS') {
+    return `backup destination "${dest}" already exists; choose a new file name, or pass force (--force) to replace it atomically once the new copy is verified.`;
+  }
+  if (code === 'BACKUP_DEST_IS_SOURCE') {
+    return `backup destination "${dest}" is the database being backed up (${source}) or one of its side files; write the backup to another file.`;
+  }
+  return (
+    `backup destination "${dest}" is a database in use or left half way through a transaction: ${detail}. ` +
+    'SQLite would play that into a copy put at this name, mixing the two databases. Write the backup to another file, ' +
+    'or close the database there (a hot journal is rolled back by opening the database once; or delete the database together with its side files), then run the backup again.'
+  );
 }
 
 /**

@@ -1,7 +1,7 @@
 // Backup rules on real files: the destination is never overwritten without force, never the source;
 // memory databases and missing folders are coded errors; progress phases; damaged copies refused.
 import * as assert from 'uvu/assert';
-import { existsSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase, verifyBackup } from '../../index.js';
 import { matrix } from '../helpers/matrix.js';
@@ -18,7 +18,6 @@ matrix('backup: destination rules', (test, driver) => {
       const error = await db.backup(join(dir, 'dest.db')).then(() => null, (e: unknown) => e as { code?: string; message: string });
       assert.is(error?.code, 'BACKUP_DEST_EXISTS');
       assert.match(error!.message, /dest\.db.*force/);
-      const { readFileSync } = await import('node:fs');
       assert.is(readFileSync(join(dir, 'dest.db'), 'utf8'), 'keep me');
       const r = await db.backup(join(dir, 'dest.db'), { force: true });
       assert.is((await verifyBackup(r.dest, driver)).pages, r.pages);
@@ -35,6 +34,50 @@ matrix('backup: destination rules', (test, driver) => {
       for (const dest of ['a.db', 'a.db-journal']) {
         const error = await db.backup(join(dir, dest), { force: true }).then(() => null, (e: unknown) => e as { code?: string });
         assert.is(error?.code, 'BACKUP_DEST_IS_SOURCE', dest);
+      }
+    } finally {
+      await db.close();
+    }
+  });
+
+  test('a destination in use, or left mid transaction, is refused (BACKUP_DEST_IN_USE) with and without force; nothing changes', async () => {
+    // Before: the backup was "verified" and renamed over the name, and SQLite then rolled the old
+    // database's hot journal into it (native: the old database's rows came back in the backup).
+    const dir = tmpDir();
+    const db = await openDatabase(join(dir, 'a.db'), { driver });
+    await db.execute('create table t (label text)');
+    await db.execute("insert into t values ('src')");
+    const dest = join(dir, 'dest.db');
+    const old = await openDatabase(dest, { driver });
+    const refusal = (at: string, force: boolean) => db.backup(at, { force }).then(() => null, (e: unknown) => e as { code?: string; message: string });
+    try {
+      await old.execute('create table t (label text, pad text)');
+      for (let i = 0; i < 200; i++) await old.execute("insert into t values ('old', ?)", ['p'.repeat(500)]);
+      // open in this very process (a live claim)
+      const error = await refusal(dest, true);
+      assert.is(error?.code, 'BACKUP_DEST_IN_USE');
+      assert.match(error!.message, new RegExp(`open in pid ${process.pid}`));
+      // What a writer killed mid transaction leaves (the files as they are on disk at that moment):
+      // the database and its hot journal, copied under another name while the transaction is open.
+      await old.execute('pragma cache_size = 2');
+      await old.execute('begin');
+      await old.execute("update t set label = 'half', pad = pad || 'x'");
+      copyFileSync(dest, join(dir, 'crash.db'));
+      copyFileSync(`${dest}-journal`, join(dir, 'crash.db-journal'));
+      await old.execute('rollback');
+    } finally {
+      await old.close();
+    }
+    const crashed = join(dir, 'crash.db');
+    try {
+      assert.is.not(readFileSync(`${crashed}-journal`)[0], 0, 'the journal is hot');
+      for (const force of [true, false]) {
+        if (!force) rmSync(crashed); // a journal can outlive its database file
+        const before = existsSync(crashed) ? readFileSync(crashed) : null;
+        const error = await refusal(crashed, force);
+        assert.is(error?.code, 'BACKUP_DEST_IN_USE', `force ${force}`);
+        assert.match(error!.message, /crash\.db-journal" holds an unfinished transaction/);
+        assert.equal(existsSync(crashed) ? readFileSync(crashed) : null, before);
       }
     } finally {
       await db.close();
@@ -100,7 +143,6 @@ matrix('backup: verification', (test, driver) => {
       for (let i = 0; i < 50; i++) await db.execute('insert into t values (?)', ['y'.repeat(100)]);
       const r = await db.backup(join(dir, 'good.db'));
       await db.close();
-      const { readFileSync } = await import('node:fs');
       writeFileSync(join(dir, 'bad.db'), damage(readFileSync(r.dest)));
       let error: { code?: string; message: string } | undefined;
       try {
