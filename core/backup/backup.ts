@@ -21,6 +21,7 @@ import { exists, fsyncDir, fsyncFile, step, sweepDeadTemporaries, tempNameFor } 
 import { claimsDirOf, readClaims } from '../guard/claims.js';
 import { liveness } from '../guard/identity.js';
 import { verifyDatabaseFile } from './verify.js';
+import { failpoint } from '../failpoint.js';
 
 /** Options of a backup. */
 export interface BackupOptions {
@@ -113,6 +114,7 @@ export async function backupShared(
       lockWaitMs = Math.max(0, performance.now() - copyStarted - attemptMs);
       releaseOnce();
       fsyncFile(temp);
+      failpoint('backup:copied');
       const verifyStarted = performance.now();
       options.onProgress?.({ phase: 'verifying', tempFile: temp, bytes: expectedBytes });
       const verified = await verifyDatabaseFile(temp, backend.selection.driver, busyTimeoutMs);
@@ -220,6 +222,8 @@ function placeCopy(temp: string, target: string, force: boolean, source: string)
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new BackupDestinationError('BACKUP_DEST_EXISTS', target, source);
       throw new BackupIoError('linking the copy into place', target, error);
     }
+    // a kill here leaves the copy under both names: the temporary one is swept like any other
+    failpoint('backup:linked');
     step('removing the temporary name', temp, () => unlinkSync(temp));
   }
   fsyncDir(dirname(target));

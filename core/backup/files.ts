@@ -62,14 +62,17 @@ export function tempNameFor(target: string, kind: 'backup' | 'restore' | 'restor
 /**
  * Removes temporaries made by processes that are gone (a SIGKILLed backup leaves its half copy;
  * SQLite may have left `-journal` or `.lock` beside it). `backup` temporaries are swept from the
- * whole folder of `target` (nothing refers to them once their process is dead); `restore` ones only
+ * whole folder of `target` (nothing refers to them once their process is dead), or with `scope`
+ * `file` only those of backups into `target` itself: opening a file sweeps those, since a backup
+ * killed between linking its copy to the destination and removing the temporary name leaves the
+ * destination with two hard links, which dot-file locking refuses to open. `restore` ones only
  * for `target` itself, after its own interrupted restore was recovered (the marker of another
  * database's interrupted restore may still need its copy). A live process's temporaries are never
  * touched, nor a folder holding an old database aside (only recovery decides about that one).
  */
-export function sweepDeadTemporaries(target: string, kind: 'backup' | 'restore'): void {
+export function sweepDeadTemporaries(target: string, kind: 'backup' | 'restore', scope: 'folder' | 'file' = kind === 'backup' ? 'folder' : 'file'): void {
   const dir = dirname(target);
-  const prefix = kind === 'backup' ? '.' : `.${basename(target)}.dual-sqlite-${kind}-`;
+  const prefix = scope === 'folder' ? '.' : `.${basename(target)}.dual-sqlite-${kind}-`;
   const pattern = new RegExp(`^\\.[^]+\\.dual-sqlite-${kind}-(\\d+)-[0-9a-f]{8}\\.tmp`);
   let names: string[];
   try {

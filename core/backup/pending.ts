@@ -177,12 +177,14 @@ export function writerRunning(marker: RestoreMarker, filename: string): boolean 
  * another process. Called by every open of a file database (one failed `open()` when there is none).
  * With no marker, the copy a restore killed before writing its marker left beside the database is
  * removed here (once its process is proven gone), so an interrupted restore leaves no file behind
- * even when nobody calls `recoverRestore`.
+ * even when nobody calls `recoverRestore`; so is the second name a backup into this file killed
+ * before removing it left (see files.ts).
  */
 export function assertNoPendingRestore(filename: string): void {
   const marker = readMarker(filename);
   if (marker === null) {
     sweepDeadTemporaries(filename, 'restore');
+    sweepDeadTemporaries(filename, 'backup', 'file');
     return;
   }
   if (marker === 'unreadable') throw new RestorePendingError(filename, 0, false);
