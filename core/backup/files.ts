@@ -62,18 +62,29 @@ export function tempNameFor(target: string, kind: 'backup' | 'restore' | 'restor
 /**
  * Removes temporaries made by processes that are gone (a SIGKILLed backup leaves its half copy;
  * SQLite may have left `-journal` or `.lock` beside it). `backup` temporaries are swept from the
- * whole folder of `target` (nothing refers to them once their process is dead), or with `scope`
- * `file` only those of backups into `target` itself: opening a file sweeps those, since a backup
- * killed between linking its copy to the destination and removing the temporary name leaves the
- * destination with two hard links, which dot-file locking refuses to open. `restore` ones only
+ * whole folder of `target` (nothing refers to them once their process is dead). `restore` ones only
  * for `target` itself, after its own interrupted restore was recovered (the marker of another
  * database's interrupted restore may still need its copy). A live process's temporaries are never
  * touched, nor a folder holding an old database aside (only recovery decides about that one).
  */
-export function sweepDeadTemporaries(target: string, kind: 'backup' | 'restore', scope: 'folder' | 'file' = kind === 'backup' ? 'folder' : 'file'): void {
+export function sweepDeadTemporaries(target: string, kind: 'backup' | 'restore'): void {
+  sweep(target, kind === 'backup' ? '.' : `.${basename(target)}.dual-sqlite-restore-`, kind);
+}
+
+/**
+ * Removes the temporaries of dead restores and backups of `target` itself (one folder listing),
+ * when a file is opened or verified: besides a restore's copy, a backup into `target` killed
+ * between linking its copy there and removing the temporary name leaves `target` with two hard
+ * links, which dot-file locking refuses to open until that name is gone. Restore temporaries only
+ * where no marker of `target` may still name them (`kinds`).
+ */
+export function sweepDeadTemporariesOf(target: string, kinds: 'backup' | 'backup and restore' = 'backup and restore'): void {
+  sweep(target, `.${basename(target)}.dual-sqlite-`, kinds === 'backup' ? 'backup' : '(?:backup|restore)');
+}
+
+function sweep(target: string, prefix: string, kinds: string): void {
   const dir = dirname(target);
-  const prefix = scope === 'folder' ? '.' : `.${basename(target)}.dual-sqlite-${kind}-`;
-  const pattern = new RegExp(`^\\.[^]+\\.dual-sqlite-${kind}-(\\d+)-[0-9a-f]{8}\\.tmp`);
+  const pattern = new RegExp(`^\\.[^]+\\.dual-sqlite-${kinds}-(\\d+)-[0-9a-f]{8}\\.tmp`);
   let names: string[];
   try {
     names = readdirSync(dir);

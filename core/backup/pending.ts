@@ -10,7 +10,7 @@ import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'no
 import { basename, dirname, join } from 'node:path';
 import { liveness, parseOwner, sameOwner, selfOwner, type Owner } from '../guard/identity.js';
 import { RestorePendingError } from './errors.js';
-import { fsyncDir, fsyncFile, isAlive, step, sweepDeadTemporaries } from './files.js';
+import { fsyncDir, fsyncFile, isAlive, step, sweepDeadTemporariesOf } from './files.js';
 import { sweepRecoveryLocks } from './recovery-lock.js';
 
 /**
@@ -183,8 +183,7 @@ export function writerRunning(marker: RestoreMarker, filename: string): boolean 
 export function assertNoPendingRestore(filename: string): void {
   const marker = readMarker(filename);
   if (marker === null) {
-    sweepDeadTemporaries(filename, 'restore');
-    sweepDeadTemporaries(filename, 'backup', 'file');
+    sweepDeadTemporariesOf(filename);
     return;
   }
   if (marker === 'unreadable') throw new RestorePendingError(filename, 0, false);

@@ -12,7 +12,7 @@ import { isBusyError, retryOnBusy } from '../busy-retry.js';
 import { parseDsn } from '../../dsn/index.js';
 import type { DsnConfig } from '../../dsn/types.js';
 import { BackupNotFoundError, BackupVerificationError } from './errors.js';
-import { sweepDeadTemporaries } from './files.js';
+import { sweepDeadTemporariesOf } from './files.js';
 
 /** What the checks found in a sound copy. */
 export interface VerifiedFile {
@@ -40,7 +40,7 @@ const MAGIC = 'SQLite format 3\0';
  */
 export async function verifyDatabaseFile(file: string, driver: DriverName, busyTimeoutMs?: number): Promise<VerifiedFile> {
   // a backup into this file killed before removing its temporary name left a second hard link
-  sweepDeadTemporaries(file, 'backup', 'file');
+  sweepDeadTemporariesOf(file, 'backup');
   const header = checkHeader(file);
   const config = readOnlyConfig(file, driver);
   // The check takes SQLite's lock like any reader, so it announces itself like one: a verifier
