@@ -20,8 +20,9 @@
  * putting the old files back while the other, still in `rolling-back`, deletes them). Only the
  * restoring thread's own running restore may open the database while the marker exists; a marker
  * it left by failing half way, or one whose pid the kernel has handed to another process, is
- * recovered like a dead process's (pending.ts compares the full identity, not the pid). `DUAL_SQLITE_FAILPOINT` names (core/failpoint.ts)
- * let the tests SIGKILL a real restore at each of these points.
+ * recovered like a dead process's (pending.ts compares the full identity, not the pid).
+ * `DUAL_SQLITE_FAILPOINT` names (core/failpoint.ts) let the tests SIGKILL a real restore at each of
+ * these points, and a recovery right after it took the mutex (`restore:recovering`).
  */
 import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { failpoint } from '../failpoint.js';
