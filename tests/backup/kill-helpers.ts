@@ -1,9 +1,8 @@
 /** Shared parts of the SIGKILL tests: CLI runs with a kill timer, test databases. */
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { openDatabase } from '../../index.js';
 import type { DriverName } from '../../drivers/types.js';
-import { root, tsx } from '../cli/run-cli.js';
+import { cliNodeArgs } from '../cli/run-cli.js';
 import { depth } from '../helpers/depth.js';
 
 /**
@@ -27,7 +26,7 @@ export function killTime(startupMs: number, fullMs: number): number {
 export function runCli(args: string[], killAfterMs?: number): Promise<{ code: number | null; killed: boolean; ms: number; out: string }> {
   return new Promise((resolve) => {
     const started = performance.now();
-    const child = spawn(process.execPath, ['--import', tsx, join(root, 'cli/main.ts'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...cliNodeArgs(), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
@@ -73,7 +72,7 @@ export async function contents(path: string, driver: DriverName): Promise<{ labe
  */
 export function runCliToFailpoint(args: string[], point: string): Promise<{ reached: boolean; code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', tsx, join(root, 'cli/main.ts'), ...args], {
+    const child = spawn(process.execPath, [...cliNodeArgs(), ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, DUAL_SQLITE_FAILPOINT: point },
     });

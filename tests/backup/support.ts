@@ -3,8 +3,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../../index.js';
 import type { DriverName } from '../../drivers/types.js';
+import { nodeArgs } from '../helpers/entry.js';
 
-const tsx = import.meta.resolve('tsx');
 const writerScript = fileURLToPath(new URL('./fixtures/writer.ts', import.meta.url));
 
 /** One lock protocol (and journal mode) under test, as the DSN that selects it. */
@@ -64,8 +64,8 @@ export class Writer {
 
   constructor(dsn: string, driver: DriverName, id: string, mode: 'write' | 'hold' = 'write', watchDir?: string) {
     this.id = id;
-    const args = [writerScript, dsn, driver, id, mode, ...(watchDir ? [watchDir] : [])];
-    this.child = spawn(process.execPath, ['--import', tsx, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = [...nodeArgs(writerScript), dsn, driver, id, mode, ...(watchDir ? [watchDir] : [])];
+    this.child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let buffer = '';
     this.child.stdout!.on('data', (d: Buffer) => {
       buffer += d.toString();

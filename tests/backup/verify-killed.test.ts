@@ -12,7 +12,7 @@ import { verifyBackup } from '../../index.js';
 import { matrix } from '../helpers/matrix.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { fill, ROWS } from './kill-helpers.js';
-import { tsx } from '../cli/run-cli.js';
+import { nodeArgs } from '../helpers/entry.js';
 
 const loop = fileURLToPath(new URL('./fixtures/verify-loop.ts', import.meta.url));
 /** Kills until one landed while the child held the file's dot-file lock (wasm), at most this many. */
@@ -20,7 +20,7 @@ const MAX_KILLS = 8;
 
 /** Starts a verifier loop, waits for its first verification, kills it after `delayMs` more. */
 async function killVerifier(file: string, driver: string, delayMs: number): Promise<void> {
-  const child = spawn(process.execPath, ['--import', tsx, loop, file, driver], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeArgs(loop), file, driver], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise((r) => child.on('exit', r));
   await new Promise<void>((resolve, reject) => {
     child.stdout.on('data', (d) => String(d).includes('verified') && resolve());

@@ -9,7 +9,8 @@ import { openDatabase } from '../../index.js';
 import { claimsDirOf } from '../../core/guard/claims.js';
 import { matrix, onUnixVfs, otherProtocolDriver } from '../helpers/matrix.js';
 import { tmpDbPath } from '../helpers/tmp.js';
-import { both, cli, tsx, type CliRun } from './run-cli.js';
+import { both, cli, type CliRun } from './run-cli.js';
+import { nodeArgs } from '../helpers/entry.js';
 
 const fixture = new URL('./fixtures/hold-transaction.ts', import.meta.url).pathname;
 
@@ -47,7 +48,7 @@ function verdict(report: any, id: string): string | undefined {
 
 /** Starts the hold-transaction fixture and resolves once it holds the write lock. */
 function holder(file: string, driver: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', tsx, fixture, file, driver], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeArgs(fixture), file, driver], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (l) => l === 'holding' && resolve(child));

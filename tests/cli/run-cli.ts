@@ -1,18 +1,19 @@
 /**
- * Runs the real `dual-sqlite` CLI in a child process (`node --import tsx cli/main.ts ...`), the
- * way a user runs it, and returns its exit code and output.
+ * Runs the real `dual-sqlite` CLI in a child process (`node cli/main.js ...` compiled by
+ * `npm test`, else `node --import tsx cli/main.ts ...`; see ../helpers/entry.ts), the way a user
+ * runs it, and returns its exit code and output.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { nodeArgs } from '../helpers/entry.js';
 import { loadAwareTimeout, SPAWN_HANG_MS } from '../helpers/hang.js';
 
 /** Repository root. */
 export const root = fileURLToPath(new URL('../..', import.meta.url));
-/** Absolute loader URL, so the CLI runs from any working directory. */
-export const tsx = import.meta.resolve('tsx');
-const main = join(root, 'cli/main.ts');
+/** Node's arguments that start the CLI (before the CLI's own). */
+export const cliNodeArgs = (): string[] => nodeArgs(join(root, 'cli/main.ts'));
 
 /** What a CLI run produced. */
 export interface CliRun {
@@ -42,7 +43,7 @@ function envFor(extra: CliOptions['env']): NodeJS.ProcessEnv {
 
 /** Runs the CLI synchronously (for short commands). */
 export function cli(args: readonly string[], options: CliOptions = {}): CliRun {
-  const r = spawnSync(process.execPath, ['--import', tsx, main, ...args], {
+  const r = spawnSync(process.execPath, [...cliNodeArgs(), ...args], {
     cwd: options.cwd ?? root,
     env: envFor(options.env),
     encoding: 'utf8',
@@ -54,7 +55,7 @@ export function cli(args: readonly string[], options: CliOptions = {}): CliRun {
 /** Runs the CLI asynchronously (for the demo, whose agents need the CPU while we wait). */
 export function cliAsync(args: readonly string[], options: CliOptions = {}): Promise<CliRun> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', tsx, main, ...args], {
+    const child = spawn(process.execPath, [...cliNodeArgs(), ...args], {
       cwd: options.cwd ?? root,
       env: envFor(options.env),
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -79,8 +80,8 @@ export function both(r: CliRun): string {
 /**
  * Runs one command line through the CLI's own `main()` in this process, with captured streams.
  * For command lines refused before anything is opened (bad flags, bad values): the same code
- * decides the exit code and the message as in a child process, without paying a Node and tsx
- * start-up (about 2 CPU s) per case. Each table of such cases keeps one case in a child process
+ * decides the exit code and the message as in a child process, without paying a Node start-up
+ * per case. Each table of such cases keeps one case in a child process
  * ({@link cli}), which proves that the process exits with that code and prints that message.
  */
 export async function cliInProcess(args: readonly string[], options: Pick<CliOptions, 'cwd' | 'env'> = {}): Promise<CliRun> {

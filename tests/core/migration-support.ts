@@ -1,6 +1,7 @@
 /** Child processes running Kysely's Migrator (fixtures/migrate-child.ts), for the migration tests and torture. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { nodeArgs } from '../helpers/entry.js';
 
 const child = fileURLToPath(new URL('./fixtures/migrate-child.ts', import.meta.url));
 
@@ -37,7 +38,7 @@ export interface MigratorChild {
 
 /** Starts a migrator child with a plan (see fixtures/migrate-child.ts). */
 export function spawnMigrator(plan: Record<string, unknown>): MigratorChild {
-  const proc = spawn(process.execPath, ['--import', 'tsx', child, JSON.stringify(plan)], {
+  const proc = spawn(process.execPath, [...nodeArgs(child), JSON.stringify(plan)], {
     stdio: [plan.waitGo ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];

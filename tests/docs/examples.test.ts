@@ -1,7 +1,8 @@
 // Runs every ```ts block of README.md and docs/*.md as a program, once per driver of the matrix
 // (SQLITE_DRIVER=<driver> in its environment), in a child process with a fresh temporary working
 // directory, so no example in the docs can rot. The package import `kysely-dual-sqlite` is
-// rewritten to the local `index.ts`. Info-string flags:
+// rewritten to the local `index.ts` (its compiled `index.js` under `npm test`, where the example
+// is transformed by esbuild as tsx would and runs on plain node: ../helpers/entry.ts). Info-string flags:
 //   ```ts no-run         a fragment that is not a whole program (keep these few)
 //   ```ts driver=wasm    run only on that driver (the example is about one driver)
 //   ```ts postgres       also run once with DATABASE_URL=postgres://... (a fresh database on a
@@ -17,11 +18,11 @@ import { matrix } from '../helpers/matrix.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { codeBlocks, documents, root } from './markdown.js';
 import { SPAWN_HANG_MS } from '../helpers/hang.js';
+import { importable, programArgs } from '../helpers/entry.js';
 import { kyselyPackageDir, mapKyselyImports, movedToMigration } from './kysely-imports.js';
 import { startPostgres, type PostgresServer } from '../helpers/postgres.js';
 
-const indexUrl = pathToFileURL(join(root, 'index.ts')).href;
-const tsxUrl = import.meta.resolve('tsx');
+const indexUrl = pathToFileURL(importable(join(root, 'index.ts'))).href;
 /** What the installed kysely moved to `kysely/migration` (0.29: Migrator and kin; 0.28: nothing). */
 const moved = movedToMigration(kyselyPackageDir(root));
 
@@ -69,13 +70,13 @@ function runExample(example: Example, driver: string, databaseUrl = 'app.db'): {
   const cwd = tmpDir('kds-example-');
   // The example imports `kysely` like a user would; resolve it from this checkout's node_modules.
   symlinkSync(join(root, 'node_modules'), join(cwd, 'node_modules'), 'dir');
-  // Like a user's project: ESM (top-level await), TypeScript run by tsx.
+  // Like a user's project: ESM (top-level await), TypeScript run by tsx (or transformed as tsx does).
   writeFileSync(join(cwd, 'package.json'), JSON.stringify({ type: 'module', private: true }));
   const file = join(cwd, 'example.ts');
   writeFileSync(file, forInstalledKysely(rewriteImports(example.code)));
   // Examples may read their DSN from DATABASE_URL, as applications do: a file in the temp cwd.
   const env: NodeJS.ProcessEnv = { ...process.env, SQLITE_DRIVER: driver, DATABASE_URL: databaseUrl };
-  const r = spawnSync(process.execPath, ['--import', tsxUrl, file], { cwd, env, encoding: 'utf8', timeout: SPAWN_HANG_MS });
+  const r = spawnSync(process.execPath, programArgs(file), { cwd, env, encoding: 'utf8', timeout: SPAWN_HANG_MS });
   return { status: r.status, output: `${r.stdout}${r.stderr}${r.error ? String(r.error) : ''}` };
 }
 
@@ -86,7 +87,7 @@ matrix('docs: every ts example runs', (test, driver) => {
     assert.ok(runnable.length > 0, 'no runnable ```ts block found in README.md or docs/');
     assert.ok(fragments.length <= Math.max(3, runnable.length / 3), `too many no-run fragments: ${fragments.join(', ')}`);
   });
-  test('the import rewrite targets the local index.ts', () => {
+  test('the import rewrite targets the local index', () => {
     assert.is(rewriteImports(`import { x } from "kysely-dual-sqlite";`), `import { x } from '${indexUrl}';`);
     assert.is(rewriteImports(`await import('kysely-dual-sqlite')`), `await import('${indexUrl}')`);
   });

@@ -16,6 +16,7 @@ import { CONSTRAINT_CASES, createKindSchema, failure, type KindDb } from '../hel
 import { SPAWN_HANG_MS } from '../helpers/hang.js';
 import { PG_PASSWORD, startPostgres, type PostgresServer } from '../helpers/postgres.js';
 import { tmpDir } from '../helpers/tmp.js';
+import { importable, programArgs } from '../helpers/entry.js';
 import { cli, cliAsync } from '../cli/run-cli.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -49,12 +50,12 @@ test("the README's Kysely example runs on PostgreSQL with only the DSN changed",
   const url = await server.createDatabase('readme');
   const program = code
     .replace(dsn![1]!, JSON.stringify(url))
-    .replace(/(['"])kysely-dual-sqlite\1/g, `'${pathToFileURL(join(root, 'index.ts')).href}'`);
+    .replace(/(['"])kysely-dual-sqlite\1/g, `'${pathToFileURL(importable(join(root, 'index.ts'))).href}'`);
   const cwd = tmpDir('kds-pg-readme-');
   symlinkSync(join(root, 'node_modules'), join(cwd, 'node_modules'), 'dir');
   writeFileSync(join(cwd, 'package.json'), JSON.stringify({ type: 'module', private: true }));
   writeFileSync(join(cwd, 'example.ts'), program);
-  const r = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), join(cwd, 'example.ts')], { cwd, encoding: 'utf8', timeout: SPAWN_HANG_MS });
+  const r = spawnSync(process.execPath, programArgs(join(cwd, 'example.ts')), { cwd, encoding: 'utf8', timeout: SPAWN_HANG_MS });
   assert.is(r.status, 0, `${r.stdout}${r.stderr}`);
   assert.match(r.stdout, /read the docs/);
   // It really wrote to PostgreSQL.

@@ -12,6 +12,7 @@ import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { matrix, onUnixVfs } from '../helpers/matrix.js';
 import { tmpDbPath } from '../helpers/tmp.js';
+import { nodeArgs } from '../helpers/entry.js';
 import { openDatabase } from '../../core/index.js';
 import { playBackHotJournal } from '../../core/guard/hot-journal.js';
 
@@ -34,7 +35,7 @@ matrix('hot journal of a killed dot-file writer', (test, driver) => {
     await seed.close();
     const sizeBefore = statSync(file).size;
 
-    const child = spawn(process.execPath, ['--import', 'tsx', writer, `file:${file}?_cache_size=8${vfs}`, driver], {
+    const child = spawn(process.execPath, [...nodeArgs(writer), `file:${file}?_cache_size=8${vfs}`, driver], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     await new Promise<void>((resolve, reject) => {

@@ -17,6 +17,7 @@ import { Kysely, sql } from 'kysely';
 import { openDatabase, DualSqliteDialect } from '../../core/index.js';
 import { createGuard } from '../../core/guard/index.js';
 import type { DriverName, LockProtocol } from '../../drivers/types.js';
+import { workerEntry } from '../helpers/entry.js';
 
 /** What a child is asked to do. */
 export type Role =
@@ -50,8 +51,11 @@ export type Role =
   /** Sub-agent load: worker threads + async tasks per thread writing through the Kysely dialect. */
   | { role: 'load'; dsn: string; driver: DriverName; agent: string; threads: number; tasks: number; rows: number };
 
-/** Worker threads start here (it loads this file with the TypeScript loader registered). */
-export const WORKER_ENTRY = new URL('./worker-entry.mjs', import.meta.url);
+/**
+ * Worker threads start here: this file compiled (npm test), else worker-entry.mjs, which loads
+ * this file with the TypeScript loader registered.
+ */
+export const WORKER_ENTRY = workerEntry(new URL('./child.ts', import.meta.url), new URL('./worker-entry.mjs', import.meta.url));
 
 /** Writes one report line synchronously (survives a SIGKILL right after). */
 export function report(line: string): void {

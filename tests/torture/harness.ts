@@ -9,6 +9,7 @@ import { openDatabase } from '../../core/index.js';
 import type { DriverName } from '../../drivers/types.js';
 import type { Role } from './child.js';
 import { loadAwareTimeout } from '../helpers/hang.js';
+import { nodeArgs } from '../helpers/entry.js';
 
 const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -49,7 +50,7 @@ export class Child {
 
   constructor(role: Role, onLine?: (line: string) => void, user?: ChildUser) {
     this.#onLine = onLine;
-    this.proc = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify(role)], {
+    this.proc = spawn(process.execPath, [...nodeArgs(CHILD), JSON.stringify(role)], {
       ...user,
       cwd: ROOT,
       stdio: ['pipe', 'pipe', 'pipe'],
