@@ -6,12 +6,14 @@
  */
 import { fork } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Contender } from './contenders.js';
 import type { WorkerReport } from './contention-worker.js';
 
 const require = createRequire(import.meta.url);
-const WORKER = fileURLToPath(new URL('./contention-worker.ts', import.meta.url));
+/** The writer module next to this one: `.ts` under tsx, `.js` when compiled (npm test runs it so). */
+const WORKER = fileURLToPath(new URL(`./contention-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
 
 /** Writer processes per contender. */
 export const PROCESSES = 4;
@@ -35,8 +37,9 @@ export interface ContentionResult {
 
 function spawnWorker(c: Contender, file: string, index: number) {
   const child = fork(WORKER, [c.id, file, String(index)], {
-    // BENCH_WORKER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the writers.
-    execArgv: ['--import', 'tsx', ...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
+    // This process's Node options (`--import tsx` when it runs the .ts), plus BENCH_WORKER_NODE_ARGS,
+    // e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", which profiles the writers.
+    execArgv: [...process.execArgv, ...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
   });
   // Keep only the tail of stderr: node-sqlite3-wasm errors print a whole minified source line.

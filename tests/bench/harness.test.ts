@@ -4,9 +4,11 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median, quantile, seededIds, summarize } from '../../bench/stats.js';
 import { SPAWN_HANG_MS } from '../helpers/hang.js';
+import { nodeArgs } from '../helpers/entry.js';
 
 const stats = suite('bench: statistics');
 
@@ -52,7 +54,7 @@ run('raw better-sqlite3 runs every workload and the contention audit adds up', (
   const root = fileURLToPath(new URL('../..', import.meta.url));
   const stdout = execFileSync(
     process.execPath,
-    ['--import', 'tsx', 'bench/run.ts', '--json', '--rounds', '1', '--slice-ms', '20', '--contention-ms', '300', '--filter', '/raw-native$'],
+    [...nodeArgs(join(root, 'bench/run.ts')), '--json', '--rounds', '1', '--slice-ms', '20', '--contention-ms', '300', '--filter', '/raw-native$'],
     { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: SPAWN_HANG_MS },
   );
   const result = JSON.parse(stdout);

@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { matrix } from '../helpers/matrix.js';
+import { nodeArgs } from '../helpers/entry.js';
 import { openTestDb, tmpDsn } from './support.js';
 
 const loop = fileURLToPath(new URL('./fixtures/tx-loop.ts', import.meta.url));
@@ -27,7 +28,7 @@ interface Writer {
 }
 
 function runLoop(dsn: string, driver: string, tasks: number, ms: number): Writer {
-  const child = spawn(process.execPath, ['--import', 'tsx', loop, dsn, driver, String(tasks), String(ms)], {
+  const child = spawn(process.execPath, [...nodeArgs(loop), dsn, driver, String(tasks), String(ms)], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   let out = '';
