@@ -87,7 +87,13 @@ function runFile(file) {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
-    child.stdout.on('data', (d) => (output += d));
+    // When uvu printed its summary: a file that exits long after it (a pending timer, an open
+    // handle) costs wall time for nothing, and the line below says so.
+    let reportedAt;
+    child.stdout.on('data', (d) => {
+      output += d;
+      if (reportedAt === undefined && /^\s*Duration:/m.test(output)) reportedAt = Date.now();
+    });
     child.stderr.on('data', (d) => (output += d));
     let budgetSpent = 0;
     let lastCheck = Date.now();
@@ -116,7 +122,8 @@ function runFile(file) {
       if (total === undefined || passed === undefined) failed = 1; // crashed before reporting
       else failed = total - passed - skipped;
       if (code !== 0 && failed === 0) failed = 1; // non-zero exit is a failure however it counted
-      resolve({ file, passed: passed ?? 0, failed, skipped, code, signal, text, ms: Date.now() - started, cpu });
+      const lingered = reportedAt === undefined ? 0 : Date.now() - reportedAt;
+      resolve({ file, passed: passed ?? 0, failed, skipped, code, signal, text, ms: Date.now() - started, cpu, lingered });
     });
   });
 }
@@ -137,7 +144,7 @@ async function worker() {
     results.push(r);
     const tag = r.failed > 0 ? 'FAIL' : 'ok  ';
     process.stdout.write(
-      `${tag} ${relative(root, file)}  (${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped, ${(r.ms / 1000).toFixed(1)} s${r.cpu === undefined ? '' : `, cpu ${r.cpu.toFixed(1)} s`})\n`,
+      `${tag} ${relative(root, file)}  (${r.passed} passed, ${r.failed} failed, ${r.skipped} skipped, ${(r.ms / 1000).toFixed(1)} s${r.cpu === undefined ? '' : `, cpu ${r.cpu.toFixed(1)} s`}${r.lingered > 3000 ? `, exited ${(r.lingered / 1000).toFixed(1)} s after its summary` : ''})\n`,
     );
     if (r.failed > 0) process.stdout.write(r.text.replace(/^/gm, '    | ') + '\n');
   }
