@@ -21,6 +21,7 @@ import { summarize } from './stats.js';
 import { WORKLOADS } from './workloads.js';
 import { BURST, runSpanWait, type SpanWaitResult } from './span-wait.js';
 import { issue14Targets, spanWaitTable, targetsTable } from './targets.js';
+import { lockWaitTable, runLockWait, type LockWaitResult } from './lock-wait.js';
 import type { DriverName } from '../drivers/types.js';
 
 const { values: args } = parseArgs({
@@ -33,6 +34,7 @@ const { values: args } = parseArgs({
     'slice-ms': { type: 'string' },
     'contention-ms': { type: 'string' },
     'span-wait-ms': { type: 'string' },
+    'lock-wait-ms': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -41,13 +43,15 @@ if (args.help) {
   console.log(`usage: npm run bench -- [--quick] [--filter REGEX] [--json] [--probes] [--rounds N] [--slice-ms MS] [--contention-ms MS]
   --quick          3 rounds of 100 ms slices, 1 s contention, 4 x 500 ms span-wait phases
   --span-wait-ms   length of each of the 6 span-wait phases (default 3000; --quick: 4 phases of 500)
+  --lock-wait-ms   how long the lock-wait waiter waits for another process's lock (default 3000)
   --filter REGEX   run only "workload/contender" pairs matching, e.g. "select" or "ours-|kysely-"
   --json           print the results as JSON on stdout (tables go to stderr)
   --probes         add the probe rows (Kysely floor, raw + our value mapping, statement cache off,
                    AsyncLocalStorage tax) that explain the targets
 environment: BENCH_COMPARE=<dir of another checkout> adds that tree's dialect as extra rows (A/B);
   BENCH_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles the contention writers
-workloads: ${WORKLOADS.map((w) => w.id).join(', ')}, contention, span-wait (filter "span-wait/<driver>")
+workloads: ${WORKLOADS.map((w) => w.id).join(', ')}, contention, span-wait (filter "span-wait/<driver>"),
+  lock-wait (filter "lock-wait/<driver>"; BENCH_COMPARE adds the other tree's waiter)
 contenders: ${CONTENDERS.map((c) => c.id).join(', ')}`);
   process.exit(0);
 }
@@ -59,6 +63,10 @@ const SLICE_MS = Number(args['slice-ms'] ?? (args.quick ? 100 : 250));
 const CONTENTION_MS = Number(args['contention-ms'] ?? (args.quick ? 1000 : 4000));
 const SPAN_WAIT_MS = Number(args['span-wait-ms'] ?? (args.quick ? 500 : 3000));
 const SPAN_WAIT_PHASES = args.quick ? 4 : 6;
+const LOCK_WAIT_MS = Number(args['lock-wait-ms'] ?? 3000);
+/** Long waits per tree and driver, and hand-overs after each (lock-wait.ts). */
+const LOCK_WAIT_RUNS = args.quick ? 1 : 3;
+const LOCK_WAIT_HANDOVERS = args.quick ? 7 : 21;
 const filter = args.filter ? new RegExp(args.filter) : undefined;
 const probe = (id: string) => CONTENDERS.find((c) => c.id === id)?.kind === 'probe';
 const selected = (workload: string, contender: string) =>
@@ -69,7 +77,15 @@ const progress = (msg: string) => process.stderr.write(`${msg}\n`);
 const dir = realpathSync(mkdtempSync(join(tmpdir(), 'kds-bench-')));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 const template = join(dir, 'template.db');
-createTemplate(template);
+// Only the parts that copy it need it (and it takes better-sqlite3, which a lock-wait run of the
+// node driver on another Node version may not have built).
+const needsTemplate =
+  !filter ||
+  args.probes ||
+  WORKLOADS.some((w) => CONTENDERS.some((c) => selected(w.id, c.id))) ||
+  CONTENDERS.some((c) => selected('contention', c.id)) ||
+  ['native', 'node', 'wasm'].some((d) => filter.test(`span-wait/${d}`));
+if (needsTemplate) createTemplate(template);
 
 /** Opens every contender once on its own copy of the template; failures become table notes. */
 async function openAll(): Promise<Map<string, Session | Error>> {
@@ -200,6 +216,22 @@ async function runAllSpanWait(): Promise<SpanWaitResult[]> {
   return out;
 }
 
+/** Lock-wait on each driver: CPU while waiting for another process's lock, and hand-over latency. */
+async function runAllLockWait(): Promise<LockWaitResult[]> {
+  const drivers: DriverName[] = ['native', ...(isBuiltin('node:sqlite') ? (['node'] as const) : []), 'wasm'];
+  const out: LockWaitResult[] = [];
+  for (const driver of drivers) {
+    if (filter && !filter.test(`lock-wait/${driver}`)) continue;
+    progress(`lock-wait: ${driver}`);
+    try {
+      out.push(...(await runLockWait(join(dir, 'lock-wait'), driver, LOCK_WAIT_MS, LOCK_WAIT_HANDOVERS, LOCK_WAIT_RUNS, process.env.BENCH_COMPARE)));
+    } catch (error) {
+      progress(`  lock-wait ${driver}: ${(error as Error).stack}`);
+    }
+  }
+  return out;
+}
+
 function measureAlsTax() {
   progress('als-tax: kysely-native in child processes');
   return runAlsTax(template, args.quick ? 2 : 5, args.quick ? 600 : 1500);
@@ -224,6 +256,7 @@ for (const s of sessions.values()) if (!(s instanceof Error)) await s.close();
 const loadBefore = loadavg()[0]!;
 const contention = await runAllContention();
 const spanWait = await runAllSpanWait();
+const lockWait = await runAllLockWait();
 const alsTax = args.probes && selected('als-tax', 'kysely-native') ? measureAlsTax() : undefined;
 const seconds = (performance.now() - started) / 1000;
 
@@ -240,6 +273,9 @@ if (contention.length > 0) {
 if (spanWait.length > 0) {
   out(`### span-wait: a reader process (bursts of ${BURST} sequential point SELECTs per event-loop turn) and a writer (BEGIN IMMEDIATE, UPDATE, COMMIT, 1 ms pause, synchronous=off), reader spans off and on in ${SPAN_WAIT_PHASES} alternating phases of ${SPAN_WAIT_MS} ms\n\n${spanWaitTable(spanWait)}\n`);
 }
+if (lockWait.length > 0) {
+  out(`### lock-wait: this process waits ${LOCK_WAIT_MS} ms for another process's write lock (BEGIN IMMEDIATE), then ${LOCK_WAIT_HANDOVERS} short waits; ${LOCK_WAIT_RUNS} run(s) per row, alternating\n\n${lockWaitTable(lockWait)}\n`);
+}
 const targets = issue14Targets(workloads, contention, spanWait);
 if (targets.some((t) => t.met !== undefined)) out(`### issue 14 targets (ratios from this run)\n\n${targetsTable(targets)}\n`);
 const parity = parityCost(workloads);
@@ -249,5 +285,5 @@ if (alsTax) {
   const delta = (alsTax.withUs / alsTax.withoutUs - 1) * 100;
   out(`without an enabled AsyncLocalStorage: ${alsTax.withoutUs.toFixed(2)} us/query; with one: ${alsTax.withUs.toFixed(2)} us/query (${delta >= 0 ? '+' : ''}${delta.toFixed(1)}%)\n`);
 }
-if (args.json) console.log(JSON.stringify({ machine: m, rounds: ROUNDS, sliceMs: SLICE_MS, contentionMs: CONTENTION_MS, seconds, workloads, contention, spanWait, targets, alsTax }, null, 2));
+if (args.json) console.log(JSON.stringify({ machine: m, rounds: ROUNDS, sliceMs: SLICE_MS, contentionMs: CONTENTION_MS, seconds, workloads, contention, spanWait, lockWait, targets, alsTax }, null, 2));
 

@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SqliteError } from '../drivers/errors.js';
 import type { DriverName } from '../drivers/types.js';
-import { ANNOUNCE_AFTER_MS, ANNOUNCED_POLL_MS, type Turns } from './turns.js';
+import { ANNOUNCE_AFTER_MS, announcedPollMs, type Turns } from './turns.js';
 
 /** First pause after SQLITE_BUSY, in ms. */
 const FIRST_DELAY_MS = 1;
@@ -53,8 +53,9 @@ export interface BusyRetryOptions {
   readonly onWait?: () => void;
   /**
    * Cross-process turn-taking on this file: after {@link ANNOUNCE_AFTER_MS} of waiting the
-   * waiter announces itself and polls every {@link ANNOUNCED_POLL_MS}, so a process that
-   * re-BEGINs back to back steps aside for it instead of starving it.
+   * waiter announces itself and polls at the interval {@link announcedPollMs} gives (2 ms at
+   * first, longer as the wait goes on), so a process that re-BEGINs back to back steps aside for
+   * it instead of starving it.
    */
   readonly turns?: Turns;
   /**
@@ -101,8 +102,11 @@ export async function retryLoop<T>(attempt: () => T, options: BusyRetryOptions, 
     }
     options.onWait?.();
     options.extend?.observe();
-    const cap = announce(options.turns, performance.now() - started) ? ANNOUNCED_POLL_MS : MAX_DELAY_MS;
-    await sleep(Math.min(remaining, jitter(Math.min(delay, cap))));
+    const waited = performance.now() - started;
+    const announced = options.turns !== undefined && waited >= ANNOUNCE_AFTER_MS;
+    const pause = Math.min(remaining, jitter(announced ? announcedPollMs(waited) : delay));
+    if (announced) announce(options.turns!, pause);
+    await sleep(pause);
     delay = Math.min(delay * 2, MAX_DELAY_MS);
     try {
       return attempt();
@@ -113,14 +117,12 @@ export async function retryLoop<T>(attempt: () => T, options: BusyRetryOptions, 
   }
 }
 
-/** Announces a long wait; true when announced. Turn-taking is a courtesy: it never throws. */
-function announce(turns: Turns | undefined, waitedMs: number): boolean {
-  if (turns === undefined || waitedMs < ANNOUNCE_AFTER_MS) return false;
+/** Announces a long wait and when this waiter polls next. Turn-taking is a courtesy: it never throws. */
+function announce(turns: Turns, nextPollMs: number): void {
   try {
-    turns.announce();
-    return true;
+    turns.announce(nextPollMs);
   } catch {
-    return false;
+    /* the holder simply does not step aside */
   }
 }
 

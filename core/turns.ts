@@ -9,10 +9,12 @@
  *
  * The remedy is a small signal in the file system, used only where it pays:
  * - a waiter that has already waited a while touches a marker file (its mtime says "someone is
- *   waiting"), and from then on polls at a short interval;
+ *   waiting", its atime when that waiter polls next), and from then on polls at an interval that
+ *   starts short and grows with the time it has waited (see {@link announcedPollMs});
  * - before a BEGIN in autocommit mode, a process checks the marker (one `stat`) and, when
- *   another process or thread touched it a moment ago, steps aside once for a little longer than
- *   that short interval before it BEGINs, so the waiter finds the lock free.
+ *   another process or thread touched it a moment ago, steps aside once until just after that
+ *   waiter's next poll (at least {@link STEP_ASIDE_MS}, at most {@link MAX_STEP_ASIDE_MS}) before
+ *   it BEGINs, so the waiter finds the lock free.
  * Each BEGIN steps aside at most once, so progress never depends on the marker, and a crashed
  * waiter's marker simply goes stale. The marker lives in the guard's claims folder beside the
  * database; where that folder cannot be written (read-only media) turn-taking is off.
@@ -23,18 +25,46 @@ import { claimsDirOf } from './guard/index.js';
 
 /** Waiting longer than this (ms) makes a waiter announce itself. */
 export const ANNOUNCE_AFTER_MS = 10;
-/** Poll interval cap of a waiter that has announced itself (ms). */
+/** Poll interval of a waiter that has just announced itself (ms); see {@link announcedPollMs}. */
 export const ANNOUNCED_POLL_MS = 2;
-/** A marker touched within this window (ms) means someone is waiting now. */
-const FRESH_MS = 40;
-/** How long a holder steps aside: longer than an announced waiter's poll interval. */
-const STEP_ASIDE_MS = 2 * ANNOUNCED_POLL_MS + 1;
 /**
- * A waiter re-touches the marker at most this often (ms): well inside {@link FRESH_MS}, so the
- * marker stays fresh, without a utimes and a stat on every 2 ms poll (a third of a waiting
- * process's CPU before).
+ * Longest poll interval of an announced waiter (ms, before jitter): the most a long wait adds
+ * after the lock is released (docs/performance.md has the measured hand-over latency).
+ */
+export const MAX_ANNOUNCED_POLL_MS = 20;
+/**
+ * An announced waiter's poll interval is this share of the time it has waited so far (within
+ * {@link ANNOUNCED_POLL_MS}..{@link MAX_ANNOUNCED_POLL_MS}): a hand-over adds at most about
+ * 5 % (7.5 % with jitter) to a wait, and a 3 s wait polls about 200 times instead of 1,500.
+ */
+const POLL_SHARE_OF_WAIT = 1 / 20;
+/**
+ * A marker touched within this window (ms) means someone is waiting now: longer than the longest
+ * jittered poll interval, so a waiter's marker stays fresh between its polls.
+ */
+const FRESH_MS = 40;
+/** Shortest step-aside (ms): longer than a freshly announced waiter's jittered poll interval. */
+const STEP_ASIDE_MS = 2 * ANNOUNCED_POLL_MS + 1;
+/** Longest step-aside (ms): a little over the longest jittered poll interval. */
+const MAX_STEP_ASIDE_MS = 1.5 * MAX_ANNOUNCED_POLL_MS + 3;
+/** A holder steps aside until this long after the waiter's announced next poll (timers fire late). */
+const STEP_ASIDE_MARGIN_MS = 2;
+/**
+ * A waiter polling at short intervals re-touches the marker at most this often (ms): well inside
+ * {@link FRESH_MS}, so the marker stays fresh, without a utimes and a stat on every 2 ms poll (a
+ * third of a waiting process's CPU in round 2). Longer pauses touch it every time (see announce).
  */
 const RETOUCH_MS = FRESH_MS / 4;
+
+/**
+ * The poll interval (ms, before jitter) of a waiter that has announced itself and waited
+ * `waitedMs`: short at first, where a process running transactions back to back steps aside, and
+ * longer as the wait goes on, where each poll costs a timer wake-up and a lock attempt
+ * (about 0.3 ms of CPU on wasm) and finds the same long transaction holding the lock.
+ */
+export function announcedPollMs(waitedMs: number): number {
+  return Math.min(MAX_ANNOUNCED_POLL_MS, Math.max(ANNOUNCED_POLL_MS, waitedMs * POLL_SHARE_OF_WAIT));
+}
 
 /** Turn-taking on one database file; one per open file database in this thread. */
 export class Turns {
@@ -44,21 +74,29 @@ export class Turns {
   /** When this thread last touched the marker (performance.now() ms). */
   #touchedAt = Number.NEGATIVE_INFINITY;
   #disabled = false;
+  /** How long {@link stepAside} pauses (ms), set by {@link othersWaiting}. */
+  #stepAsideMs = STEP_ASIDE_MS;
 
   constructor(filename: string) {
     this.#marker = `${claimsDirOf(filename)}/waiting`;
   }
 
-  /** Called by a waiter between attempts: marks that this thread is waiting for the lock. */
-  announce(): void {
-    if (this.#disabled || performance.now() - this.#touchedAt < RETOUCH_MS) return;
+  /**
+   * Called by a waiter before each pause: marks that this thread is waiting for the lock and will
+   * poll again in `nextPollMs` (the marker's atime), so a holder can step aside until then.
+   */
+  announce(nextPollMs: number): void {
+    if (this.#disabled) return;
+    // A short pause needs no new touch: the marker is fresh, and the shortest step-aside covers it.
+    if (performance.now() - this.#touchedAt < RETOUCH_MS && nextPollMs + STEP_ASIDE_MARGIN_MS <= STEP_ASIDE_MS) return;
     this.#touchedAt = performance.now();
     const now = Date.now();
+    const next = now + nextPollMs;
     try {
-      utimesSync(this.#marker, now / 1000, now / 1000);
+      utimesSync(this.#marker, next / 1000, now / 1000);
     } catch (error) {
       if (!this.#create(error)) return;
-      utimesSync(this.#marker, now / 1000, now / 1000);
+      utimesSync(this.#marker, next / 1000, now / 1000);
     }
     this.#ownTouch = statSync(this.#marker).mtimeMs;
   }
@@ -70,13 +108,17 @@ export class Turns {
   othersWaiting(): boolean {
     if (this.#disabled) return false;
     let mtime: number;
+    let nextPoll: number;
     try {
-      mtime = statSync(this.#marker).mtimeMs;
+      ({ mtimeMs: mtime, atimeMs: nextPoll } = statSync(this.#marker));
     } catch {
       return false; // nobody has announced yet
     }
     if (Math.abs(mtime - this.#ownTouch) < 0.5) return false;
-    return Date.now() - mtime < FRESH_MS;
+    const now = Date.now();
+    if (now - mtime >= FRESH_MS) return false;
+    this.#stepAsideMs = Math.min(MAX_STEP_ASIDE_MS, Math.max(STEP_ASIDE_MS, nextPoll + STEP_ASIDE_MARGIN_MS - now));
+    return true;
   }
 
   /**
@@ -91,9 +133,12 @@ export class Turns {
     }
   }
 
-  /** Pauses long enough for an announced waiter to find the lock free. */
+  /**
+   * Pauses long enough for an announced waiter to find the lock free: until just after the next
+   * poll it announced, as read by the last {@link othersWaiting} that returned true.
+   */
   stepAside(): Promise<void> {
-    return sleep(STEP_ASIDE_MS);
+    return sleep(this.#stepAsideMs);
   }
 
   /** Creates the marker after a failed touch; false (and turn-taking off) where it cannot. */
