@@ -54,7 +54,7 @@ export interface BusyRetryOptions {
   /**
    * Cross-process turn-taking on this file: after {@link ANNOUNCE_AFTER_MS} of waiting the
    * waiter announces itself and polls at the interval {@link announcedPollMs} gives (2 ms at
-   * first, longer as the wait goes on), so a process that re-BEGINs back to back steps aside for
+   * first and after each commit it sees, longer while the database stays unchanged), so a process that re-BEGINs back to back steps aside for
    * it instead of starving it.
    */
   readonly turns?: Turns;
@@ -94,6 +94,8 @@ export async function retryLoop<T>(attempt: () => T, options: BusyRetryOptions, 
   const deadline = started + options.timeoutMs;
   let last = first;
   let delay = FIRST_DELAY_MS;
+  /** When this waiter last saw the database change (a commit: the lock moved, see Turns.changed). */
+  let movedAt = started;
   for (;;) {
     let remaining = deadline - performance.now();
     if (remaining <= 0) {
@@ -102,9 +104,10 @@ export async function retryLoop<T>(attempt: () => T, options: BusyRetryOptions, 
     }
     options.onWait?.();
     options.extend?.observe();
-    const waited = performance.now() - started;
-    const announced = options.turns !== undefined && waited >= ANNOUNCE_AFTER_MS;
-    const pause = Math.min(remaining, jitter(announced ? announcedPollMs(waited) : delay));
+    const now = performance.now();
+    const announced = options.turns !== undefined && now - started >= ANNOUNCE_AFTER_MS;
+    if (announced && options.turns!.changed()) movedAt = now;
+    const pause = Math.min(remaining, jitter(announced ? announcedPollMs(now - movedAt) : delay));
     if (announced) announce(options.turns!, pause);
     await sleep(pause);
     delay = Math.min(delay * 2, MAX_DELAY_MS);

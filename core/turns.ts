@@ -57,13 +57,14 @@ const STEP_ASIDE_MARGIN_MS = 2;
 const RETOUCH_MS = FRESH_MS / 4;
 
 /**
- * The poll interval (ms, before jitter) of a waiter that has announced itself and waited
- * `waitedMs`: short at first, where a process running transactions back to back steps aside, and
- * longer as the wait goes on, where each poll costs a timer wake-up and a lock attempt
- * (about 0.3 ms of CPU on wasm) and finds the same long transaction holding the lock.
+ * The poll interval (ms, before jitter) of a waiter that has announced itself and has seen the
+ * database unchanged for `stillMs` (see {@link Turns.changed}): short while the lock moves between
+ * transactions, where a process running them back to back steps aside, and longer while one long
+ * transaction holds it, where each poll costs a timer wake-up and a lock attempt (0.1-0.3 ms of
+ * CPU) and finds the same holder.
  */
-export function announcedPollMs(waitedMs: number): number {
-  return Math.min(MAX_ANNOUNCED_POLL_MS, Math.max(ANNOUNCED_POLL_MS, waitedMs * POLL_SHARE_OF_WAIT));
+export function announcedPollMs(stillMs: number): number {
+  return Math.min(MAX_ANNOUNCED_POLL_MS, Math.max(ANNOUNCED_POLL_MS, stillMs * POLL_SHARE_OF_WAIT));
 }
 
 /** Turn-taking on one database file; one per open file database in this thread. */
@@ -77,8 +78,27 @@ export class Turns {
   /** How long {@link stepAside} pauses (ms), set by {@link othersWaiting}. */
   #stepAsideMs = STEP_ASIDE_MS;
 
+  readonly #database: string;
+  readonly #wal: string;
+  /** Modification times and sizes of the database and its WAL at the last {@link changed}. */
+  #seen = '';
+
   constructor(filename: string) {
     this.#marker = `${claimsDirOf(filename)}/waiting`;
+    this.#database = filename;
+    this.#wal = `${filename}-wal`;
+  }
+
+  /**
+   * True when the database or its WAL was written since the last call (two `stat`s): a commit
+   * happened, so the lock is moving between transactions rather than held by one. A waiter polls
+   * fast again then (see {@link announcedPollMs}). Never throws.
+   */
+  changed(): boolean {
+    const seen = `${stamp(this.#database)}/${stamp(this.#wal)}`;
+    if (seen === this.#seen) return false;
+    this.#seen = seen;
+    return true;
   }
 
   /**
@@ -155,5 +175,15 @@ export class Turns {
   #disable(): false {
     this.#disabled = true;
     return false;
+  }
+}
+
+/** A file's modification time and size, or '-' when it is missing or cannot be read. */
+function stamp(path: string): string {
+  try {
+    const st = statSync(path, { throwIfNoEntry: false });
+    return st === undefined ? '-' : `${st.mtimeMs}:${st.size}`;
+  } catch {
+    return '-';
   }
 }

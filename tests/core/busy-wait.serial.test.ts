@@ -8,6 +8,8 @@ import * as assert from 'uvu/assert';
 import { fork, type ChildProcess } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay, performance, PerformanceObserver } from 'node:perf_hooks';
 import { createKysely, openDatabase, registeredUsers } from '../../core/index.js';
@@ -43,6 +45,20 @@ const MAX_LOOP_UTILIZATION = 0.3;
 const MAX_CPU_SHARE = 0.3;
 /** The first part of a wait, excluded from the CPU share (first-use compilation, see above). */
 const CPU_WINDOW_SKIP_MS = 250;
+
+/**
+ * Lower bound on the mean time between wake-ups of a thread waiting out a long lock (ms). The
+ * library polls every 2 ms at first and a twentieth of the time waited later (at most 20 ms,
+ * jittered): about one wake-up per 18 ms over the 0.25-2.25 s stretch measured, against one per
+ * 2-3 ms when it polled every 2 ms for the whole wait (round 2).
+ */
+const MIN_MS_PER_WAKEUP = 8;
+
+/** Times the calling thread gave up its CPU to sleep (woken later by a timer, I/O or a futex). */
+function voluntarySwitches(): number {
+  const m = /^voluntary_ctxt_switches:\s*(\d+)/m.exec(readFileSync('/proc/thread-self/status', 'utf8'));
+  return m ? Number(m[1]) : Number.NaN;
+}
 
 /**
  * The measuring harness's own main-thread CPU share (its 5 ms ticker reads /proc and the loop
@@ -180,6 +196,28 @@ matrix('busy wait', (test, driver) => {
     const rows = await db.selectFrom('t').select(['v', 'n']).orderBy('id').execute();
     assert.equal(rows, [{ v: 'child', n: -1 }, { v: 'parent', n: 1 }]);
     console.log(`  [${driver}] waited ${m.wall.toFixed(0)} ms, max timer gap while waiting ${m.maxGap(releasedAt).toFixed(1)} ms (busy part ${m.maxBusyGap(releasedAt).toFixed(1)} ms), loop delay max ${m.loopDelayMax.toFixed(1)} ms, cpu ${(m.mainCpuShare(CPU_WINDOW_SKIP_MS, releasedAt) * 100).toFixed(1)}% main thread (harness alone ${(harness * 100).toFixed(1)}%, ${(m.cpuShare * 100).toFixed(1)}% process), loop utilization ${(m.utilization * 100).toFixed(1)}%`);
+    await db.destroy();
+  });
+
+  test('a long wait backs off: the waiting thread wakes at most once per 8 ms on average, not on every 2 ms poll', async () => {
+    // Counted, not timed: each poll is a timer that wakes the thread from its event-loop sleep (a
+    // voluntary context switch), so the count over a window bounds the polls. Load only makes
+    // timers fire later, which lowers the count; the bound is per wall-clock ms of the window.
+    const { dsn } = tmpDsn('_busy_timeout=20000');
+    const db = await openTestDb(driver, dsn);
+    const child = await holdLock(dsn, driver);
+    let wakeups = Number.NaN;
+    let windowMs = Number.NaN;
+    const releasing = sleep(CPU_WINDOW_SKIP_MS).then(async () => {
+      const [w0, t0] = [voluntarySwitches(), performance.now()];
+      await sleep(2000);
+      [wakeups, windowMs] = [voluntarySwitches() - w0, performance.now() - t0];
+      await release(child);
+    });
+    await db.insertInto('t').values({ v: 'parent', n: 1 }).execute();
+    await releasing;
+    console.log(`  [${driver}] ${wakeups} wake-ups in ${windowMs.toFixed(0)} ms of waiting (one per ${(windowMs / wakeups).toFixed(1)} ms)`);
+    assert.ok(wakeups <= windowMs / MIN_MS_PER_WAKEUP, `the waiting thread woke ${wakeups} times in ${windowMs.toFixed(0)} ms (bound: one per ${MIN_MS_PER_WAKEUP} ms)`);
     await db.destroy();
   });
 
