@@ -3,7 +3,7 @@
  */
 import type { LockGuard } from './types.js';
 import type { OwnClaim } from './claims.js';
-import { foreignLockAdvice, judgeLock, lockIdOf, recoverIfStale, type RecoveryContext } from './stale-lock.js';
+import { foreignLockAdvice, judgeLock, lockIdOf, recoverIfStale, type LockId, type RecoveryContext } from './stale-lock.js';
 import { readClaims } from './claims.js';
 import { encodePath } from '../../dsn/format.js';
 import type { DriverName } from '../../drivers/types.js';
@@ -14,12 +14,19 @@ import { rmdirSync } from 'node:fs';
 const CTIME_MARGIN_NS = 20_000_000n;
 
 /**
- * How often (ms) a waiter re-judges the same lock instance. Judging reads every claim and each
- * claimant's /proc entry; done on every 2 ms poll it was most of a waiting wasm process's CPU
- * (docs/performance.md). A lock is never stale before STALE_GRACE_MS (500 ms) anyway, so this
- * adds at most 50 ms to the recovery of a dead owner's lock.
+ * How often (ms) a waiter re-judges the same lock instance, at least. Judging reads every claim
+ * and each claimant's /proc entry (about 0.8 ms on wasm); done on every 2 ms poll it was most of a
+ * waiting wasm process's CPU (docs/performance.md). A lock is never stale before STALE_GRACE_MS
+ * (500 ms) anyway, so this adds at most 50 ms to the recovery of a young lock's dead owner.
  */
 export const REJUDGE_MS = 50;
+/**
+ * An older lock is re-judged every tenth of its age, at most this often (ms): a lock held for
+ * seconds is a long transaction, and judging it 20 times a second was the largest part of a long
+ * wasm wait's remaining CPU. A dead owner's lock is then recovered at most 10 % of its age (and
+ * never more than this) after its owner died.
+ */
+export const MAX_REJUDGE_MS = 250;
 
 /** Guard for connections that take no file locks (memory, temp, `nolock`, `immutable`). */
 export class InertGuard implements LockGuard {
@@ -174,7 +181,7 @@ export class DotfileGuard extends ClaimGuard {
       // us, so that other waiters may clear it if it is stale (a "busy" mark would stop them).
       this.claim?.setWaiting(lock.id);
       const now = performance.now();
-      if (lock.id === this.#judgedId && now - this.#judgedAt < REJUDGE_MS) return false;
+      if (lock.id === this.#judgedId && now - this.#judgedAt < rejudgeAfterMs(lock)) return false;
       this.#judgedId = lock.id;
       this.#judgedAt = now;
       return recoverIfStale(this.#ctx, lock);
@@ -182,6 +189,12 @@ export class DotfileGuard extends ClaimGuard {
       return false; // a failed recovery attempt is just another busy retry
     }
   }
+}
+
+/** How long a judgement of `lock` stands (ms): see {@link REJUDGE_MS} and {@link MAX_REJUDGE_MS}. */
+function rejudgeAfterMs(lock: LockId): number {
+  const ageMs = Number(BigInt(Date.now()) * 1_000_000n - lock.ctimeNs) / 1e6;
+  return Math.min(MAX_REJUDGE_MS, Math.max(REJUDGE_MS, ageMs / 10));
 }
 
 /** The DSN `doctor` takes for a dot-file locked file (native needs the VFS spelled out). */
