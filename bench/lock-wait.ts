@@ -36,6 +36,8 @@ export interface LockWaitResult {
   readonly handoverP99Ms: number;
   readonly handoverMaxMs: number;
   readonly handovers: number;
+  /** Median hand-over latency per hold length of {@link HOLDS_MS}, in that order (ms). */
+  readonly p50ByHoldMs: number[];
 }
 
 const pct = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? Number.NaN;
@@ -71,6 +73,7 @@ export async function runLockWait(dir: string, driver: DriverName, waitMs: numbe
       handoverP99Ms: pct(short, 99),
       handoverMaxMs: short[short.length - 1] ?? Number.NaN,
       handovers: short.length,
+      p50ByHoldMs: HOLDS_MS.map((_, h) => median(r.flatMap((x) => x.handoverMs.slice(1).filter((_, i) => i % HOLDS_MS.length === h)))),
     };
   });
 }
@@ -79,11 +82,11 @@ export async function runLockWait(dir: string, driver: DriverName, waitMs: numbe
 export function lockWaitTable(results: readonly LockWaitResult[]): string {
   const pctOf = (x: number) => `${(x * 100).toFixed(1)} %`;
   const lines = [
-    `| driver | library | CPU while waiting: main thread / other threads (share of a core) | hand-over after the long wait, ms | hand-over p50 / p99 / max ms (holds of ${HOLDS_MS.join(', ')} ms) |`,
-    '| --- | --- | ---: | ---: | ---: |',
+    `| driver | library | CPU while waiting: main thread / other threads (share of a core) | hand-over after the long wait, ms | hand-over p50 / p99 / max ms (holds of ${HOLDS_MS.join(', ')} ms) | hand-over p50 per hold, ms |`,
+    '| --- | --- | ---: | ---: | ---: | ---: |',
   ];
   for (const r of results) {
-    lines.push(`| ${r.driver} | ${r.tree} | ${pctOf(r.mainShare)} / ${pctOf(r.otherShare)} | ${r.longHandoverMs.toFixed(1)} | ${r.handoverP50Ms.toFixed(1)} / ${r.handoverP99Ms.toFixed(1)} / ${r.handoverMaxMs.toFixed(1)} (${r.handovers}) |`);
+    lines.push(`| ${r.driver} | ${r.tree} | ${pctOf(r.mainShare)} / ${pctOf(r.otherShare)} | ${r.longHandoverMs.toFixed(1)} | ${r.handoverP50Ms.toFixed(1)} / ${r.handoverP99Ms.toFixed(1)} / ${r.handoverMaxMs.toFixed(1)} (${r.handovers}) | ${r.p50ByHoldMs.map((x) => x.toFixed(1)).join(' / ')} |`);
   }
   return lines.join('\n');
 }
