@@ -54,8 +54,8 @@ export interface BusyRetryOptions {
   /**
    * Cross-process turn-taking on this file: after {@link ANNOUNCE_AFTER_MS} of waiting the
    * waiter announces itself and polls at the interval {@link announcedPollMs} gives (2 ms at
-   * first and after each commit it sees, longer while the database stays unchanged), so a process that re-BEGINs back to back steps aside for
-   * it instead of starving it.
+   * first and after each commit it sees, longer while the database stays unchanged), so a
+   * process that re-BEGINs back to back steps aside for it instead of starving it.
    */
   readonly turns?: Turns;
   /**

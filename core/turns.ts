@@ -10,7 +10,7 @@
  * The remedy is a small signal in the file system, used only where it pays:
  * - a waiter that has already waited a while touches a marker file (its mtime says "someone is
  *   waiting", its atime when that waiter polls next), and from then on polls at an interval that
- *   starts short and grows with the time it has waited (see {@link announcedPollMs});
+ *   starts short and grows while the database stays unchanged (see {@link announcedPollMs});
  * - before a BEGIN in autocommit mode, a process checks the marker (one `stat`) and, when
  *   another process or thread touched it a moment ago, steps aside once until just after that
  *   waiter's next poll (at least {@link STEP_ASIDE_MS}, at most {@link MAX_STEP_ASIDE_MS}) before
@@ -33,9 +33,10 @@ export const ANNOUNCED_POLL_MS = 2;
  */
 export const MAX_ANNOUNCED_POLL_MS = 20;
 /**
- * An announced waiter's poll interval is this share of the time it has waited so far (within
- * {@link ANNOUNCED_POLL_MS}..{@link MAX_ANNOUNCED_POLL_MS}): a hand-over adds at most about
- * 5 % (7.5 % with jitter) to a wait, and a 3 s wait polls about 200 times instead of 1,500.
+ * An announced waiter's poll interval is this share of the time the database has stayed unchanged
+ * (within {@link ANNOUNCED_POLL_MS}..{@link MAX_ANNOUNCED_POLL_MS}): a hand-over adds at most
+ * about 5 % (7.5 % with jitter) to such a wait, and a 3 s wait behind one transaction polls about
+ * 150 times instead of 1,440 (docs/performance.md).
  */
 const POLL_SHARE_OF_WAIT = 1 / 20;
 /**

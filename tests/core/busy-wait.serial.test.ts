@@ -38,7 +38,7 @@ const holderScript = fileURLToPath(new URL('./fixtures/lock-holder.ts', import.m
  * an 800 ms wait right after opening, 15-20% seconds later, with the wait loop itself a small
  * part). So the bound is on the main thread's own on-CPU time (schedstat), over the part of the
  * wait after its first {@link CPU_WINDOW_SKIP_MS}, where a spinning wait shows at close to 100%
- * on an idle machine and our polling wait at a few percent (bench/lock-wait.ts prints it).
+ * on an idle machine and our polling wait at a few percent (`npm run bench -- --filter lock-wait` prints it).
  */
 const MAX_BUSY_GAP_MS = 50;
 const MAX_LOOP_UTILIZATION = 0.3;
