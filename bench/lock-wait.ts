@@ -7,7 +7,7 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { DriverName } from '../drivers/types.js';
@@ -16,7 +16,8 @@ import type { LockWaiterReport } from './lock-waiter.js';
 /** Hold lengths of the hand-over rounds, in turn (ms): short waits and waits past any back-off. */
 export const HOLDS_MS = [5, 20, 50, 100, 200, 400, 800] as const;
 
-const WAITER = fileURLToPath(new URL('./lock-waiter.ts', import.meta.url));
+/** The waiter module next to this one: `.ts` under tsx, `.js` when compiled (as npm test runs the bench). */
+const WAITER = fileURLToPath(new URL(`./lock-waiter${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
 const HERE = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
 /** The outcome of one library tree on one driver. */
@@ -55,7 +56,7 @@ export async function runLockWait(dir: string, driver: DriverName, waitMs: numbe
     for (let i = 0; i < trees.length; i++) {
       const t = trees[(i + run) % trees.length]!;
       const file = join(dir, `${driver}-${t.tree}-${run}.db`);
-      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', WAITER, t.root, driver, file, String(waitMs), String(handovers), HOLDS_MS.join(',')], { maxBuffer: 1 << 20 });
+      const { stdout } = await promisify(execFile)(process.execPath, [...process.execArgv, WAITER, t.root, driver, file, String(waitMs), String(handovers), HOLDS_MS.join(',')], { maxBuffer: 1 << 20 });
       reports.get(t.tree)!.push(JSON.parse(stdout.trim().split('\n').pop()!) as LockWaiterReport);
     }
   }

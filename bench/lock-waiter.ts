@@ -13,6 +13,7 @@
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
+import { extname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DriverName } from '../drivers/types.js';
@@ -32,7 +33,9 @@ export interface LockWaiterReport {
   readonly handoverMs: number[];
 }
 
-const HOLDER = fileURLToPath(new URL('./lock-holder.ts', import.meta.url));
+/** `.ts` under tsx, `.js` when compiled: the holder and the library are loaded in the same form. */
+const EXT = extname(fileURLToPath(import.meta.url));
+const HOLDER = fileURLToPath(new URL(`./lock-holder${EXT}`, import.meta.url));
 const now = () => performance.timeOrigin + performance.now();
 
 /** Each thread's on-CPU ns so far, by thread id (with its name). */
@@ -52,11 +55,11 @@ function threads(): Map<string, { name: string; runNs: number }> {
 async function main(): Promise<void> {
   const [root, driver, file, waitMs, handovers, holdList] = process.argv.slice(2) as [string, DriverName, string, string, string, string];
   const holds = holdList.split(',').map(Number);
-  const { openDatabase } = (await import(pathToFileURL(`${root}/core/index.ts`).href)) as typeof import('../core/index.js');
+  const { openDatabase } = (await import(pathToFileURL(`${root}/core/index${EXT}`).href)) as typeof import('../core/index.js');
   const db = await openDatabase(`file:${file}?_busy_timeout=60000&_synchronous=off`, { driver });
   await db.execute('create table if not exists counters (id integer primary key, n integer not null)');
   await db.execute('insert or ignore into counters (id, n) values (1, 0)');
-  const holder = fork(HOLDER, [file, driver], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const holder = fork(HOLDER, [file, driver], { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const reply = async () => ((await once(holder, 'message')) as [unknown])[0];
   await reply(); // ready
   // Warm up: JIT and the wasm module, outside any measured window.
