@@ -8,7 +8,8 @@
  * operation beside the database every 2 ms and records each that took over 2 ms, so a test can
  * discount, from a blocked stretch of its main thread, the stall the probe saw in the same window.
  * A real blocking wait (SQLite's own busy handler sleeping) is not discounted: the probe's
- * operations stay fast during it.
+ * operations stay fast during it. Only the time an operation sat blocked in the kernel counts
+ * (its wall time minus its run time and run-queue wait, from Linux schedstat).
  */
 import { Worker } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
@@ -27,11 +28,25 @@ const stop = new Int32Array(workerData.stop);
 const stalls = [];
 const dir = workerData.dir + '/.fs-stall-probe-' + process.pid + '-' + workerData.id;
 const buf = Buffer.alloc(100);
+// Run time and run-queue wait of this thread (ns); the rest of an operation's wall time is time
+// it sat blocked in the kernel. Only that counts: a worker waiting for a CPU on a loaded machine
+// is not a file-system stall (the main thread's own run-queue wait is discounted separately).
+let schedFd = -1;
+try { schedFd = fs.openSync('/proc/thread-self/schedstat', 'r'); } catch {}
+const schedBuf = Buffer.alloc(128);
+const onCpuMs = () => {
+  if (schedFd < 0) return 0;
+  const n = fs.readSync(schedFd, schedBuf, 0, 128, 0);
+  const [run, wait] = schedBuf.toString('latin1', 0, n).split(' ');
+  return (Number(run) + Number(wait)) / 1e6;
+};
 const op = (fn) => {
+  const c0 = onCpuMs();
   const t0 = performance.timeOrigin + performance.now();
   try { fn(); } catch {}
   const t1 = performance.timeOrigin + performance.now();
-  if (t1 - t0 > 2) stalls.push([t0, t1]);
+  const blocked = t1 - t0 - (onCpuMs() - c0);
+  if (blocked > 2) stalls.push([t1 - blocked, t1]);
 };
 while (Atomics.load(stop, 0) === 0) {
   op(() => fs.mkdirSync(dir));
