@@ -38,7 +38,7 @@ export async function buildTestJs(root) {
   const esbuild = await import('esbuild');
   const { compilerOptions } = JSON.parse(readFileSync(join(root, 'tsconfig.json'), 'utf8'));
   // esbuild reads the options that change emitted code (target, useDefineForClassFields, ...).
-  const options = { loader: 'ts', format: 'esm', target: 'node20', sourcemap: 'external', tsconfigRaw: { compilerOptions } };
+  const options = { loader: 'ts', format: 'esm', target: 'node20', sourcemap: 'external', sourcesContent: false, tsconfigRaw: { compilerOptions } };
   const files = sources(root).map((rel) => ({ rel, code: readFileSync(join(root, rel), 'utf8') }));
   const hash = createHash('sha256').update(JSON.stringify({ esbuild: esbuild.version, options }));
   for (const f of files) hash.update(`\0${f.rel}\0${f.code}`);
