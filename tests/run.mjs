@@ -3,8 +3,8 @@
 // SQLITE_USE_URI and the per-process connection registry must not leak between files), a few at
 // a time, and ends with the plain line "N passed, N failed" that CI reads.
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildTestJs } from './build-js.mjs';
@@ -135,7 +135,22 @@ function runFile(file) {
 // Files named *.serial.test.ts assert timing bounds (event-loop stalls, lock waits): they run
 // one at a time after the others, so another test file's load cannot be blamed on them.
 const isSerial = (f) => f.endsWith('.serial.test.ts');
-const parallelFiles = files.filter((f) => !isSerial(f));
+/**
+ * Wall times of the last run, per file (.cache/test-times.json): the parallel files start longest
+ * first, so that the run does not end on one long file while the other job has nothing left
+ * (the docs examples and the torture file, started last in name order, held the run ~2 minutes on
+ * one job). Files with no time yet go first. The order changes nothing else: each file has its own
+ * process.
+ */
+const timesFile = join(root, '.cache', 'test-times.json');
+let lastTimes = {};
+try {
+  lastTimes = JSON.parse(readFileSync(timesFile, 'utf8'));
+} catch {
+  // first run in this checkout: name order
+}
+const lastTime = (f) => lastTimes[relative(root, f)] ?? Infinity;
+const parallelFiles = files.filter((f) => !isSerial(f)).sort((a, b) => lastTime(b) - lastTime(a));
 const serialFiles = files.filter(isSerial);
 
 const results = [];
@@ -175,3 +190,12 @@ if (files.length === 0 || passed === 0) {
 }
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 if (failed > 0) process.exitCode = 1;
+try {
+  const times = { ...lastTimes };
+  for (const r of results) times[relative(root, r.file)] = r.ms;
+  mkdirSync(dirname(timesFile), { recursive: true });
+  writeFileSync(`${timesFile}.${process.pid}`, `${JSON.stringify(times, null, 1)}\n`);
+  renameSync(`${timesFile}.${process.pid}`, timesFile);
+} catch (error) {
+  console.log(`(could not save the file times for the next run's order: ${error.message})`);
+}
