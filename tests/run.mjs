@@ -149,7 +149,7 @@ try {
 } catch {
   // first run in this checkout: name order
 }
-const lastTime = (f) => lastTimes[relative(root, f)] ?? Infinity;
+const lastTime = (f) => lastTimes[relative(root, f)] ?? Number.MAX_SAFE_INTEGER;
 const parallelFiles = files.filter((f) => !isSerial(f)).sort((a, b) => lastTime(b) - lastTime(a));
 const serialFiles = files.filter(isSerial);
 
