@@ -16,6 +16,7 @@ import { createKysely, openDatabase, registeredUsers } from '../../core/index.js
 import type { DriverName } from '../../drivers/types.js';
 import { matrix, onUnixVfs, otherProtocolDriver } from '../helpers/matrix.js';
 import { hasSchedstat, schedTimes } from '../helpers/sched.js';
+import { forkArgs } from '../helpers/entry.js';
 import { longestStallIn, startFsStallProbe, type FsStall } from '../helpers/fs-stall.js';
 import { parseDsn } from '../../dsn/index.js';
 import { openBackend } from '../../drivers/index.js';
@@ -75,7 +76,8 @@ async function harnessCpuShare(): Promise<number> {
 const children = new Set<ChildProcess>();
 
 async function holdLock(dsn: string, driver: DriverName, mode: 'write' | 'read' = 'write'): Promise<ChildProcess> {
-  const child = fork(holderScript, [dsn, driver, mode], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const { modulePath, execArgv } = forkArgs(holderScript);
+  const child = fork(modulePath, [dsn, driver, mode], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   children.add(child);
   child.on('exit', () => children.delete(child));
   const [message] = (await Promise.race([once(child, 'message'), once(child, 'exit').then(() => ['exited'])])) as [string];
