@@ -9,6 +9,7 @@
  */
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { createGuard, type LockGuard } from '../../core/guard/index.js';
+import { pendingRestoreOf } from '../../core/backup/pending.js';
 import { lockProtocol, openBackend, selectDriver } from '../../drivers/index.js';
 import type { DriverChoice } from '../../dsn/types.js';
 import type { Backend, DriverSelection } from '../../drivers/types.js';
@@ -98,6 +99,17 @@ export async function diagnose(dsn: string, config: DsnConfig, options: Diagnose
   } catch (err) {
     checks.push(failed('driver', 'driver', err, 'install the driver, or choose the other one with --driver'));
     return finish(null);
+  }
+
+  // Before anything reads the file: while a restore is pending it may be half swapped, and every
+  // open through the library is refused; doctor opens its own way, so it must ask too.
+  const pending = pendingRestoreOf(file);
+  if (pending) {
+    checks.push(failed('restore', 'restore pending', pending, pending.running
+      ? 'wait for that restore to finish, then run doctor again'
+      : `run "dual-sqlite restore --recover ${dsn}" to finish it or roll it back, then run doctor again`));
+    checks.push(check('open', 'open', 'skipped', 'not opened: the database may be half swapped until the restore is finished or rolled back'));
+    return finish(selection);
   }
 
   const header = readHeader(file);

@@ -181,12 +181,19 @@ export function writerRunning(marker: RestoreMarker, filename: string): boolean 
  * before removing it left (see files.ts).
  */
 export function assertNoPendingRestore(filename: string): void {
+  const refusal = pendingRestoreOf(filename);
+  if (refusal) throw refusal;
+  if (readMarker(filename) === null) sweepDeadTemporariesOf(filename);
+}
+
+/**
+ * The {@link RestorePendingError} an open of `filename` would get because of a restore that has
+ * begun and not finished, or `null`. Reads only (doctor uses it: it must change nothing).
+ */
+export function pendingRestoreOf(filename: string): RestorePendingError | null {
   const marker = readMarker(filename);
-  if (marker === null) {
-    sweepDeadTemporariesOf(filename);
-    return;
-  }
-  if (marker === 'unreadable') throw new RestorePendingError(filename, 0, false);
-  if (isOwnMarker(marker, filename)) return;
-  throw new RestorePendingError(filename, marker.owner.pid, writerRunning(marker, filename));
+  if (marker === null) return null;
+  if (marker === 'unreadable') return new RestorePendingError(filename, 0, false);
+  if (isOwnMarker(marker, filename)) return null;
+  return new RestorePendingError(filename, marker.owner.pid, writerRunning(marker, filename));
 }
