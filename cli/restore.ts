@@ -10,11 +10,12 @@ import { failJson } from './json-error.js';
 /** Help text of `restore`. */
 export const HELP = `dual-sqlite restore: replace a database with a verified backup
 
-Usage: dual-sqlite restore <backup> <dsn> [--driver native|wasm|auto] [--keep-old] [--json]
+Usage: dual-sqlite restore <backup> <dsn> [--driver native|node|wasm|auto] [--keep-old] [--json]
        dual-sqlite restore --recover <dsn> [--json]
 
 It checks the backup first (header, page count, integrity_check) and refuses while any live
-process has the database open (naming its pid). The database and its -journal, -wal, -shm and
+process has the database open, naming its pid: processes of this library by their claims, any
+other program (the sqlite3 shell, another library) from /proc/<pid>/fd on Linux. The database and its -journal, -wal, -shm and
 .lock are moved aside, the backup takes their place, and the old files are deleted only after the
 restored database opened with <dsn> and passed integrity_check (else they are put back).
 While a restore runs, opens of the database are refused (RESTORE_PENDING). If the restoring

@@ -15,8 +15,16 @@ export class BackupDestinationError extends DualSqliteError {
   /** The destination path as given. */
   readonly dest: string;
 
-  /** `detail` (for `BACKUP_DEST_IN_USE`): who has it open, or which side file lies beside it. */
-  constructor(code: 'BACKUP_DEST_EXISTS' | 'BACKUP_DEST_IS_SOURCE' | 'BACKUP_DEST_IN_USE', dest: string, source: string, detail = '') {
+  /**
+   * `detail`: for `BACKUP_DEST_IN_USE` who has it open or which side file lies beside it; for
+   * `BACKUP_DEST_FOLDER_NOT_FOUND` the missing folder; for `BACKUP_DEST_IS_DIRECTORY` a file path to suggest.
+   */
+  constructor(
+    code: 'BACKUP_DEST_EXISTS' | 'BACKUP_DEST_IS_SOURCE' | 'BACKUP_DEST_IN_USE' | 'BACKUP_DEST_FOLDER_NOT_FOUND' | 'BACKUP_DEST_IS_DIRECTORY',
+    dest: string,
+    source: string,
+    detail = '',
+  ) {
     super(code, destinationMessage(code, dest, source, detail));
     this.dest = dest;
   }
@@ -25,6 +33,12 @@ export class BackupDestinationError extends DualSqliteError {
 function destinationMessage(code: string, dest: string, source: string, detail: string): string {
   if (code === 'BACKUP_DEST_EXISTS') {
     return `backup destination "${dest}" already exists; choose a new file name, or pass force (--force) to replace it atomically once the new copy is verified.`;
+  }
+  if (code === 'BACKUP_DEST_FOLDER_NOT_FOUND') {
+    return `backup destination "${dest}": its folder "${detail}" does not exist; create it first (mkdir -p '${detail}') or choose a path in an existing folder. Nothing was written.`;
+  }
+  if (code === 'BACKUP_DEST_IS_DIRECTORY') {
+    return `backup destination "${dest}" is a folder, not a file name (--force does not replace a folder); give a file path, e.g. "${detail}".`;
   }
   if (code === 'BACKUP_DEST_IS_SOURCE') {
     return `backup destination "${dest}" is the database being backed up (${source}) or one of its side files; write the backup to another file.`;
@@ -101,11 +115,17 @@ export class BackupNotAFileError extends DualSqliteError {
 export class RestoreInUseError extends DualSqliteError {
   /** The database file. */
   readonly database: string;
-  /** The processes that have it open (pid, thread id, driver), from their claims. */
-  readonly holders: readonly { pid: number; tid: number; driver: string }[];
+  /**
+   * The processes that have it open (pid, thread id, driver), from their claims; a program that
+   * opened it without this library (found in /proc) has thread id 0, driver `none` and its
+   * program name.
+   */
+  readonly holders: readonly { pid: number; tid: number; driver: string; program?: string }[];
 
   constructor(database: string, holders: RestoreInUseError['holders']) {
-    const list = holders.map((h) => `pid ${h.pid}${h.tid && h.tid !== h.pid ? ` (thread ${h.tid})` : ''} with the ${h.driver} driver`).join(', ');
+    const list = holders
+      .map((h) => `pid ${h.pid}${h.tid && h.tid !== h.pid ? ` (thread ${h.tid})` : ''} ${h.driver === 'none' ? `(${h.program ?? 'a program'}, opened without this library)` : `with the ${h.driver} driver`}`)
+      .join(', ');
     super(
       'RESTORE_DATABASE_IN_USE',
       `cannot restore ${database}: it is open in ${list}; stop those processes (or close the database in them) and run the restore again.`,

@@ -26,6 +26,7 @@
  */
 import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { failpoint } from '../failpoint.js';
+import { processesWithOpen } from './open-files.js';
 import { basename, dirname, join, resolve } from 'node:path';
 import { realDatabasePath } from '../../drivers/paths.js';
 import { selectDriver } from '../../drivers/index.js';
@@ -221,9 +222,13 @@ async function resume(filename: string, marker: RestoreMarker, config: DsnConfig
 
 /** Refuses when a live process (this one included) has a claim on the database. */
 function assertNotInUse(filename: string): void {
-  const holders = readClaims(claimsDirOf(filename))
+  const holders: { pid: number; tid: number; driver: string; program?: string }[] = readClaims(claimsDirOf(filename))
     .filter((c) => liveness(c.body.owner) !== 'dead')
     .map((c) => ({ pid: c.body.owner.pid, tid: c.body.owner.tid, driver: c.body.driver }));
+  // Programs outside the library leave no claim; the kernel's table of open files shows them.
+  for (const h of processesWithOpen(SIDE_FILES.filter((s) => s !== '.lock').map((s) => `${filename}${s}`))) {
+    if (!holders.some((c) => c.pid === h.pid)) holders.push({ pid: h.pid, tid: 0, driver: 'none', program: h.program });
+  }
   if (holders.length === 0) return;
   throw new RestoreInUseError(filename, holders);
 }
