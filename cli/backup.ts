@@ -11,7 +11,7 @@ import { failJson } from './json-error.js';
 /** Help text of `backup`. */
 export const HELP = `dual-sqlite backup: copy a live database to a verified backup file
 
-Usage: dual-sqlite backup <dsn> <dest> [--driver native|wasm|auto] [--force] [--progress] [--json]
+Usage: dual-sqlite backup <dsn> <dest> [--driver native|node|wasm|auto] [--force] [--progress] [--json]
 
 Other processes may keep reading and writing while it runs. The copy (SQLite's VACUUM INTO) is
 written to a hidden temporary file next to <dest>, fsynced, checked (header, page count,

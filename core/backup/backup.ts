@@ -147,12 +147,23 @@ export async function backupShared(
   }
 }
 
-/** The absolute destination, refused when it exists (without `force`) or is the source. */
+/** True when `path` is a folder (following links). */
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** The absolute destination, refused when it exists (without `force`), is the source, a folder, or in a missing folder. */
 function destinationOf(dest: string, source: string, force: boolean): string {
   const absolute = resolve(dest);
+  if (!isDirectory(dirname(absolute))) throw new BackupDestinationError('BACKUP_DEST_FOLDER_NOT_FOUND', dest, source, dirname(absolute));
   const dir = step('resolving the destination folder', dirname(absolute), () => realpathSync(dirname(absolute)));
   const target = join(dir, basename(absolute));
   const real = exists(target) ? step('resolving the destination', target, () => realpathSync(target)) : target;
+  if (isDirectory(real)) throw new BackupDestinationError('BACKUP_DEST_IS_DIRECTORY', dest, source, join(dest, basename(source)));
   if ([source, `${source}-journal`, `${source}-wal`, `${source}-shm`].includes(real)) {
     throw new BackupDestinationError('BACKUP_DEST_IS_SOURCE', dest, source);
   }

@@ -94,13 +94,22 @@ matrix('backup: destination rules', (test, driver) => {
     }
   });
 
-  test('a missing destination folder is a coded I/O error naming it; nothing is created', async () => {
+  test('a missing destination folder, or a folder as destination (also with force), is a coded error naming it and the fix; nothing is created', async () => {
     const dir = tmpDir();
     const db = await openDatabase(join(dir, 'a.db'), { driver });
+    await db.execute('create table t (x)');
     try {
-      const error = await db.backup(join(dir, 'nope', 'x.db')).then(() => null, (e: unknown) => e as { code?: string; message: string });
-      assert.is(error?.code, 'BACKUP_IO');
-      assert.match(error!.message, /nope/);
+      const cases: [string, boolean, string, RegExp][] = [
+        [join(dir, 'nope', 'x.db'), false, 'BACKUP_DEST_FOLDER_NOT_FOUND', /folder ".*nope" does not exist.*mkdir -p/],
+        [dir, false, 'BACKUP_DEST_IS_DIRECTORY', /is a folder.*give a file path, e\.g\. ".*a\.db"/],
+        [dir, true, 'BACKUP_DEST_IS_DIRECTORY', /is a folder.*--force does not replace a folder/],
+      ];
+      for (const [dest, force, code, pattern] of cases) {
+        const error = await db.backup(dest, { force }).then(() => null, (e: unknown) => e as { code?: string; message: string });
+        assert.is(error?.code, code, `${dest} force=${force}: ${String(error?.message)}`);
+        assert.match(error!.message, pattern);
+        assert.not.match(error!.message, /ENOENT|EISDIR/);
+      }
       assert.not.ok(existsSync(join(dir, 'nope')));
     } finally {
       await db.close();
