@@ -87,6 +87,20 @@ export class BackupNotFoundError extends DualSqliteError {
   }
 }
 
+/**
+ * The backup given to a restore is the database itself (or one of its side files): restoring it
+ * over itself would change nothing but lose the backup's separate copy. Code
+ * `RESTORE_BACKUP_IS_DATABASE`; nothing was changed.
+ */
+export class RestoreBackupIsDatabaseError extends DualSqliteError {
+  readonly database: string;
+
+  constructor(database: string) {
+    super('RESTORE_BACKUP_IS_DATABASE', `the backup to restore is the database itself (${database}); give the path of a backup file (dual-sqlite backup writes one); nothing was changed.`);
+    this.database = database;
+  }
+}
+
 /** A file-system step of a backup or restore failed (no space, permissions, a missing folder). Code `BACKUP_IO`. */
 export class BackupIoError extends DualSqliteError {
   /** The file or folder the step worked on. */

@@ -14,6 +14,7 @@ export {
   BackupNotFoundError,
   BackupNotAFileError,
   RestoreInUseError,
+  RestoreBackupIsDatabaseError,
   RestorePendingError,
   RestoreFailedError,
 } from './errors.js';

@@ -37,7 +37,7 @@ import type { DualSqliteOpenOptions } from '../dialect-config.js';
 import { claimsDirOf, readClaims } from '../guard/claims.js';
 import { liveness } from '../guard/identity.js';
 import { resolveOptions } from '../options.js';
-import { BackupNotAFileError, RestoreFailedError, RestoreInUseError, RestorePendingError } from './errors.js';
+import { BackupNotAFileError, RestoreFailedError, RestoreInUseError, RestorePendingError, RestoreBackupIsDatabaseError } from './errors.js';
 import { exists, fsyncDir, fsyncFile, step, sweepDeadTemporaries, tempNameFor } from './files.js';
 import {
   advanceMarker, beginRestore, endRestore, markerPathOf, markerWritten, readMarker, removeMarker, writeMarker, writerRunning,
@@ -91,6 +91,7 @@ export async function restoreDatabase(backup: string, target: string | DsnConfig
   const filename = realDatabasePath(config.location.path);
   const driver = selectDriver(config, options).driver;
   const source = resolve(backup);
+  if (SIDE_FILES.some((suffix) => realDatabasePath(source) === `${filename}${suffix}`)) throw new RestoreBackupIsDatabaseError(filename);
   beginRestore(filename);
   try {
     return await restoreFile(filename, source, driver, config, options, started);

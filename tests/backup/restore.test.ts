@@ -78,6 +78,16 @@ matrix('restore', (test, driver) => {
     assert.equal(await labels(live, driver), ['old']);
   });
 
+  test('the database itself given as the backup is RESTORE_BACKUP_IS_DATABASE; nothing changes', async () => {
+    const { dir, live } = await makePair((p) => p, driver);
+    for (const given of [live, `file:${live}?mode=rw`, join(dir, '.', 'live.db')]) {
+      const error = await failure(restoreDatabase(given.startsWith('file:') ? live : given, given, { driver }));
+      assert.is(error.code, 'RESTORE_BACKUP_IS_DATABASE', String(error));
+      assert.match(error.message, /is the database itself.*nothing was changed/);
+    }
+    assert.equal(await labels(live, driver), ['old']);
+  });
+
   test('restoring into a database that does not exist yet creates it', async () => {
     const { dir, backup } = await makePair((p) => p, driver);
     const r = await restoreDatabase(backup, join(dir, 'fresh.db'), { driver });
