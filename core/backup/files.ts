@@ -41,6 +41,15 @@ export function fsyncDir(dir: string): void {
   });
 }
 
+/** The names in folder `dir`, or none when it cannot be listed (for sweeps that are housekeeping only). */
+export function listFolder(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
 /** True when something (file, folder, dangling link) exists at `path`. */
 export function exists(path: string): boolean {
   try {
@@ -85,13 +94,7 @@ export function sweepDeadTemporariesOf(target: string, kinds: 'backup' | 'backup
 function sweep(target: string, prefix: string, kinds: string): void {
   const dir = dirname(target);
   const pattern = new RegExp(`^\\.[^]+\\.dual-sqlite-${kinds}-(\\d+)-[0-9a-f]{8}\\.tmp`);
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const name of names) {
+  for (const name of listFolder(dir)) {
     if (!name.startsWith(prefix)) continue;
     const m = pattern.exec(name);
     if (!m || isAlive(Number(m[1]))) continue;

@@ -6,7 +6,8 @@
  * open file descriptor is the only trace of it. Processes this one may not inspect (another user,
  * without root) are not seen; where `/proc` is missing nothing is seen (docs/scaling.md says so).
  */
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
+import { listFolder } from './files.js';
 
 /** A process that has one of the files open. */
 export interface OpenFileHolder {
@@ -19,10 +20,10 @@ export interface OpenFileHolder {
 export function processesWithOpen(paths: readonly string[]): OpenFileHolder[] {
   const wanted = new Set(paths);
   const found: OpenFileHolder[] = [];
-  for (const entry of list('/proc')) {
+  for (const entry of listFolder('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const fdDir = `/proc/${entry}/fd`;
-    for (const fd of list(fdDir)) {
+    for (const fd of listFolder(fdDir)) {
       let target: string;
       try {
         target = readlinkSync(`${fdDir}/${fd}`);
@@ -35,14 +36,6 @@ export function processesWithOpen(paths: readonly string[]): OpenFileHolder[] {
     }
   }
   return found;
-}
-
-function list(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
 }
 
 function programOf(pid: string): string {

@@ -6,11 +6,11 @@
  * or rolls back a restore whose process died.
  */
 import { sidePathOf } from '../guard/claims.js';
-import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { liveness, parseOwner, sameOwner, selfOwner, type Owner } from '../guard/identity.js';
 import { RestorePendingError } from './errors.js';
-import { fsyncDir, fsyncFile, isAlive, step, sweepDeadTemporariesOf } from './files.js';
+import { fsyncDir, fsyncFile, isAlive, listFolder, step, sweepDeadTemporariesOf } from './files.js';
 import { sweepRecoveryLocks } from './recovery-lock.js';
 
 /**
@@ -109,20 +109,12 @@ export function removeMarker(filename: string): void {
   step('removing the restore marker', path, () => rmSync(path, { force: true }));
   // scratch copies of the marker and of the recovery mutex (recovery-lock.ts)
   const scratch = new RegExp(`^${escapeRegExp(basename(path))}\\.(?:recover\\.)?(\\d+)(?:\\.[0-9a-f]{8})?\\.tmp$`);
-  for (const name of safeList(dirname(path))) {
+  for (const name of listFolder(dirname(path))) {
     const m = scratch.exec(name);
     if (m && (Number(m[1]) === process.pid || !isAlive(Number(m[1])))) rmSync(join(dirname(path), name), { force: true });
   }
   sweepRecoveryLocks(path);
   fsyncDir(dirname(filename));
-}
-
-function safeList(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
 }
 
 function escapeRegExp(s: string): string {

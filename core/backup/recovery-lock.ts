@@ -9,11 +9,11 @@
  * Generations of dead holders are removed with the marker (see pending.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { linkSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { liveness, parseOwner, sameOwner, selfOwner, type Owner } from '../guard/identity.js';
 import { BackupIoError } from './errors.js';
-import { step } from './files.js';
+import { listFolder, step } from './files.js';
 
 /** Generations tried before giving up (each needs a holder that died while holding it). */
 const GENERATIONS = 64;
@@ -62,13 +62,7 @@ export function takeRecoveryLock(markerPath: string): RecoveryLock {
 export function sweepRecoveryLocks(markerPath: string): void {
   const dir = dirname(markerPath);
   const prefix = basename(stem(markerPath));
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const name of names) {
+  for (const name of listFolder(dir)) {
     if (!name.startsWith(prefix) || !/^\d+$/.test(name.slice(prefix.length))) continue;
     const owner = ownerOf(join(dir, name));
     if (owner === 'gone' || (owner !== null && liveness(owner) !== 'dead')) continue;
