@@ -173,9 +173,13 @@ export function writerRunning(marker: RestoreMarker, filename: string): boolean 
  * before removing it left (see files.ts).
  */
 export function assertNoPendingRestore(filename: string): void {
-  const refusal = pendingRestoreOf(filename);
+  const marker = readMarker(filename);
+  if (marker === null) {
+    sweepDeadTemporariesOf(filename);
+    return;
+  }
+  const refusal = refusalFor(filename, marker);
   if (refusal) throw refusal;
-  if (readMarker(filename) === null) sweepDeadTemporariesOf(filename);
 }
 
 /**
@@ -184,7 +188,11 @@ export function assertNoPendingRestore(filename: string): void {
  */
 export function pendingRestoreOf(filename: string): RestorePendingError | null {
   const marker = readMarker(filename);
-  if (marker === null) return null;
+  return marker === null ? null : refusalFor(filename, marker);
+}
+
+/** The refusal a standing marker means for an open in this thread (none for its own running restore). */
+function refusalFor(filename: string, marker: RestoreMarker | 'unreadable'): RestorePendingError | null {
   if (marker === 'unreadable') return new RestorePendingError(filename, 0, false);
   if (isOwnMarker(marker, filename)) return null;
   return new RestorePendingError(filename, marker.owner.pid, writerRunning(marker, filename));
