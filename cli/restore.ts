@@ -57,9 +57,11 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
 }
 
 function describe(r: RestoreResult): string {
+  const head = `restore: ${r.database} restored from ${r.backup} (${r.pages} pages, ${(r.bytes / 1048576).toFixed(2)} MB, integrity_check ok in place) in ${Math.round(r.totalMs)} ms`;
+  if (r.replaced.length === 0) return `${head}\n  no database existed at this path: the backup was put there and nothing was replaced or deleted`;
   return [
-    `restore: ${r.database} restored from ${r.backup} (${r.pages} pages, ${(r.bytes / 1048576).toFixed(2)} MB, integrity_check ok in place) in ${Math.round(r.totalMs)} ms`,
-    `  replaced: ${r.replaced.join(', ') || '(nothing: the database did not exist)'}`,
+    head,
+    `  replaced: ${r.replaced.join(', ')}`,
     r.keptOld ? `  the replaced files are kept in ${r.keptOld}` : '  the replaced files were deleted',
   ].join('\n');
 }

@@ -38,7 +38,7 @@ import { claimsDirOf, readClaims } from '../guard/claims.js';
 import { liveness } from '../guard/identity.js';
 import { resolveOptions } from '../options.js';
 import { BackupNotAFileError, RestoreFailedError, RestoreInUseError, RestorePendingError, RestoreBackupIsDatabaseError } from './errors.js';
-import { exists, fsyncDir, fsyncFile, step, sweepDeadTemporaries, tempNameFor } from './files.js';
+import { exists, fsyncDir, fsyncFile, listFolder, step, sweepDeadTemporaries, tempNameFor } from './files.js';
 import {
   advanceMarker, beginRestore, endRestore, markerPathOf, markerWritten, readMarker, removeMarker, writeMarker, writerRunning,
   type RestoreMarker,
@@ -65,7 +65,10 @@ export interface RestoreResult {
   readonly integrity: 'ok';
   /** Names of the files that were replaced (the database and the side files that existed). */
   readonly replaced: readonly string[];
-  /** The folder holding the replaced files when `keepOld` was set, else `null` (they are deleted). */
+  /**
+   * The folder holding the replaced files when `keepOld` was set and something was replaced, else
+   * `null` (they were deleted, or there were none: see `replaced`).
+   */
   readonly keptOld: string | null;
   readonly totalMs: number;
 }
@@ -150,7 +153,8 @@ async function restoreFile(filename: string, source: string, driver: DriverName,
       pages: verified.pages,
       integrity: 'ok',
       replaced: Object.freeze(replaced),
-      keptOld: keep,
+      // nothing was replaced (no database at that path before): no folder of old files to keep
+      keptOld: replaced.length > 0 ? keep : null,
       totalMs: performance.now() - started,
     });
   } finally {
@@ -290,7 +294,7 @@ function discardNew(filename: string, marker: RestoreMarker): void {
 function commit(filename: string, marker: RestoreMarker): void {
   advanceMarker(filename, marker, 'committed');
   failpoint('restore:committed');
-  if (marker.keep !== null && exists(marker.aside)) {
+  if (marker.keep !== null && listFolder(marker.aside).length > 0) {
     step('keeping the replaced files', marker.keep, () => renameSync(marker.aside, marker.keep!));
   } else {
     step('removing the replaced files', marker.aside, () => rmSync(marker.aside, { recursive: true, force: true }));

@@ -2,7 +2,7 @@
 // process per driver proves the wiring; the rest runs the same `main()` in this process (the kill
 // tests run the real CLI many times already, and each process start costs seconds under load).
 import * as assert from 'uvu/assert';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase } from '../../index.js';
 import { main } from '../../cli/main.js';
@@ -64,6 +64,28 @@ matrix('cli: backup and restore', (test, driver) => {
     assert.is((await run(['backup', 'only-one.db'])).code, 2);
     assert.is((await run(['restore', '--recover'])).code, 2);
     assert.is((await run(['backup', 'a.db', 'b.db', '--bogus'])).code, 2);
+  });
+
+  test('restore into a path where no database existed says nothing was replaced (with and without --keep-old)', async () => {
+    const dir = tmpDir();
+    const db = await openDatabase(join(dir, 'a.db'), { driver });
+    await db.execute('create table t (x)');
+    await db.close();
+    assert.is((await run(['backup', join(dir, 'a.db'), join(dir, 'bk.db'), '--driver', driver])).code, 0);
+    const cases = [
+      { name: 'plain.db', flags: [] as string[] },
+      { name: 'kept.db', flags: ['--keep-old'] },
+    ];
+    for (const c of cases) {
+      const r = await run(['restore', join(dir, 'bk.db'), join(dir, c.name), '--driver', driver, ...c.flags]);
+      assert.is(r.code, 0, show(r));
+      assert.match(r.stdout, /no database existed at this path: .*nothing was replaced/, c.name);
+      assert.not.match(r.stdout, /replaced files (were deleted|are kept)/, c.name);
+      const json = await run(['restore', join(dir, 'bk.db'), join(dir, `j-${c.name}`), '--driver', driver, '--json', ...c.flags]);
+      const body = JSON.parse(json.stdout) as { replaced: string[]; keptOld: string | null };
+      assert.equal([body.replaced, body.keptOld], [[], null], c.name);
+    }
+    assert.equal(readdirSync(dir).filter((n) => n.includes('before-restore')), [], 'no empty folder of "old" files is kept');
   });
 
   test('restore refused while a process holds the database: exit 1 naming its pid; then restore and --recover', async () => {
