@@ -22,7 +22,10 @@ export interface PostgresInspectedSetting {
 /** The machine-readable result of `inspect --json` for a PostgreSQL DSN. */
 export interface PostgresInspectReport {
   readonly engine: 'postgres';
-  /** The input with its user information as `***` (never the password). */
+  /**
+   * The input as the canonical form with the input's own scheme (`postgresql://` stays so): user
+   * information as `***` (never the password).
+   */
   readonly input: string;
   readonly canonical: string;
   readonly server: { readonly host: string; readonly port: number; readonly database: string | null; readonly user: 'set' | 'not set'; readonly password: 'set' | 'not set' };
@@ -35,7 +38,7 @@ export function inspectPostgres(input: string): PostgresInspectReport {
   const canonical = formatPostgresDsn(config);
   return {
     engine: 'postgres',
-    input: canonical,
+    input: `${/^\s*([^:]+):/.exec(input)![1]}${canonical.slice(canonical.indexOf(':'))}`,
     canonical,
     server: {
       host: config.host,

@@ -8,6 +8,7 @@ import {
   sqliteOnlyReason,
   type PostgresDsnOption,
 } from './postgres-registry.js';
+import { POSTGRES_SCHEME_LIST, POSTGRES_SCHEMES } from './scheme.js';
 import { closest } from './suggest.js';
 import { Rejection } from './values.js';
 
@@ -67,7 +68,9 @@ export interface PostgresDsnConfig {
   readonly settings: PostgresSettings;
 }
 
-const SCHEME = /^\s*(postgres|postgresql):\/\//i;
+const SCHEME = new RegExp(`^\\s*(${POSTGRES_SCHEMES.join('|')}):\\/\\/`, 'i');
+/** Any URL scheme, to quote a refused URL with its own scheme. */
+const ANY_SCHEME = /^\s*([A-Za-z][A-Za-z0-9+.-]*):\/\//;
 
 /** True when `input` is a `postgres://` or `postgresql://` URL (any case, leading blanks allowed). */
 export function isPostgresDsn(input: string): boolean {
@@ -83,7 +86,15 @@ export function isPostgresDsn(input: string): boolean {
  */
 export function parsePostgresDsn(input: string): PostgresDsnConfig {
   const m = SCHEME.exec(input);
-  if (!m) throw fail(input, { code: 'DSN_INVALID_URI', problem: 'A PostgreSQL DSN starts with "postgres://" or "postgresql://"', fix: 'write postgres://user:password@host:5432/database.' });
+  if (!m) {
+    const other = ANY_SCHEME.exec(input)?.[1];
+    throw fail(input, {
+      code: 'DSN_UNSUPPORTED_SCHEME',
+      problem: other === undefined ? 'The text is not a PostgreSQL URL (it has no "scheme://")' : `The URL starts with "${other}://", not a PostgreSQL URL`,
+      accepted: POSTGRES_SCHEME_LIST,
+      fix: 'write postgres://user:password@host:5432/database.',
+    });
+  }
   const body = input.trim();
   const hash = body.indexOf('#');
   if (hash >= 0) throw fail(input, { code: 'DSN_INVALID_URI', problem: 'The URL has a fragment ("#..."), which means nothing to PostgreSQL and usually is an unencoded "#" in a password', fix: 'percent-encode "#" as %23.' });
@@ -107,6 +118,9 @@ function readUrl(input: string, base: string): Omit<PostgresDsnConfig, 'engine' 
   if (hostPart.includes(',')) {
     throw fail(input, { code: 'DSN_UNSUPPORTED', problem: 'The URL names several hosts; pg connects to one', fix: 'name one host (a load balancer or the primary).' });
   }
+  // Checked before pg's parser, which refuses an out-of-range port with a generic "Invalid URL".
+  const portText = /^(?:\[[^\]]*\]|[^:]*):(.*)$/.exec(hostPart)?.[1];
+  if (portText !== undefined && portText !== '') checkPort(input, portText);
   let parsed: ReturnType<typeof parseConnectionString>;
   try {
     parsed = parseConnectionString(`postgres://${base.slice(base.indexOf('//') + 2)}`);
@@ -118,11 +132,7 @@ function readUrl(input: string, base: string): Omit<PostgresDsnConfig, 'engine' 
   if (host === '' || host === '___DUMMY___') {
     throw fail(input, { code: 'DSN_INVALID_URI', problem: 'The URL names no host', fix: 'write the host: postgres://user@localhost:5432/database (a Unix socket directory as %2Fvar%2Frun%2Fpostgresql).' });
   }
-  const portText = parsed.port ?? '';
-  const port = portText === '' ? 5432 : Number(portText);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw fail(input, { code: 'DSN_INVALID_URI', problem: `The port ${JSON.stringify(portText)} is not a TCP port`, fix: 'write a port from 1 to 65535, or none for 5432.' });
-  }
+  const port = parsed.port ? checkPort(input, String(parsed.port)) : 5432;
   const database = parsed.database ?? undefined;
   if (database !== undefined && /[\u0000-\u001f\u007f]/.test(database)) {
     throw fail(input, { code: 'DSN_INVALID_URI', problem: 'The database name contains a control character', fix: 'remove it.' });
@@ -135,6 +145,24 @@ function readUrl(input: string, base: string): Omit<PostgresDsnConfig, 'engine' 
     password: parsed.password ? new Secret(parsed.password) : undefined,
   };
 }
+
+/**
+ * The port as a number, or a `DSN_INVALID_URI` naming it and the range. Only digits are quoted:
+ * in `postgres://user:secret/db` (the host forgotten) the "port" is a password.
+ */
+function checkPort(input: string, text: string): number {
+  const port = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (port >= 1 && port <= 65535) return port;
+  const shownPort = /^\d+$/.test(text) ? `port ${text}` : 'port (the text after the host\'s ":", not quoted: it may be part of a password)';
+  throw fail(input, {
+    code: 'DSN_INVALID_URI',
+    problem: `The ${shownPort} is not a TCP port`,
+    accepted: `a whole number from 1 to 65535 (default ${DEFAULT_PORT})`,
+    fix: `write a port from 1 to 65535 after the host (postgres://user@host:${DEFAULT_PORT}/database), or none for ${DEFAULT_PORT}.`,
+  });
+}
+
+const DEFAULT_PORT = 5432;
 
 function readQuery(input: string, query: string): Record<string, string | number> {
   const settings: Record<string, string | number> = {};
@@ -228,13 +256,14 @@ const shown = (key: string, value: string): string => (secretKey(key) ? '***' : 
  */
 function fail(input: string, complaint: Complaint): Error {
   const body = input.trim();
-  const scheme = SCHEME.exec(input)?.[1] ?? 'postgres';
+  // the input's own scheme (a mysql:// URL given where a PostgreSQL one belongs is quoted as mysql://)
+  const scheme = ANY_SCHEME.exec(input)?.[1];
   const q = body.indexOf('?');
   const query = q < 0 ? '' : body.slice(q);
   const suspicious = q >= 0 && !body.slice(0, q).includes('@') && query.includes('@');
   const hashless = query.includes('#') ? query.slice(0, query.indexOf('#')) : query;
   const shownQuery = suspicious || hashless === '' ? '' : redactDsn(`x${hashless}`, new Set(complaint.show ?? [])).slice(1);
-  return dsnError(input, { ...complaint, quote: `${scheme}://***${shownQuery}` });
+  return dsnError(input, { ...complaint, quote: `${scheme === undefined ? '' : `${scheme}://`}***${shownQuery}` });
 }
 
 /**

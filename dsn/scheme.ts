@@ -36,6 +36,25 @@ export type DsnKind =
   /** A connection string of another database that is not a URL (see conn-string.ts). */
   | ({ readonly kind: 'connection-string' } & ConnectionString);
 
+/**
+ * The URL schemes opened on PostgreSQL (with `//`, any case): the one list that classifying,
+ * parsing and every message naming them are built from.
+ */
+export const POSTGRES_SCHEMES: readonly string[] = Object.freeze(['postgres', 'postgresql']);
+
+/** `postgres:// or postgresql://`, for messages. */
+export const POSTGRES_SCHEME_LIST = POSTGRES_SCHEMES.map((s) => `${s}://`).join(' or ');
+
+/** True when `scheme` (without `:`) is one of {@link POSTGRES_SCHEMES}, in any case. */
+export function isPostgresScheme(scheme: string): boolean {
+  return POSTGRES_SCHEMES.includes(scheme.toLowerCase());
+}
+
+/** What a DSN may be, for the "Accepted:" part of a refusal: every SQLite form, and the PostgreSQL schemes. */
+export const ACCEPTED_DSNS =
+  'a file path (app.db, ./data/app.db, /abs/app.db), a file: URI (file:app.db?mode=ro, file:///abs/app.db), :memory:, or "" for a temporary database; ' +
+  `in createKysely() and inspect also a PostgreSQL URL (${POSTGRES_SCHEME_LIST}, docs/postgres.md)`;
+
 /** A well-known scheme that is not a SQLite file name. */
 export interface ForeignScheme {
   /** What it names, for the message. */
@@ -97,7 +116,7 @@ export function classifyDsn(input: string): DsnKind {
     // SQLite; only `FILE://...` or ` file://...` is surely a URI SQLite would not read as one.
     return (scheme === 'file' && !/^\s/.test(input)) || !hasAuthority ? SQLITE : foreign(scheme, true);
   }
-  if (hasAuthority && /^postgres(ql)?$/i.test(scheme)) return Object.freeze({ kind: 'postgres', scheme });
+  if (hasAuthority && isPostgresScheme(scheme)) return Object.freeze({ kind: 'postgres', scheme });
   // Leading blanks cannot start a path anyone meant; ` postgres://...` is still a server URL.
   if (hasAuthority || Object.hasOwn(FOREIGN_SCHEMES, scheme.toLowerCase())) return foreign(scheme, hasAuthority);
   return connectionString(input);
@@ -121,7 +140,7 @@ export function refuseConnectionString(input: string, found: Extract<DsnKind, { 
     code: 'DSN_UNSUPPORTED_SCHEME',
     quote: found.quote,
     problem: `The DSN is ${found.what}, not a SQLite file; this library opens SQLite databases only`,
-    accepted: 'a file path (app.db, ./data/app.db, /abs/app.db), a file: URI (file:app.db?mode=ro, file:///abs/app.db), :memory:, or "" for a temporary database',
+    accepted: ACCEPTED_DSNS,
     fix,
   });
 }
@@ -136,7 +155,7 @@ export function refusePostgresDsn(input: string, found: Extract<DsnKind, { kind:
     code: 'DSN_UNSUPPORTED_SCHEME',
     quote: `${found.scheme}://***`,
     problem: `The DSN starts with "${found.scheme}://", a PostgreSQL server URL; this entry point opens SQLite files only`,
-    accepted: 'a file path, a file: URI, :memory: or "" here; a PostgreSQL URL in createKysely() (docs/postgres.md)',
+    accepted: `a file path, a file: URI, :memory: or "" here; a PostgreSQL URL (${POSTGRES_SCHEME_LIST}) in createKysely() (docs/postgres.md)`,
     fix: 'open it with createKysely(url), which returns a Kysely on PostgreSQL; backups, doctor and openDatabase are SQLite tools (use pg_dump for PostgreSQL). A relative file whose first folder is really named "postgres:" is written "./postgres:...".',
   });
 }
@@ -162,7 +181,7 @@ export function refuseForeignDsn(input: string, found: Extract<DsnKind, { kind: 
       : `a "${scheme}:" URL, which is not a SQLite file`;
   const sqlite = lower === 'sqlite' || lower === 'sqlite3';
   // `postgres:` without `//` is a mistyped PostgreSQL URL: createKysely opens the `//` form.
-  const pgNoSlashes = !prefix && !hasAuthority && (lower === 'postgres' || lower === 'postgresql');
+  const pgNoSlashes = !prefix && !hasAuthority && isPostgresScheme(lower);
   const fix = pgNoSlashes
     ? `write the URL with "//": ${lower}://user:password@host:5432/database, and open it with createKysely(url) (docs/postgres.md); a relative file whose first folder is really named "${scheme}:" is written "./${scheme}:...".`
     : lower === 'file'
@@ -176,7 +195,7 @@ export function refuseForeignDsn(input: string, found: Extract<DsnKind, { kind: 
     problem: pgNoSlashes
       ? `The DSN starts with "${scheme}:": ${what} missing its "//" (createKysely opens ${lower}:// URLs), not a SQLite file`
       : `The DSN ${prefix ? `is "${prefix}" followed by` : 'starts with'} "${scheme}:${hasAuthority ? '//' : ''}", ${what}; this library opens SQLite databases only`,
-    accepted: 'a file path (app.db, ./data/app.db, /abs/app.db), a file: URI (file:app.db?mode=ro, file:///abs/app.db), :memory:, or "" for a temporary database',
+    accepted: ACCEPTED_DSNS,
     fix,
   });
 }

@@ -42,6 +42,10 @@ const bad: [string, string, RegExp][] = [
   // Issue 19: a server URL is refused, and its password is never printed.
   ['mysql://admin:hunter2@db.example.com:3306/app', 'DSN_UNSUPPORTED_SCHEME', /^(?![\s\S]*hunter2)[\s\S]*"mysql:\/\/", a MySQL server URL/],
   ['sqlite:///data/app.db', 'DSN_UNSUPPORTED_SCHEME', /"file:\/data\/app\.db"/],
+  // The accepted forms come from the table of schemes: PostgreSQL's are among them.
+  ['redis://u:hunter2@h:6379', 'DSN_UNSUPPORTED_SCHEME', /^(?![\s\S]*hunter2)[\s\S]*Accepted: [^\n]*a file path[^\n]*postgres:\/\/ or postgresql:\/\//],
+  // A bad port is named with the range; the input is quoted with its own scheme.
+  ['postgresql://u:hunter2@h:99999/db', 'DSN_INVALID_URI', /^(?![\s\S]*hunter2)[\s\S]*port 99999 is not a TCP port \(DSN: "postgresql:\/\/\*\*\*"\)[\s\S]*from 1 to 65535/],
 ];
 
 // The first case of each table in a child process (the real exit code and streams), the others
@@ -55,6 +59,27 @@ for (const [i, [dsn, code, says]] of bad.entries()) {
     assert.is(r.stdout, '');
   });
 }
+
+// A URL is shown with its own scheme wherever it is rebuilt redacted (it was always "postgres://").
+const ownScheme: [string[], RegExp][] = [
+  [['copy-check', 'app.db', 'mysql://u:hunter2@h/db'], /\[DSN_UNSUPPORTED_SCHEME\].*starts with "mysql:\/\/", not a PostgreSQL URL \(DSN: "mysql:\/\/\*\*\*"\).*Accepted: postgres:\/\/ or postgresql:\/\//],
+  [['copy-check', 'app.db', 'postgresql://u:hunter2@h:0/db'], /\[DSN_INVALID_URI\].*port 0 .*\(DSN: "postgresql:\/\/\*\*\*"\)/],
+  [['copy-check', 'app.db', 'host=h password=hunter2'], /\[DSN_UNSUPPORTED_SCHEME\].*not a PostgreSQL URL.*\(DSN: "\*\*\*"\)/],
+];
+for (const [args, says] of ownScheme) {
+  test(`${args.join(' ')}: the URL keeps its own scheme, redacted`, async () => {
+    const r = await cliInProcess(args, { cwd: tmpDir() });
+    assert.is(r.code, 2, both(r));
+    assert.match(r.stderr, says);
+    assert.not.match(r.stderr + r.stdout, /hunter2|"postgres:\/\//);
+  });
+}
+
+test('inspect --json of a postgresql:// URL gives the input with its own scheme', async () => {
+  const r = await cliInProcess(['inspect', 'postgresql://u:hunter2@h/db', '--json']);
+  const report = JSON.parse(r.stdout) as { input: string; canonical: string };
+  assert.equal([report.input, report.canonical], ['postgresql://***@h:5432/db', 'postgres://***@h:5432/db']);
+});
 
 // Issue 16: where the Go driver whose spelling the DSN uses would read it differently.
 const goNotes: [string, RegExp[], RegExp[]][] = [

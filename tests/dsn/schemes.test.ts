@@ -55,6 +55,9 @@ for (const [dsn, pattern, quoted] of refused) {
     assert.match(e.message, /this library opens SQLite databases only/);
     assert.match(e.message, /Accepted: a file path .* a file: URI/);
     assert.match(e.message, /Fix: /);
+    // the PostgreSQL schemes createKysely opens are among the accepted forms (from the table of schemes)
+    const accepted = e.message.slice(e.message.indexOf('Accepted: '), e.message.indexOf(' Fix: '));
+    for (const scheme of ['postgres://', 'postgresql://']) assert.ok(accepted.includes(scheme), accepted);
     assert.is(e.dsn, quoted);
     assert.ok(e.message.includes(`(DSN: ${JSON.stringify(quoted)})`), e.message);
     // Nothing after the scheme is quoted: no user, password, host or query.

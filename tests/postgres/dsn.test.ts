@@ -107,7 +107,14 @@ const refused: Array<[string, DsnErrorCode, RegExp]> = [
   ['postgres://u:hunter2@h/db?statement_timeout=5&options=-c%20statement_timeout%3D7', 'DSN_CONFLICT', /"statement_timeout" is set both as a key and inside options=/],
   ['postgres://u:hunter2@h/db?isolation=serializable&options=--default-transaction-isolation%3Dread%5C%20committed', 'DSN_CONFLICT', /"default_transaction_isolation" is set both/],
   // URL structure.
-  ['postgres://u:hunter2@h:99999/db', 'DSN_INVALID_URI', /cannot be parsed|not a TCP port/],
+  ['postgres://u:hunter2@h:99999/db', 'DSN_INVALID_URI', /The port 99999 is not a TCP port.*Accepted: a whole number from 1 to 65535/],
+  ['postgresql://u:hunter2@h:99999/db', 'DSN_INVALID_URI', /The port 99999 is not a TCP port.*from 1 to 65535/],
+  ['postgres://u:hunter2@[::1]:65536/db', 'DSN_INVALID_URI', /The port 65536 is not a TCP port/],
+  ['postgres://u:hunter2@h:0/db', 'DSN_INVALID_URI', /The port 0 is not a TCP port/],
+  // no host: the "port" is the password, which is not quoted
+  ['postgres://u:hunter2/db', 'DSN_INVALID_URI', /The port \(.*not quoted.*\) is not a TCP port/],
+  // Not a PostgreSQL URL at all: named by its own scheme, the accepted ones from the table.
+  ['mysql://u:hunter2@h/db', 'DSN_UNSUPPORTED_SCHEME', /starts with "mysql:\/\/", not a PostgreSQL URL.*Accepted: postgres:\/\/ or postgresql:\/\//],
   ['postgres://u:hunter2@/db', 'DSN_INVALID_URI', /names no host/],
   ['postgres://u:hunter2@h1,h2/db', 'DSN_UNSUPPORTED', /several hosts/],
   ['postgres://u:hunter2@h/db#frag', 'DSN_INVALID_URI', /fragment/],
@@ -130,7 +137,8 @@ for (const [dsn, code, pattern] of refused) {
     for (const text of [e.message, String(e), inspect(e), JSON.stringify(e), e.dsn]) {
       assert.not.match(text, /hunter2|hun\?|ter2|u:/, text);
     }
-    assert.ok(e.dsn.startsWith('postgres://***'), e.dsn);
+    // quoted with the input's own scheme, nothing of the rest before the query
+    assert.ok(e.dsn.startsWith(`${/^\s*([^:]+):/.exec(dsn)![1]}://***`), e.dsn);
   });
 }
 
