@@ -3,10 +3,9 @@
  * core/backup/backup.ts for how and docs/scaling.md for the limits).
  */
 import { backupDatabase, type BackupResult } from '../core/index.js';
-import { driverFlag, EXIT, parse } from './args.js';
+import { driverFlag, EXIT, parse, UsageError } from './args.js';
 import { watchCopy, PROGRESS_FROM_BYTES, type CopyWatcher } from './backup-progress.js';
 import { println, type CliIo } from './io.js';
-import { failJson } from './json-error.js';
 
 /** Help text of `backup`. */
 export const HELP = `dual-sqlite backup: copy a live database to a verified backup file
@@ -26,6 +25,9 @@ rollback-journal mode and with dot-file locking (wasm, vfs=unix-dotfile), where 
 busy timeout is shorter than that would see SQLITE_BUSY (see docs/scaling.md).
 Exit codes: 0 the copy is verified and in place, 1 it failed (nothing at <dest>), 2 bad arguments.`;
 
+/** `--json` is an option: main() prints this command's errors as JSON with it. */
+export const JSON_FLAG = true;
+
 /** Runs `backup`. */
 export async function run(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse(
@@ -36,8 +38,7 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
   );
   const [dsn, dest] = positionals;
   if (dsn === undefined || dest === undefined) {
-    println(io.stderr, HELP);
-    return EXIT.USAGE;
+    throw new UsageError('backup: give the database DSN and the destination file, e.g. dual-sqlite backup app.db backups/app-2026-01-01.db (see "dual-sqlite backup --help").');
   }
   const driver = driverFlag('backup', values.driver);
   let watcher: CopyWatcher | undefined;
@@ -57,7 +58,6 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     return EXIT.OK;
   } catch (error) {
     await watcher?.stop();
-    if (values.json) return failJson(error, io);
     throw error;
   }
 }

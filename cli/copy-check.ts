@@ -16,6 +16,9 @@ without case: pgloader lower-cases names) in the PostgreSQL schema (default publ
 pgloader, while nothing writes the SQLite file. Values are not compared.
 Exit code 0 when every table is there with the same number of rows, 1 otherwise, 2 for bad arguments.`;
 
+/** `--json` is an option: main() prints this command's errors as JSON with it. */
+export const JSON_FLAG = true;
+
 /** Runs `copy-check`; returns the exit code. */
 export async function run(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse('copy-check', args, { schema: { type: 'string' }, json: { type: 'boolean' } }, 2);

@@ -57,14 +57,14 @@ export interface InspectReport {
   readonly goDrivers: readonly GoNote[];
 }
 
+/** `--json` is an option: main() prints this command's errors as JSON with it. */
+export const JSON_FLAG = true;
+
 /** Runs `inspect`; returns the exit code. */
 export async function run(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse('inspect', args, { driver: { type: 'string' }, json: { type: 'boolean' } }, 1);
   const input = positionals[0];
-  if (input === undefined) {
-    println(io.stderr, 'dual-sqlite inspect: missing <dsn>, e.g. dual-sqlite inspect "app.db?_txlock=immediate"');
-    return EXIT.USAGE;
-  }
+  if (input === undefined) throw new UsageError('inspect: missing <dsn>, e.g. dual-sqlite inspect "app.db?_txlock=immediate"');
   if (isPostgresDsn(input)) {
     // --driver names a SQLite binding: meaningless here, and refused rather than ignored.
     if (values.driver !== undefined) throw new UsageError(`inspect: --driver picks a SQLite binding, and this DSN names a PostgreSQL server; drop --driver.`);

@@ -17,7 +17,8 @@ export function failJson(error: unknown, io: CliIo): number {
 function details(error: unknown): Record<string, unknown> {
   if (!(error instanceof DualSqliteError)) return {};
   const out: Record<string, unknown> = {};
-  for (const key of ['holders', 'problems', 'pid', 'running', 'database', 'dest', 'file']) {
+  // `dsn` of a DsnError is the redacted quote, never the input
+  for (const key of ['holders', 'problems', 'pid', 'running', 'database', 'dest', 'file', 'path', 'option', 'dsn', 'kind', 'host', 'port']) {
     if (key in error) out[key] = (error as unknown as Record<string, unknown>)[key];
   }
   return out;

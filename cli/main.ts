@@ -11,6 +11,7 @@ import { DualSqliteError } from '../dsn/base-error.js';
 import { choiceList, DRIVER_CHOICES, EXIT, UsageError } from './args.js';
 import { DEMO_USAGE } from './demo/flags.js';
 import { processIo, println, type CliIo } from './io.js';
+import { failJson } from './json-error.js';
 
 /** Top-level help text. */
 export const HELP = `dual-sqlite: inspect DSNs, diagnose SQLite files, back up and restore, run the multi-agent demo
@@ -30,7 +31,17 @@ Run "dual-sqlite <command> --help" for the options of one command.`;
 
 type Command = (args: readonly string[], io: CliIo) => Promise<number>;
 
-const commands: Record<string, () => Promise<{ run: Command; HELP: string }>> = {
+/**
+ * A subcommand module. `JSON_FLAG`: the command takes `--json`, so with it on the command line
+ * every error it throws (bad arguments included) is printed as one JSON object, by `main`.
+ */
+interface CommandModule {
+  readonly run: Command;
+  readonly HELP: string;
+  readonly JSON_FLAG?: boolean;
+}
+
+const commands: Record<string, () => Promise<CommandModule>> = {
   inspect: () => import('./inspect.js'),
   doctor: () => import('./doctor/command.js'),
   demo: () => import('./demo/command.js'),
@@ -55,7 +66,13 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       println(io.stdout, command.HELP);
       return EXIT.OK;
     }
-    return await command.run(rest, io);
+    try {
+      return await command.run(rest, io);
+    } catch (err) {
+      // one place for every command, so no command can print its errors as text under --json
+      if (command.JSON_FLAG === true && rest.includes('--json')) return failJson(err, io);
+      throw err;
+    }
   } catch (err) {
     return reportError(err, io);
   }

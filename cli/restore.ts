@@ -5,7 +5,6 @@
 import { recoverRestore, restoreDatabase, type RestoreResult } from '../core/index.js';
 import { driverFlag, EXIT, parse, UsageError } from './args.js';
 import { println, type CliIo } from './io.js';
-import { failJson } from './json-error.js';
 
 /** Help text of `restore`. */
 export const HELP = `dual-sqlite restore: replace a database with a verified backup
@@ -26,6 +25,9 @@ process died, --recover finishes it (the new database passed its check) or rolls
   --json       print the result (or the error) as JSON on stdout
 Exit codes: 0 restored (or recovered), 1 refused or failed (the old database is in place), 2 bad arguments.`;
 
+/** `--json` is an option: main() prints this command's errors as JSON with it. */
+export const JSON_FLAG = true;
+
 /** Runs `restore`. */
 export async function run(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse(
@@ -35,25 +37,19 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
     2,
   );
   const driver = driverFlag('restore', values.driver);
-  try {
-    if (values.recover) {
-      if (positionals.length !== 1) throw new UsageError('restore --recover takes one argument, the DSN of the database.');
-      const outcome = await recoverRestore(positionals[0]!, { driver, env: io.env });
-      println(io.stdout, values.json ? JSON.stringify({ ok: true, outcome }, null, 2) : recoveryText(outcome));
-      return EXIT.OK;
-    }
-    const [backup, dsn] = positionals;
-    if (backup === undefined || dsn === undefined) {
-      println(io.stderr, HELP);
-      return EXIT.USAGE;
-    }
-    const result = await restoreDatabase(backup, dsn, { driver, env: io.env, keepOld: values['keep-old'] === true });
-    println(io.stdout, values.json ? JSON.stringify({ ok: true, ...result }, null, 2) : describe(result));
+  if (values.recover) {
+    if (positionals.length !== 1) throw new UsageError('restore --recover takes one argument, the DSN of the database.');
+    const outcome = await recoverRestore(positionals[0]!, { driver, env: io.env });
+    println(io.stdout, values.json ? JSON.stringify({ ok: true, outcome }, null, 2) : recoveryText(outcome));
     return EXIT.OK;
-  } catch (error) {
-    if (values.json) return failJson(error, io);
-    throw error;
   }
+  const [backup, dsn] = positionals;
+  if (backup === undefined || dsn === undefined) {
+    throw new UsageError('restore: give the backup file and the database DSN, e.g. dual-sqlite restore backups/app.db app.db (see "dual-sqlite restore --help").');
+  }
+  const result = await restoreDatabase(backup, dsn, { driver, env: io.env, keepOld: values['keep-old'] === true });
+  println(io.stdout, values.json ? JSON.stringify({ ok: true, ...result }, null, 2) : describe(result));
+  return EXIT.OK;
 }
 
 function describe(r: RestoreResult): string {

@@ -51,6 +51,9 @@ export interface DoctorReport {
   readonly checks: readonly CheckResult[];
 }
 
+/** `--json` is an option: main() prints this command's errors as JSON with it. */
+export const JSON_FLAG = true;
+
 /** Runs `doctor`; returns the exit code. */
 export async function run(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parse('doctor', args, {
