@@ -193,3 +193,29 @@ export class RestoreFailedError extends DualSqliteError {
     this.database = database;
   }
 }
+
+/**
+ * A restore stopped by its caller's `signal` (the CLI aborts it on SIGINT/SIGTERM) at one of its
+ * safe points: before anything was moved (`state: 'unchanged'`), or after the swap and before the
+ * commit, when it was rolled back (`state: 'rolled-back'`). Either way the database is the one from
+ * before the restore and no restore is pending. Code `RESTORE_INTERRUPTED`; `cause` is the
+ * signal's reason.
+ */
+export class RestoreInterruptedError extends DualSqliteError {
+  readonly database: string;
+  /** What the interrupted restore left: the database untouched, or put back as it was. */
+  readonly state: 'unchanged' | 'rolled-back';
+
+  constructor(database: string, state: 'unchanged' | 'rolled-back', reason: unknown) {
+    const by = typeof reason === 'string' ? reason : reason instanceof Error ? reason.message : 'its caller';
+    super(
+      'RESTORE_INTERRUPTED',
+      state === 'unchanged'
+        ? `the restore of ${database} was interrupted (${by}) before anything was moved: nothing changed, the database is as it was; run the restore again to restore it.`
+        : `the restore of ${database} was interrupted (${by}) after the swap, before it was committed: it was rolled back, the database is the one from before the restore; run the restore again to restore it.`,
+      { cause: reason },
+    );
+    this.database = database;
+    this.state = state;
+  }
+}

@@ -4,7 +4,8 @@
  * the database handle's `backup()` uses, and `assertNoPendingRestore`, which opening uses) are
  * imported from their own modules.
  */
-export { restoreDatabase, recoverRestore, type RestoreOptions, type RestoreResult, type RecoveryOutcome } from './restore.js';
+export { restoreDatabase, recoverRestore, restoreStatus, type RestoreStatus, type RestoreOptions, type RestoreResult, type RecoveryOutcome } from './restore.js';
+export { type RestorePhase } from './pending.js';
 export { type BackupOptions, type BackupProgress, type BackupResult } from './backup.js';
 export { verifyDatabaseFile as verifyBackup, type VerifiedFile } from './verify.js';
 export {
@@ -17,4 +18,5 @@ export {
   RestoreBackupIsDatabaseError,
   RestorePendingError,
   RestoreFailedError,
+  RestoreInterruptedError,
 } from './errors.js';

@@ -25,7 +25,7 @@
  * these points, and a recovery right after it took the mutex (`restore:recovering`).
  */
 import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { failpoint } from '../failpoint.js';
+import { failpoint, failpointAsync } from '../failpoint.js';
 import { processesWithOpen } from './open-files.js';
 import { basename, dirname, join, resolve } from 'node:path';
 import { realDatabasePath } from '../../drivers/paths.js';
@@ -37,11 +37,12 @@ import type { DualSqliteOpenOptions } from '../dialect-config.js';
 import { claimsDirOf, readClaims } from '../guard/claims.js';
 import { liveness } from '../guard/identity.js';
 import { resolveOptions } from '../options.js';
-import { BackupNotAFileError, RestoreFailedError, RestoreInUseError, RestorePendingError, RestoreBackupIsDatabaseError } from './errors.js';
+import { BackupNotAFileError, RestoreFailedError, RestoreInUseError, RestoreInterruptedError, RestorePendingError, RestoreBackupIsDatabaseError } from './errors.js';
 import { exists, fsyncDir, fsyncFile, listFolder, step, sweepDeadTemporaries, tempNameFor } from './files.js';
 import {
   advanceMarker, beginRestore, endRestore, markerPathOf, markerWritten, readMarker, removeMarker, writeMarker, writerRunning,
   type RestoreMarker,
+  type RestorePhase,
 } from './pending.js';
 import { takeRecoveryLock } from './recovery-lock.js';
 import { verifyDatabaseFile } from './verify.js';
@@ -50,6 +51,13 @@ import { verifyDatabaseFile } from './verify.js';
 export interface RestoreOptions extends Pick<DualSqliteOpenOptions, 'driver' | 'env'> {
   /** Keep the replaced database and its side files in the folder aside (its path is returned). Default false. */
   readonly keepOld?: boolean;
+  /**
+   * Stops the restore at its next safe point when aborted: before anything is moved (nothing
+   * changes), or after the swap and before the commit (it is rolled back). Either way it throws
+   * {@link RestoreInterruptedError} and leaves no restore pending. Steps already begun finish
+   * first (a copy, an integrity_check): the database is never left half swapped by an abort.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** What a restore did. Sizes in bytes, times in ms. */
@@ -85,7 +93,8 @@ const SIDE_FILES = ['', '-journal', '-wal', '-shm', '.lock'] as const;
  * and proves the result opens and passes `integrity_check` before dropping the old files.
  * Throws `BackupVerificationError` (bad backup, nothing changed), {@link RestoreInUseError},
  * {@link RestorePendingError} (another restore runs), {@link RestoreFailedError} (the old
- * database was put back), `BackupIoError`, or a DSN error.
+ * database was put back), {@link RestoreInterruptedError} (`options.signal` aborted it),
+ * `BackupIoError`, or a DSN error.
  */
 export async function restoreDatabase(backup: string, target: string | DsnConfig, options: RestoreOptions = {}): Promise<RestoreResult> {
   const started = performance.now();
@@ -106,6 +115,8 @@ export async function restoreDatabase(backup: string, target: string | DsnConfig
 async function restoreFile(filename: string, source: string, driver: DriverName, config: DsnConfig, options: RestoreOptions, started: number): Promise<RestoreResult> {
   await recoverFile(filename, config, options);
   const verified = await verifyDatabaseFile(source, driver, config.busyTimeout);
+  const interrupted = (state: 'unchanged' | 'rolled-back') => new RestoreInterruptedError(filename, state, options.signal?.reason);
+  if (options.signal?.aborted) throw interrupted('unchanged');
   assertNotInUse(filename);
   sweepDeadTemporaries(filename, 'restore');
 
@@ -115,7 +126,9 @@ async function restoreFile(filename: string, source: string, driver: DriverName,
   try {
     step('copying the backup next to the database', temp, () => copyFileSync(source, temp));
     fsyncFile(temp);
-    failpoint('restore:copied');
+    // safe point: the copy is beside the database, nothing moved yet (the finally removes the copy)
+    await failpointAsync('restore:copied');
+    if (options.signal?.aborted) throw interrupted('unchanged');
     let marker = writeMarker(filename, { temp, aside, existed: exists(filename), keep });
     markerWritten(filename, marker);
     failpoint('restore:marked');
@@ -130,18 +143,23 @@ async function restoreFile(filename: string, source: string, driver: DriverName,
       fsyncDir(dirname(filename));
       failpoint('restore:renamed');
       marker = advanceMarker(filename, marker, 'swapped');
-      failpoint('restore:swapped');
     } catch (error) {
       // still `moving` when the phase could not be advanced: put back is right either way
       if (marker.phase === 'moving') putBack(filename, marker);
       else discardNew(filename, marker);
       throw error;
     }
+    // safe point: swapped, not committed; an abort here or during the check rolls back
+    await failpointAsync('restore:swapped');
     try {
-      await checkInPlace(config, options);
+      if (!options.signal?.aborted) await checkInPlace(config, options);
     } catch (error) {
       discardNew(filename, marker);
       throw new RestoreFailedError(filename, error);
+    }
+    if (options.signal?.aborted) {
+      discardNew(filename, marker);
+      throw interrupted('rolled-back');
     }
     failpoint('restore:checked');
     commit(filename, marker);
@@ -172,6 +190,26 @@ export async function recoverRestore(target: string | DsnConfig, options: Pick<D
   const config = resolveOptions(target, options);
   if (config.location.kind !== 'file') return 'none';
   return recoverFile(realDatabasePath(config.location.path), config, options);
+}
+
+/** Whether a restore of a database is pending, and where it stands: see {@link restoreStatus}. */
+export interface RestoreStatus {
+  /** Real path of the database. */
+  readonly database: string;
+  /** The phase its marker records, `unreadable` for a marker that cannot be read, `null` when no restore is pending. */
+  readonly phase: RestorePhase | 'unreadable' | null;
+}
+
+/**
+ * Where a restore of `target` stands, from its marker; reads only (the CLI says it when a restore
+ * is stopped by a second Ctrl-C). `null` for a database that is not a file.
+ */
+export function restoreStatus(target: string | DsnConfig, options: Pick<DualSqliteOpenOptions, 'env'> = {}): RestoreStatus | null {
+  const config = resolveOptions(target, options);
+  if (config.location.kind !== 'file') return null;
+  const database = realDatabasePath(config.location.path);
+  const marker = readMarker(database);
+  return Object.freeze({ database, phase: marker === null || marker === 'unreadable' ? marker : marker.phase });
 }
 
 /**

@@ -1,9 +1,12 @@
 /** Shared parts of the SIGKILL tests: CLI runs with a kill timer, test databases. */
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { openDatabase } from '../../index.js';
 import type { DriverName } from '../../drivers/types.js';
 import { cliNodeArgs } from '../cli/run-cli.js';
 import { depth } from '../helpers/depth.js';
+import { tmpDir } from '../helpers/tmp.js';
 
 /**
  * Kills per driver: 2 in `npm test` (a killed and a finished run are both likely in two draws, and
@@ -87,5 +90,38 @@ export function runCliToFailpoint(args: string[], point: string): Promise<{ reac
       }
     });
     child.on('exit', (code) => resolve({ reached, code, out }));
+  });
+}
+
+/**
+ * Runs the CLI parked at `point` (an async failpoint, core/failpoint.ts, so its signal handlers
+ * run while it stands there) and sends it `signals`, each once the previous one was acknowledged
+ * on stderr ("received: stopping"); then releases the point (unless the process ended). Real
+ * process, real signals.
+ */
+export function runCliWithSignals(args: string[], point: string, signals: readonly NodeJS.Signals[]): Promise<{ reached: boolean; code: number | null; stdout: string; out: string }> {
+  const release = join(tmpDir('kds-release-'), 'go');
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...cliNodeArgs(), ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, DUAL_SQLITE_FAILPOINT: point, DUAL_SQLITE_FAILPOINT_RELEASE: release },
+    });
+    let stdout = '';
+    let out = '';
+    let reached = false;
+    let sent = 0;
+    const next = (): void => {
+      if (sent < signals.length) child.kill(signals[sent++]!);
+      else writeFileSync(release, '');
+    };
+    child.stdout.on('data', (d) => ((stdout += d), (out += d)));
+    child.stderr.on('data', (d) => {
+      out += d;
+      if (!reached && out.includes(`failpoint ${point}\n`)) {
+        reached = true;
+        next();
+      } else if (reached && sent > 0 && (out.match(/received: stopping/g) ?? []).length === sent) next();
+    });
+    child.on('exit', (code) => resolve({ reached, code, stdout, out }));
   });
 }

@@ -13,7 +13,8 @@ import type { DriverName } from '../../drivers/types.js';
 import { matrixDrivers } from '../helpers/matrix.js';
 import { FULL } from '../helpers/depth.js';
 import { suite } from 'uvu';
-import { runCli, runCliToFailpoint } from './kill-helpers.js';
+import { runCli, runCliToFailpoint, runCliWithSignals } from './kill-helpers.js';
+import { cliInProcess } from '../cli/run-cli.js';
 import { failure, labels, makePair } from './restore-helpers.js';
 
 type Outcome = 'none' | 'rolled-back' | 'completed';
@@ -84,6 +85,51 @@ for (const [c, driver] of runs) {
     const kept = readdirSync(dir).filter((n) => n.includes('.before-restore-'));
     assert.is(kept.length, c.keepOld ? 1 : 0, kept.join(', '));
     if (c.keepOld) assert.equal(await labels(join(dir, kept[0]!, 'live.db'), driver), ['old']);
+  });
+}
+
+// Ctrl-C / SIGTERM: a real signal to a real restore parked at a safe point. Exit 128 + signal
+// number, and always a message saying what state the database is in; a second signal stops at once
+// and prints the exact --recover command, which then finishes the restore.
+interface SignalCase {
+  readonly point: string;
+  readonly signals: readonly NodeJS.Signals[];
+  readonly exit: number;
+  readonly says: RegExp;
+  /** The database's content afterwards (after running the printed --recover command, when there is one). */
+  readonly after: 'old' | 'new';
+  readonly json?: boolean;
+}
+const SIGNAL_CASES: readonly SignalCase[] = [
+  { point: 'restore:copied', signals: ['SIGINT'], exit: 130, says: /interrupted \(SIGINT\) before anything was moved: nothing changed/, after: 'old' },
+  { point: 'restore:swapped', signals: ['SIGTERM'], exit: 143, says: /interrupted \(SIGTERM\) after the swap.*rolled back/, after: 'old' },
+  { point: 'restore:swapped', signals: ['SIGTERM'], exit: 143, says: /"code": "RESTORE_INTERRUPTED"/, after: 'old', json: true },
+  { point: 'restore:copied', signals: ['SIGINT', 'SIGINT'], exit: 130, says: /stopped by SIGINT before anything was moved: .*live\.db is unchanged/, after: 'old' },
+  { point: 'restore:swapped', signals: ['SIGINT', 'SIGINT'], exit: 130, says: /stopped by SIGINT after the swap.*\(phase swapped\).*until you run: dual-sqlite restore --recover /, after: 'new' },
+];
+
+// `npm test`: each case on one driver, in turn (the rollback and recovery they end in are tested on
+// every driver above); TEST_FULL=1: every case on every driver.
+const signalRuns: [SignalCase, DriverName][] = FULL
+  ? SIGNAL_CASES.flatMap((c) => drivers.map((d): [SignalCase, DriverName] => [c, d]))
+  : SIGNAL_CASES.map((c, i): [SignalCase, DriverName] => [c, drivers[i % drivers.length]!]);
+for (const [c, driver] of signalRuns) {
+  test(`[${driver}] ${c.signals.join(' + ')} at ${c.point}${c.json ? ' (--json)' : ''}: exit ${c.exit}, says what it left`, async () => {
+    const { live, backup, dir } = await makePair((p) => p, driver);
+    const r = await runCliWithSignals(['restore', backup, live, '--driver', driver, ...(c.json ? ['--json'] : [])], c.point, c.signals);
+    assert.ok(r.reached, `never reached ${c.point}: ${r.out}`);
+    assert.is(r.code, c.exit, r.out);
+    assert.match(r.out, c.says);
+    const recover = /until you run: (dual-sqlite restore --recover .*)$/m.exec(r.out)?.[1];
+    if (recover) {
+      assert.is((await failure(openDatabase(live, { driver }))).code, 'RESTORE_PENDING');
+      // the printed command, word for word (the path has no characters a shell would quote)
+      const run = await cliInProcess(recover.split(' ').slice(1));
+      assert.is(run.code, 0, `${run.stdout}${run.stderr}`);
+    }
+    assert.equal(await labels(live, driver), [c.after]);
+    assert.equal(leftovers(dir), []);
+    assert.is(await recoverRestore(live, { driver }), 'none');
   });
 }
 
