@@ -50,6 +50,20 @@ export function listFolder(dir: string): string[] {
   }
 }
 
+/**
+ * Best-effort removal of the library's own scratch files (a temporary copy, a marker's scratch
+ * copy, a recovery mutex): never throws. A file that cannot be removed (EACCES, EPERM, a read-only
+ * mount) is harmless where it is and is swept again later; failing the restore or recovery that
+ * already succeeded over it, with a raw Node error, would not be.
+ */
+export function removeQuietly(path: string): void {
+  try {
+    rmSync(path, { recursive: true, force: true });
+  } catch {
+    // see above: a leftover is swept later
+  }
+}
+
 /** True when something (file, folder, dangling link) exists at `path`. */
 export function exists(path: string): boolean {
   try {
@@ -98,11 +112,7 @@ function sweep(target: string, prefix: string, kinds: string): void {
     if (!name.startsWith(prefix)) continue;
     const m = pattern.exec(name);
     if (!m || isAlive(Number(m[1]))) continue;
-    try {
-      rmSync(join(dir, name), { recursive: true, force: true });
-    } catch {
-      // another sweeper got there first, or we may not delete it: it stays harmless
-    }
+    removeQuietly(join(dir, name));
   }
 }
 

@@ -10,7 +10,7 @@ import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { liveness, parseOwner, sameOwner, selfOwner, type Owner } from '../guard/identity.js';
 import { RestorePendingError } from './errors.js';
-import { fsyncDir, fsyncFile, isAlive, listFolder, step, sweepDeadTemporariesOf } from './files.js';
+import { fsyncDir, fsyncFile, isAlive, listFolder, removeQuietly, step, sweepDeadTemporariesOf } from './files.js';
 import { sweepRecoveryLocks } from './recovery-lock.js';
 
 /**
@@ -97,13 +97,16 @@ function store(filename: string, marker: RestoreMarker): void {
     step('placing the restore marker', path, () => renameSync(scratch, path));
   } catch (error) {
     // a full disk leaves an empty scratch file, which nothing else would remove while no restore is pending
-    rmSync(scratch, { force: true });
+    removeQuietly(scratch);
     throw error;
   }
   fsyncDir(dirname(path));
 }
 
-/** Removes the marker durably (from then on the database opens normally), and scratch copies of it left by dead processes. */
+/**
+ * Removes the marker durably (from then on the database opens normally), and scratch copies of it
+ * left by dead processes: best effort (a scratch copy that cannot be removed stays until a later sweep).
+ */
 export function removeMarker(filename: string): void {
   const path = markerPathOf(filename);
   step('removing the restore marker', path, () => rmSync(path, { force: true }));
@@ -111,7 +114,7 @@ export function removeMarker(filename: string): void {
   const scratch = new RegExp(`^${escapeRegExp(basename(path))}\\.(?:recover\\.)?(\\d+)(?:\\.[0-9a-f]{8})?\\.tmp$`);
   for (const name of listFolder(dirname(path))) {
     const m = scratch.exec(name);
-    if (m && (Number(m[1]) === process.pid || !isAlive(Number(m[1])))) rmSync(join(dirname(path), name), { force: true });
+    if (m && (Number(m[1]) === process.pid || !isAlive(Number(m[1])))) removeQuietly(join(dirname(path), name));
   }
   sweepRecoveryLocks(path);
   fsyncDir(dirname(filename));

@@ -9,11 +9,11 @@
  * Generations of dead holders are removed with the marker (see pending.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { liveness, parseOwner, sameOwner, selfOwner, type Owner } from '../guard/identity.js';
 import { BackupIoError } from './errors.js';
-import { listFolder, step } from './files.js';
+import { listFolder, removeQuietly, step } from './files.js';
 
 /** Generations tried before giving up (each needs a holder that died while holding it). */
 const GENERATIONS = 64;
@@ -38,7 +38,8 @@ export function takeRecoveryLock(markerPath: string): RecoveryLock {
       const path = `${stem(markerPath)}${gen}`;
       try {
         linkSync(tmp, path);
-        return { held: true, release: () => rmSync(path, { force: true }) };
+        // a generation left by a failed release is passed over once this process is gone
+        return { held: true, release: () => removeQuietly(path) };
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new BackupIoError('taking the recovery mutex', path, error);
       }
@@ -54,7 +55,7 @@ export function takeRecoveryLock(markerPath: string): RecoveryLock {
     }
     throw new BackupIoError('taking the recovery mutex', `${stem(markerPath)}${GENERATIONS}`, new Error(`all ${GENERATIONS} generations are taken by processes that died holding them`));
   } finally {
-    rmSync(tmp, { force: true });
+    removeQuietly(tmp);
   }
 }
 
@@ -66,11 +67,8 @@ export function sweepRecoveryLocks(markerPath: string): void {
     if (!name.startsWith(prefix) || !/^\d+$/.test(name.slice(prefix.length))) continue;
     const owner = ownerOf(join(dir, name));
     if (owner === 'gone' || (owner !== null && liveness(owner) !== 'dead')) continue;
-    try {
-      rmSync(join(dir, name), { force: true });
-    } catch {
-      // housekeeping only: a leftover generation is skipped like a dead holder's
-    }
+    // housekeeping only: a leftover generation is skipped like a dead holder's
+    removeQuietly(join(dir, name));
   }
 }
 

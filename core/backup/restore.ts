@@ -38,7 +38,7 @@ import { claimsDirOf, readClaims } from '../guard/claims.js';
 import { liveness } from '../guard/identity.js';
 import { resolveOptions } from '../options.js';
 import { BackupNotAFileError, RestoreFailedError, RestoreInUseError, RestoreInterruptedError, RestorePendingError, RestoreBackupIsDatabaseError } from './errors.js';
-import { exists, fsyncDir, fsyncFile, listFolder, step, sweepDeadTemporaries, tempNameFor } from './files.js';
+import { exists, fsyncDir, fsyncFile, listFolder, removeQuietly, step, sweepDeadTemporaries, tempNameFor } from './files.js';
 import {
   advanceMarker, beginRestore, endRestore, markerPathOf, markerWritten, readMarker, removeMarker, writeMarker, writerRunning,
   type RestoreMarker,
@@ -176,7 +176,8 @@ async function restoreFile(filename: string, source: string, driver: DriverName,
       totalMs: performance.now() - started,
     });
   } finally {
-    rmSync(temp, { force: true });
+    // gone after the rename; else swept with the dead process's temporaries when it cannot be removed now
+    removeQuietly(temp);
   }
 }
 
