@@ -80,22 +80,69 @@ export class PgUnavailableError extends DualSqliteError {
 }
 
 /**
+ * Why a connection could not be made, as far as pg's error tells (docs/postgres.md):
+ * - `network`: refused, reset, unreachable, closed by the server or a proxy before the login, no such Unix socket;
+ * - `timeout`: no answer within `connect_timeout`;
+ * - `dns`: the host name does not resolve;
+ * - `tls`: TLS could not be set up: the server does not offer it, or its certificate was refused;
+ * - `auth`: the client could not answer the server's login (no password given when one is asked for);
+ * - `other`: none of these (the message and `cause` say what).
+ * A login the server itself refused (wrong password 28P01, no such database 3D000) is a
+ * {@link PostgresError} with that SQLSTATE instead.
+ */
+export type PgConnectKind = 'network' | 'timeout' | 'dns' | 'tls' | 'auth' | 'other';
+
+/** Every {@link PgConnectKind}, for exhaustive tests and docs. */
+export const PG_CONNECT_KINDS: readonly PgConnectKind[] = Object.freeze(['network', 'timeout', 'dns', 'tls', 'auth', 'other']);
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN', 'EPIPE', 'ENOENT', 'EADDRNOTAVAIL']);
+const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_FAIL', 'EAI_NODATA']);
+
+/** The {@link PgConnectKind} of the error pg (or Node's net/tls under it) gave for a connection. */
+export function pgConnectKind(cause: unknown): PgConnectKind {
+  const e = cause as { code?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  const message = typeof e?.message === 'string' ? e.message : '';
+  if (DNS_CODES.has(code)) return 'dns';
+  // pg: "Connection terminated due to connection timeout"; its pool: "timeout exceeded when trying to connect"
+  if (code === 'ETIMEDOUT' || /\btime(d ?)?out\b/i.test(message)) return 'timeout';
+  // OpenSSL's certificate codes (DEPTH_ZERO_SELF_SIGNED_CERT, ...), Node's ERR_TLS_*/ERR_SSL_*, pg's "does not support SSL"
+  if (/CERT|TLS|SSL/.test(code) || /\b(SSL|TLS)\b|certificate/i.test(message)) return 'tls';
+  if (/\b(SASL|SCRAM)\b|password/i.test(message)) return 'auth';
+  if (NETWORK_CODES.has(code) || /Connection terminated|socket hang up/i.test(message)) return 'network';
+  return 'other';
+}
+
+/**
  * The client could not reach or log in to the server (refused, timed out, no such host, TLS).
- * Code `PG_CONNECT_FAILED`; the message names host and port, never the password. An error the
- * server itself sent while logging in (wrong password 28P01, unknown database 3D000) is a
- * {@link PostgresError} instead.
+ * Code `PG_CONNECT_FAILED`, `kind` says which ({@link PgConnectKind}); the message names host and
+ * port, never the password. An error the server itself sent while logging in (wrong password
+ * 28P01, unknown database 3D000) is a {@link PostgresError} instead.
  */
 export class PgConnectError extends DualSqliteError {
   readonly host: string;
   readonly port: number;
+  /** Why it failed, as far as pg's error tells: `network`, `timeout`, `dns`, `tls`, `auth` or `other`. */
+  readonly kind: PgConnectKind;
 
   constructor(host: string, port: number, cause: unknown) {
     const why = (cause instanceof Error ? cause.message : String(cause)).split('\n')[0]!.slice(0, 300);
-    super('PG_CONNECT_FAILED', `cannot connect to PostgreSQL at ${host}:${port}: ${why}; check that the server runs and accepts connections there (and the DSN's sslmode and connect_timeout)`, { cause });
+    const kind = pgConnectKind(cause);
+    super('PG_CONNECT_FAILED', `cannot connect to PostgreSQL at ${host}:${port} (${kind}): ${why}; ${HINTS[kind]}`, { cause });
     this.host = host;
     this.port = port;
+    this.kind = kind;
   }
 }
+
+const HINTS: Readonly<Record<PgConnectKind, string>> = Object.freeze({
+  network: 'check that the server runs and accepts connections at that host and port (listen_addresses, pg_hba.conf, a firewall)',
+  timeout: 'nothing answered within connect_timeout: check the host and port, a firewall that drops packets, or raise connect_timeout',
+  dns: 'the host name does not resolve: check its spelling and the DNS of this machine',
+  tls: "check the DSN's sslmode and sslrootcert against the server's TLS set-up (sslmode=disable where the server has none)",
+  auth: 'the server asks for a password the DSN does not give: add it to the URL (postgres://user:password@host/db, percent-encoded)',
+  other: "check that the server runs there, and the DSN's sslmode and connect_timeout",
+});
 
 /**
  * A server setting the DSN asked for reads back different after connecting (an `ALTER ROLE ...

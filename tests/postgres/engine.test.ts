@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { inspect } from 'node:util';
 import { sql, type Kysely } from 'kysely';
-import { createKysely, errorKind, parsePostgresDsn, PostgresDsnDialect, PostgresError } from '../../index.js';
+import { createKysely, errorKind, parsePostgresDsn, PgConnectError, PG_CONNECT_KINDS, PostgresDsnDialect, PostgresError, type PgConnectKind } from '../../index.js';
+import { createServer, type AddressInfo } from 'node:net';
 import { Kysely as KyselyClass } from 'kysely';
 import { CONSTRAINT_CASES, createKindSchema, failure, type KindDb } from '../helpers/error-kinds.js';
 import { SPAWN_HANG_MS } from '../helpers/hang.js';
@@ -172,14 +173,38 @@ test('connection failures: coded, naming host and port, never the password', asy
   noPassword(renderings(e));
   assert.not.ok(renderings(e).some((t) => t.includes('not-the-password')));
 
-  // A port nobody listens on (the server's own, after its stop, would race other files: use 1).
-  const refused = createKysely(server.url().replace(`:${server.port}/`, ':1/') + '?connect_timeout=5');
-  const r = await failure(sql`select 1`.execute(refused));
-  await refused.destroy();
-  assert.is(r.code, 'PG_CONNECT_FAILED', String(r));
-  assert.match(r.message, /cannot connect to PostgreSQL at 127\.0\.0\.1:1: /);
-  noPassword(renderings(r));
 });
+
+// PG_CONNECT_FAILED's `kind`, one real failure each: [what, URL from the server, kind, message pattern].
+const CONNECT_FAILURES: [string, (server: PostgresServer, silent: number) => string, PgConnectKind, RegExp][] = [
+  // a port nobody listens on (the server's own, after its stop, would race other files: use 1)
+  ['refused', (s) => s.url().replace(`:${s.port}/`, ':1/') + '?connect_timeout=5', 'network', /at 127\.0\.0\.1:1 \(network\): .*listen_addresses/],
+  // a listener that accepts and never answers: connect_timeout runs out
+  ['no answer', (s, silent) => s.url().replace(`:${s.port}/`, `:${silent}/`) + '?connect_timeout=1', 'timeout', /\(timeout\): .*raise connect_timeout/],
+  ['unknown host', (s) => s.url().replace('@127.0.0.1:', '@no-such-host.invalid:') + '?connect_timeout=30', 'dns', /no-such-host\.invalid:\d+ \(dns\)/],
+  ['TLS asked of a server without it', (s) => s.url('postgres', 'sslmode=require&connect_timeout=30'), 'tls', /\(tls\): .*sslmode/],
+  ['no password where the server asks for one', (s) => s.url().replace(`:${encodeURIComponent(PG_PASSWORD)}@`, '@') + '?connect_timeout=30', 'auth', /\(auth\): .*add it to the URL/],
+];
+
+for (const [what, urlOf, kind, says] of CONNECT_FAILURES) {
+  test(`connection failure, ${what}: PG_CONNECT_FAILED with kind ${kind}, naming host and port, never the password`, async ({ server }) => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const db = createKysely(urlOf(server, (silent.address() as AddressInfo).port));
+    try {
+      const e = await failure(sql`select 1`.execute(db));
+      assert.instance(e, PgConnectError, String(e));
+      assert.is(e.code, 'PG_CONNECT_FAILED', String(e));
+      assert.is((e as PgConnectError).kind, kind, String(e));
+      assert.ok(PG_CONNECT_KINDS.includes((e as PgConnectError).kind));
+      assert.match(e.message, says);
+      noPassword(renderings(e));
+    } finally {
+      await db.destroy();
+      silent.close();
+    }
+  });
+}
 
 test('pg missing: PG_UNAVAILABLE names the package and the install command', async ({ server }) => {
   const db: Kysely<object> = new KyselyClass({ dialect: new PostgresDsnDialect({ dsn: parsePostgresDsn(server.url()), pgModule: 'pg-not-installed-here' }) });

@@ -85,6 +85,7 @@ for (const [what, host, query, expected] of CASES) {
       const e = (await run.then(() => undefined, (error: unknown) => error)) as (Error & { code?: string }) | undefined;
       if (e === undefined) return assert.unreachable(`${what}: connected, expected a refusal`);
       assert.is(e.code, 'PG_CONNECT_FAILED', String(e));
+      assert.is((e as Error & { kind?: string }).kind, 'tls', String(e));
       assert.match(e.message, expected);
       for (const text of [String(e), e.stack ?? '', inspect(e, { depth: 8 })]) {
         assert.not.ok(text.includes(PG_PASSWORD) || text.includes(encodeURIComponent(PG_PASSWORD)), text);
