@@ -96,14 +96,15 @@ export type PgConnectKind = 'network' | 'timeout' | 'dns' | 'tls' | 'auth' | 'ot
 export const PG_CONNECT_KINDS: readonly PgConnectKind[] = Object.freeze(['network', 'timeout', 'dns', 'tls', 'auth', 'other']);
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN', 'EPIPE', 'ENOENT', 'EADDRNOTAVAIL']);
-const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_FAIL', 'EAI_NODATA']);
+/** getaddrinfo's failures (ENOTFOUND, and EAI_AGAIN and its kin when the resolver itself fails). */
+const DNS_CODE = /^(ENOTFOUND|EAI_[A-Z]+)$/;
 
 /** The {@link PgConnectKind} of the error pg (or Node's net/tls under it) gave for a connection. */
 export function pgConnectKind(cause: unknown): PgConnectKind {
   const e = cause as { code?: unknown; message?: unknown } | null;
   const code = typeof e?.code === 'string' ? e.code : '';
   const message = typeof e?.message === 'string' ? e.message : '';
-  if (DNS_CODES.has(code)) return 'dns';
+  if (DNS_CODE.test(code)) return 'dns';
   // pg: "Connection terminated due to connection timeout"; its pool: "timeout exceeded when trying to connect"
   if (code === 'ETIMEDOUT' || /\btime(d ?)?out\b/i.test(message)) return 'timeout';
   // OpenSSL's certificate codes (DEPTH_ZERO_SELF_SIGNED_CERT, ...), Node's ERR_TLS_*/ERR_SSL_*, pg's "does not support SSL"
