@@ -1,13 +1,14 @@
 /**
  * Runs the real `dual-sqlite` CLI in a child process (`node cli/main.js ...` compiled by
  * `npm test`, else `node --import tsx cli/main.ts ...`; see ../helpers/entry.ts), the way a user
- * runs it, and returns its exit code and output.
+ * runs it, and returns its exit code and output. With SHORT_CHILD_FLAGS (a later wasm tier-up, see
+ * entry.ts): the same program, without the optimizing compile a short command never pays back.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { nodeArgs } from '../helpers/entry.js';
+import { nodeArgs, SHORT_CHILD_FLAGS } from '../helpers/entry.js';
 import { loadAwareTimeout, SPAWN_HANG_MS } from '../helpers/hang.js';
 
 /** Repository root. */
@@ -43,7 +44,7 @@ function envFor(extra: CliOptions['env']): NodeJS.ProcessEnv {
 
 /** Runs the CLI synchronously (for short commands). */
 export function cli(args: readonly string[], options: CliOptions = {}): CliRun {
-  const r = spawnSync(process.execPath, [...cliNodeArgs(), ...args], {
+  const r = spawnSync(process.execPath, [...SHORT_CHILD_FLAGS, ...cliNodeArgs(), ...args], {
     cwd: options.cwd ?? root,
     env: envFor(options.env),
     encoding: 'utf8',
@@ -55,7 +56,7 @@ export function cli(args: readonly string[], options: CliOptions = {}): CliRun {
 /** Runs the CLI asynchronously (for the demo, whose agents need the CPU while we wait). */
 export function cliAsync(args: readonly string[], options: CliOptions = {}): Promise<CliRun> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...cliNodeArgs(), ...args], {
+    const child = spawn(process.execPath, [...SHORT_CHILD_FLAGS, ...cliNodeArgs(), ...args], {
       cwd: options.cwd ?? root,
       env: envFor(options.env),
       stdio: ['ignore', 'pipe', 'pipe'],

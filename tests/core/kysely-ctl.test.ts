@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { matrix } from '../helpers/matrix.js';
 import { tmpDir } from '../helpers/tmp.js';
-import { importable } from '../helpers/entry.js';
+import { importable, SHORT_CHILD_FLAGS } from '../helpers/entry.js';
 import { readSchema } from './fixtures/migrations.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -53,7 +53,7 @@ export async function down(db: Kysely<any>) {
 
 function migrateLatest(cwd: string, driver: string): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, 'migrate:latest', '--no-outdated-check'], {
+    const child = spawn(process.execPath, [...SHORT_CHILD_FLAGS, bin, 'migrate:latest', '--no-outdated-check'], {
       cwd,
       env: { ...process.env, SQLITE_DRIVER: driver, DATABASE_URL: 'app.db', NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],

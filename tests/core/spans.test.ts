@@ -13,12 +13,13 @@ import type { DriverName } from '../../drivers/types.js';
 import { openDatabase } from '../../core/index.js';
 import { matrix } from '../helpers/matrix.js';
 import { openTestDb, tmpDsn } from './support.js';
+import { SHORT_CHILD_FLAGS } from '../helpers/entry.js';
 
 const PROBE = fileURLToPath(new URL('./fixtures/lock-probe.mjs', import.meta.url));
 
 /** What another process sees right now (this thread blocks until it answers). */
 function otherProcessSees(file: string, driver: DriverName): 'free' | 'busy' {
-  const out = spawnSync(process.execPath, [PROBE, file, driver], { encoding: 'utf8', timeout: 600_000 });
+  const out = spawnSync(process.execPath, [...SHORT_CHILD_FLAGS, PROBE, file, driver], { encoding: 'utf8', timeout: 600_000 });
   const line = out.stdout.trim().split('\n').pop();
   if (line !== 'free' && line !== 'busy') throw new Error(`lock probe failed: ${out.stdout}${out.stderr}`);
   return line;

@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tmpDir } from '../helpers/tmp.js';
 import { SPAWN_HANG_MS } from '../helpers/hang.js';
+import { SHORT_CHILD_FLAGS } from '../helpers/entry.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const test = suite('package: packed tarball in a fresh app');
@@ -154,7 +155,7 @@ test('tsc (nodenext) type-checks the README program as ESM and as CommonJS; both
     for (const file of ['out/esm.mjs', 'out/cjs.cjs']) {
       const cwd = join(app, `run-${driver}-${file.replace(/\W/g, '-')}`);
       mkdirSync(cwd);
-      const r = spawnSync(process.execPath, [join(app, file)], { cwd, encoding: 'utf8', timeout: SPAWN_HANG_MS, env: { ...process.env, SQLITE_DRIVER: driver } });
+      const r = spawnSync(process.execPath, [...SHORT_CHILD_FLAGS, join(app, file)], { cwd, encoding: 'utf8', timeout: SPAWN_HANG_MS, env: { ...process.env, SQLITE_DRIVER: driver } });
       assert.is(r.status, 0, `${driver} ${file}: ${out(r)}`);
       assert.match(r.stdout, /read the docs/, `${driver} ${file}: ${out(r)}`);
       assert.ok(existsSync(join(cwd, 'app.db')), `${driver} ${file}: no app.db`);
