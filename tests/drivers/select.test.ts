@@ -13,16 +13,30 @@ import { tmpDir } from '../helpers/tmp.js';
 import { throwsCode } from './_util.js';
 import { SPAWN_HANG_MS } from '../helpers/hang.js';
 import { hasNodeSqlite } from '../helpers/matrix.js';
+import { compiledDir, importable, programArgs, workerEntry } from '../helpers/entry.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const tsx = import.meta.resolve('tsx');
+/**
+ * Where the library's layers are copied from for a child's own project: the JavaScript npm test
+ * compiled (../helpers/entry.ts), which the child runs on plain node, else the sources (tsx).
+ */
+const layers = compiledDir ?? root;
+/** A module of this checkout as a child imports it: its compiled `.js` under npm test, else the `.ts`. */
+const lib = (file: string) => JSON.stringify(importable(join(root, file)));
 
-/** Runs a TypeScript snippet in a fresh Node process in `cwd`; returns its last stdout line as JSON. */
+/**
+ * Runs a snippet in a fresh Node process in `cwd`; returns its last stdout line as JSON. A `.ts`
+ * snippet runs as entry.ts's programArgs runs a user's program (beside it, `<name>.mjs` when
+ * compiled); a `.mjs` one runs on plain node under npm test.
+ */
 function child(cwd: string, file: string, code: string, env: Record<string, string | undefined> = {}): any {
   writeFileSync(join(cwd, file), code);
   const clean = { ...process.env, ...env };
   for (const k of ['SQLITE_DRIVER', 'SQLITE_USE_URI']) if (!(k in env)) delete clean[k];
-  const r = spawnSync(process.execPath, ['--import', tsx, join(cwd, file)], { cwd, env: clean, encoding: 'utf8', timeout: SPAWN_HANG_MS });
+  const path = join(cwd, file);
+  const args = !file.endsWith('.mjs') ? programArgs(path) : compiledDir ? [path] : ['--import', tsx, path];
+  const r = spawnSync(process.execPath, args, { cwd, env: clean, encoding: 'utf8', timeout: SPAWN_HANG_MS });
   assert.is(r.status, 0, `child failed: ${r.stderr}`);
   const lines = r.stdout.trim().split('\n');
   return JSON.parse(lines[lines.length - 1]!);
@@ -98,8 +112,8 @@ fallback('auto falls back to wasm with the reason; explicit native is DriverUnav
   // a copy of the layers in a folder whose node_modules has node-sqlite3-wasm only: resolving
   // better-sqlite3 from there genuinely fails (no mock, no patched resolver)
   const dir = tmpDir('kds-nonative-');
-  cpSync(join(root, 'drivers'), join(dir, 'drivers'), { recursive: true });
-  cpSync(join(root, 'dsn'), join(dir, 'dsn'), { recursive: true });
+  cpSync(join(layers, 'drivers'), join(dir, 'drivers'), { recursive: true });
+  cpSync(join(layers, 'dsn'), join(dir, 'dsn'), { recursive: true });
   mkdirSync(join(dir, 'node_modules'));
   for (const dep of ['node-sqlite3-wasm', ...ownDependencies()]) symlinkSync(join(root, 'node_modules', dep), join(dir, 'node_modules', dep));
   writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
@@ -144,11 +158,11 @@ fallback('each driver loads lazily: using one never loads the other two', () => 
   const dir = tmpDir('kds-lazy-');
   const probe = (driver: string) => `
 import { createRequire } from 'node:module';
-const { openBackend } = await import(${JSON.stringify(join(root, 'drivers/index.ts'))});
+const { openBackend } = await import(${lib('drivers/index.ts')});
 const cfg = { location: { kind: 'memory' }, mode: 'rwc', driver: '${driver}', txlock: 'immediate', busyTimeout: 5000,
   stmtCacheSize: 128, immutable: false, nolock: false,
   pragmas: { synchronous: 'full', foreign_keys: true, temp_store: 'memory', cache_size: -16000 } };
-const { driversLoaded } = await import(${JSON.stringify(join(root, 'drivers/load.ts'))});
+const { driversLoaded } = await import(${lib('drivers/load.ts')});
 const b = openBackend(cfg);
 b.execute('select 1', []);
 b.close();
@@ -207,7 +221,7 @@ fallback('native URI options are refused, not mis-opened, when the addon was loa
 import { createRequire } from 'node:module';
 const Database = createRequire(${JSON.stringify(join(root, 'package.json'))})('better-sqlite3');
 new Database(':memory:').close(); // someone else loads the addon first, URI mode off
-const { openBackend } = await import(${JSON.stringify(join(root, 'drivers/index.ts'))});
+const { openBackend } = await import(${lib('drivers/index.ts')});
 const cfg = (extra: object) => ({ location: { kind: 'file', path: ${JSON.stringify(join(dir, 'a.db'))} }, mode: 'rwc', driver: 'native',
   txlock: 'immediate', busyTimeout: 5000, stmtCacheSize: 128, immutable: false, nolock: false,
   pragmas: { synchronous: 'full', foreign_keys: true, temp_store: 'memory', cache_size: -16000 }, ...extra });
@@ -221,7 +235,7 @@ console.log(JSON.stringify(out));
   );
   assert.is(out.code, 'NATIVE_URI_MODE_OFF');
   assert.match(out.message, /already loaded.*SQLITE_USE_URI=1/);
-  assert.equal(readdirSync(dir).sort(), ['a.db', 'child.ts', 'package.json'], 'no file named after a URI');
+  assert.equal(readdirSync(dir).filter((f) => !f.startsWith('child.')).sort(), ['a.db', 'package.json'], 'no file named after a URI');
 });
 
 fallback('with SQLITE_USE_URI=1 in the environment, URI options work even if the addon loaded first', () => {
@@ -234,7 +248,7 @@ fallback('with SQLITE_USE_URI=1 in the environment, URI options work even if the
 import { createRequire } from 'node:module';
 const Database = createRequire(${JSON.stringify(join(root, 'package.json'))})('better-sqlite3');
 new Database(':memory:').close();
-const { openBackend } = await import(${JSON.stringify(join(root, 'drivers/index.ts'))});
+const { openBackend } = await import(${lib('drivers/index.ts')});
 const b = openBackend({ location: { kind: 'file', path: ${JSON.stringify(join(dir, 'a.db'))} }, mode: 'rwc', driver: 'native', vfs: 'unix-dotfile',
   txlock: 'immediate', busyTimeout: 5000, stmtCacheSize: 128, immutable: false, nolock: false,
   pragmas: { synchronous: 'full', foreign_keys: true, temp_store: 'memory', cache_size: -16000 } });
@@ -245,12 +259,12 @@ b.close();
     { SQLITE_USE_URI: '1' },
   );
   assert.equal(out, { lock: 'dotfile' });
-  assert.equal(readdirSync(dir).sort(), ['a.db', 'child.ts', 'package.json']);
+  assert.equal(readdirSync(dir).filter((f) => !f.startsWith('child.')).sort(), ['a.db', 'package.json']);
 });
 fallback('a first native open from a worker thread cannot turn URI mode on: refused with the reason; fine with SQLITE_USE_URI=1', () => {
   const dir = tmpDir('kds-uri-worker-');
   writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
-  const entry = join(root, 'tests/drivers/uri-worker-entry.mjs');
+  const entry = fileURLToPath(workerEntry(join(root, 'tests/drivers/uri-worker.ts'), new URL('./uri-worker-entry.mjs', import.meta.url)));
   const script = `
 import { Worker } from 'node:worker_threads';
 const w = new Worker(${JSON.stringify(entry)}, { workerData: { file: ${JSON.stringify(join(dir, 'w.db'))} } });
@@ -273,7 +287,7 @@ w.on('message', (m) => console.log(JSON.stringify(m)));
  */
 function brokenNativeProject(addon: 'garbage' | 'real', withWasm: boolean): string {
   const dir = tmpDir('kds-badnative-');
-  for (const layer of ['drivers', 'dsn', 'core']) cpSync(join(root, layer), join(dir, layer), { recursive: true });
+  for (const layer of ['drivers', 'dsn', 'core']) cpSync(join(layers, layer), join(dir, layer), { recursive: true });
   const modules = join(dir, 'node_modules');
   const source = join(root, 'node_modules/better-sqlite3');
   const pkg = join(modules, 'better-sqlite3');
