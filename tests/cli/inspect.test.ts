@@ -6,12 +6,19 @@ import { join } from 'node:path';
 import { DSN_OPTIONS, normalizeDsn } from '../../dsn/index.js';
 import { openDatabase } from '../../index.js';
 import { hasDriverNote } from '../../cli/driver-notes.js';
-import { both, cli, cliInProcess, root } from './run-cli.js';
+import { both, cli, cliInProcess, root, type CliOptions, type CliRun } from './run-cli.js';
 import { tmpDir } from '../helpers/tmp.js';
 import { matrixDrivers } from '../helpers/matrix.js';
 import { existsSync } from 'node:fs';
 
 const test = suite('cli: inspect');
+
+/**
+ * Case `i` of a table: the first in a child process (the real exit code and streams), the others
+ * through the same main() in this process, as the tables below do (see cliInProcess).
+ */
+const firstInChild = (i: number, args: string[], options: Pick<CliOptions, 'cwd' | 'env'> = {}): Promise<CliRun> =>
+  i === 0 ? Promise.resolve(cli(args, options)) : cliInProcess(args, options);
 
 const good: [string, RegExp][] = [
   [':memory:', /private in-memory database/],
@@ -20,10 +27,10 @@ const good: [string, RegExp][] = [
   ['file:shared?mode=memory', /in-memory database "shared"/],
 ];
 
-for (const [dsn, shows] of good) {
-  test(`valid DSN ${JSON.stringify(dsn)}: exit 0, canonical form, settings`, () => {
+for (const [i, [dsn, shows]] of good.entries()) {
+  test(`valid DSN ${JSON.stringify(dsn)}: exit 0, canonical form, settings`, async () => {
     const cwd = tmpDir();
-    const r = cli(['inspect', dsn], { cwd });
+    const r = await firstInChild(i, ['inspect', dsn], { cwd });
     assert.is(r.code, 0, both(r));
     assert.ok(r.stdout.includes(`canonical   ${normalizeDsn(dsn, { cwd })}`), both(r));
     assert.match(r.stdout, shows);
@@ -117,26 +124,26 @@ const precedence: [string, string[], string | undefined, string, string][] = [
   ['the DSN beats SQLITE_DRIVER', ['x.db?_driver=native'], 'wasm', 'dsn', 'native'],
   ['--driver beats the DSN', ['x.db?_driver=native', '--driver', 'wasm'], 'native', 'code', 'wasm'],
 ];
-for (const [name, args, env, source, driver] of precedence) {
-  test(`driver decision: ${name}`, () => {
-    const r = cli(['inspect', ...args, '--json'], { cwd: tmpDir(), env: { SQLITE_DRIVER: env } });
+for (const [i, [name, args, env, source, driver]] of precedence.entries()) {
+  test(`driver decision: ${name}`, async () => {
+    const r = await firstInChild(i, ['inspect', ...args, '--json'], { cwd: tmpDir(), env: { SQLITE_DRIVER: env } });
     assert.is(r.code, 0, both(r));
     const report = JSON.parse(r.stdout);
     assert.equal([report.driver.source, report.driver.driver], [source, driver], r.stdout);
   });
 }
 
-test('an invalid SQLITE_DRIVER is reported as the driver answer, the DSN part still printed', () => {
-  const r = cli(['inspect', 'x.db', '--json'], { cwd: tmpDir(), env: { SQLITE_DRIVER: 'sqlite4' } });
+test('an invalid SQLITE_DRIVER is reported as the driver answer, the DSN part still printed', async () => {
+  const r = await cliInProcess(['inspect', 'x.db', '--json'], { cwd: tmpDir(), env: { SQLITE_DRIVER: 'sqlite4' } });
   assert.is(r.code, 0, both(r));
   const report = JSON.parse(r.stdout);
   assert.is(report.driver.code, 'DRIVER_INVALID_CHOICE');
   assert.match(report.driver.error, /sqlite4/);
 });
 
-test('usage errors exit 2: missing DSN, unknown flag, bad --driver, unknown command, stray argument', () => {
-  for (const args of [['inspect'], ['inspect', 'x.db', '--frobnicate'], ['inspect', 'x.db', '--driver', 'sqlite4'], ['frobnicate'], ['inspect', 'a.db', 'b.db']]) {
-    const r = cli(args, { cwd: root });
+test('usage errors exit 2: missing DSN, unknown flag, bad --driver, unknown command, stray argument', async () => {
+  for (const [i, args] of [['inspect'], ['inspect', 'x.db', '--frobnicate'], ['inspect', 'x.db', '--driver', 'sqlite4'], ['frobnicate'], ['inspect', 'a.db', 'b.db']].entries()) {
+    const r = await firstInChild(i, args, { cwd: root });
     assert.is(r.code, 2, `${args.join(' ')}: ${both(r)}`);
     assert.ok(r.stderr.length > 0, args.join(' '));
   }
@@ -149,11 +156,11 @@ test('help exits 0 and names every command', () => {
 });
 
 // inspect's "cannot open this DSN" on wasm must agree with what the wasm driver really does.
-for (const query of ['vfs=unix-none', 'vfs=unix-dotfile', 'immutable=1', 'nolock=1', 'psow=1', '_fk=1']) {
+for (const [i, query] of ['vfs=unix-none', 'vfs=unix-dotfile', 'immutable=1', 'nolock=1', 'psow=1', '_fk=1'].entries()) {
   test(`inspect's wasm verdict for ${query} matches the real wasm driver`, async () => {
     const cwd = tmpDir();
     const dsn = `${join(cwd, 'x.db')}?${query}`;
-    const r = cli(['inspect', dsn, '--json'], { cwd });
+    const r = await firstInChild(i, ['inspect', dsn, '--json'], { cwd });
     assert.ok(r.code === 0 || r.code === 1, both(r)); // 1: the auto-chosen driver refuses it here (see below)
     const saysRefused = /cannot open this DSN/.test(JSON.parse(r.stdout).lockProtocol.wasm);
     let refused = false;
@@ -171,11 +178,11 @@ for (const query of ['vfs=unix-none', 'vfs=unix-dotfile', 'immutable=1', 'nolock
 // same code openDatabase throws, and exits 1 then; it never creates the file.
 const opens: string[] = ['x.db', 'x.db?_journal_mode=wal', 'x.db?_journal_mode=wal&_locking_mode=exclusive', 'x.db?mode=rw', 'x.db?immutable=1', 'x.db?vfs=unix-dotfile'];
 for (const driver of matrixDrivers()) {
-  for (const query of opens) {
+  for (const [i, query] of opens.entries()) {
     test(`inspect --driver ${driver} ${query}: the refusal (or none) is what openDatabase does`, async () => {
       const cwd = tmpDir();
       const dsn = join(cwd, query);
-      const r = cli(['inspect', dsn, '--driver', driver, '--json'], { cwd });
+      const r = await firstInChild(i, ['inspect', dsn, '--driver', driver, '--json'], { cwd });
       const report = JSON.parse(r.stdout);
       assert.not.ok(existsSync(join(cwd, 'x.db')), 'inspect must not create the file');
       let thrown: string | undefined;
@@ -186,8 +193,8 @@ for (const driver of matrixDrivers()) {
       }
       assert.is(report.refusal?.code, thrown, both(r));
       assert.is(r.code, thrown === undefined ? 0 : 1, both(r));
-      // The text form once per driver (each CLI run costs a Node start-up).
-      if (thrown !== undefined && query === 'x.db?mode=rw') assert.match(cli(['inspect', dsn, '--driver', driver], { cwd }).stdout, new RegExp(`refused     \\[${thrown}\\] `));
+      // The text form once per driver.
+      if (thrown !== undefined && query === 'x.db?mode=rw') assert.match((await cliInProcess(['inspect', dsn, '--driver', driver], { cwd })).stdout, new RegExp(`refused     \\[${thrown}\\] `));
     });
   }
 }
