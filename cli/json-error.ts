@@ -18,7 +18,7 @@ function details(error: unknown): Record<string, unknown> {
   if (!(error instanceof DualSqliteError)) return {};
   const out: Record<string, unknown> = {};
   // `dsn` of a DsnError is the redacted quote, never the input
-  for (const key of ['holders', 'problems', 'pid', 'running', 'database', 'dest', 'file', 'path', 'option', 'dsn', 'kind', 'host', 'port']) {
+  for (const key of ['holders', 'problems', 'pid', 'running', 'database', 'dest', 'file', 'path', 'option', 'dsn', 'kind', 'host', 'port', 'marker', 'present', 'leftovers', 'state']) {
     if (key in error) out[key] = (error as unknown as Record<string, unknown>)[key];
   }
   return out;

@@ -2,7 +2,7 @@
  * `dual-sqlite restore <backup> <dsn>` and `dual-sqlite restore --recover <dsn>` (see
  * core/backup/restore.ts for the swap and its crash recovery).
  */
-import { recoverRestore, restoreDatabase, RestoreInterruptedError, type RestoreResult } from '../core/index.js';
+import { recoverRestore, restoreDatabase, RestoreInterruptedError, type RecoveryOutcome, type RestoreResult } from '../core/index.js';
 import { driverFlag, EXIT, parse, UsageError } from './args.js';
 import { println, type CliIo } from './io.js';
 import { failJson } from './json-error.js';
@@ -81,8 +81,11 @@ function describe(r: RestoreResult): string {
   ].join('\n');
 }
 
-function recoveryText(outcome: string): string {
+function recoveryText(outcome: RecoveryOutcome): string {
   if (outcome === 'none') return 'restore --recover: no interrupted restore; nothing to do';
+  if (outcome === 'marker-removed') {
+    return 'restore --recover: the restore marker could not be read, but no copy of the backup and no folder of replaced files was left, so the files at the database\'s place are one whole database (the old one if the restore had rolled back, the restored one if it had committed); the marker was removed. "dual-sqlite doctor <dsn>" shows what it holds';
+  }
   if (outcome === 'completed') return 'restore --recover: the interrupted restore is complete (the restored database passed integrity_check)';
   return 'restore --recover: the interrupted restore was rolled back; the database is as it was before it';
 }

@@ -161,10 +161,14 @@ export class RestorePendingError extends DualSqliteError {
   /** True when that process is still running. */
   readonly running: boolean;
 
-  constructor(database: string, pid: number, running: boolean) {
+  /** `marker`: the path of a restore marker that cannot be read (then `pid` is 0: nobody is known). */
+  constructor(database: string, pid: number, running: boolean, marker?: string) {
     super(
       'RESTORE_PENDING',
-      running
+      marker !== undefined
+        ? `a restore of ${database} was begun and its marker ${marker} cannot be read; run "dual-sqlite restore --recover <dsn>" ` +
+            '(or recoverRestore()): it clears the marker when the files show a whole database, else says what is known and how to finish by hand.'
+        : running
         ? `a restore of ${database} is running in pid ${pid}; wait for it to finish, then open the database.`
         : `a restore of ${database} was interrupted (pid ${pid} is gone); run "dual-sqlite restore --recover <dsn>" ` +
             '(or recoverRestore()) to finish it or roll it back, then open the database.',
@@ -217,5 +221,34 @@ export class RestoreInterruptedError extends DualSqliteError {
     );
     this.database = database;
     this.state = state;
+  }
+}
+
+/**
+ * `recoverRestore` found a restore marker it cannot read (unreadable file, not a marker, or one of
+ * a newer version) while files of the restore are still there (a copy of the backup, a folder of
+ * replaced files): how far the restore got is then unknown, and guessing from the files could
+ * delete the only copy of one of the two databases. Nothing was changed. The message lists what
+ * is known and the fix by hand. Code `RESTORE_MARKER_UNREADABLE`.
+ */
+export class RestoreMarkerUnreadableError extends DualSqliteError {
+  readonly database: string;
+  /** The marker's path. */
+  readonly marker: string;
+  /** The names of the database and its side files that exist at the database's place. */
+  readonly present: readonly string[];
+  /** The restore's files beside it: copies of the backup, folders of replaced files (with their content). */
+  readonly leftovers: readonly string[];
+
+  constructor(database: string, marker: string, problem: string, fix: string, present: readonly string[], leftovers: readonly string[]) {
+    super(
+      'RESTORE_MARKER_UNREADABLE',
+      `the restore marker ${marker} ${problem}, so how far the interrupted restore of ${database} got is unknown; nothing was changed. ` +
+        `Known: at the database's place: ${present.join(', ') || 'no file'}; left by the restore: ${leftovers.join('; ')}. ${fix}`,
+    );
+    this.database = database;
+    this.marker = marker;
+    this.present = Object.freeze([...present]);
+    this.leftovers = Object.freeze([...leftovers]);
   }
 }

@@ -19,4 +19,5 @@ export {
   RestorePendingError,
   RestoreFailedError,
   RestoreInterruptedError,
+  RestoreMarkerUnreadableError,
 } from './errors.js';

@@ -51,6 +51,29 @@ export function markerPathOf(filename: string): string {
   return sidePathOf(filename, '.dual-sqlite-restore');
 }
 
+/**
+ * Why the marker at `path` is `unreadable` (see {@link readMarker}): `unreadable`, the file cannot be
+ * read (permissions); `newer`, it names a marker version this code does not know; `damaged`, it is
+ * not a whole marker (not JSON, fields missing or of the wrong type: edited, or damaged on disk).
+ */
+export function markerProblem(path: string): { readonly kind: 'unreadable' | 'newer' | 'damaged'; readonly detail: string } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    return { kind: 'unreadable', detail: `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})` };
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return { kind: 'damaged', detail: 'is not a restore marker (not JSON)' };
+  }
+  const v = (raw as { v?: unknown } | null)?.v;
+  if (typeof v === 'number' && v > 2) return { kind: 'newer', detail: `was written by a newer version of kysely-dual-sqlite (marker version ${v}; this one reads 2)` };
+  return { kind: 'damaged', detail: 'is not a whole restore marker (fields missing or of the wrong type)' };
+}
+
 /** The marker, `null` when there is none; an unreadable one counts as left by a dead process. */
 export function readMarker(filename: string): RestoreMarker | 'unreadable' | null {
   let text: string;
@@ -196,7 +219,7 @@ export function pendingRestoreOf(filename: string): RestorePendingError | null {
 
 /** The refusal a standing marker means for an open in this thread (none for its own running restore). */
 function refusalFor(filename: string, marker: RestoreMarker | 'unreadable'): RestorePendingError | null {
-  if (marker === 'unreadable') return new RestorePendingError(filename, 0, false);
+  if (marker === 'unreadable') return new RestorePendingError(filename, 0, false, markerPathOf(filename));
   if (isOwnMarker(marker, filename)) return null;
   return new RestorePendingError(filename, marker.owner.pid, writerRunning(marker, filename));
 }

@@ -37,10 +37,12 @@ import type { DualSqliteOpenOptions } from '../dialect-config.js';
 import { claimsDirOf, readClaims } from '../guard/claims.js';
 import { liveness } from '../guard/identity.js';
 import { resolveOptions } from '../options.js';
-import { BackupNotAFileError, RestoreFailedError, RestoreInUseError, RestoreInterruptedError, RestorePendingError, RestoreBackupIsDatabaseError } from './errors.js';
+import {
+  BackupNotAFileError, RestoreFailedError, RestoreInUseError, RestoreInterruptedError, RestoreMarkerUnreadableError, RestorePendingError, RestoreBackupIsDatabaseError,
+} from './errors.js';
 import { exists, fsyncDir, fsyncFile, listFolder, removeQuietly, step, sweepDeadTemporaries, tempNameFor } from './files.js';
 import {
-  advanceMarker, beginRestore, endRestore, markerPathOf, markerWritten, readMarker, removeMarker, writeMarker, writerRunning,
+  advanceMarker, beginRestore, endRestore, markerPathOf, markerProblem, markerWritten, readMarker, removeMarker, writeMarker, writerRunning,
   type RestoreMarker,
   type RestorePhase,
 } from './pending.js';
@@ -81,8 +83,14 @@ export interface RestoreResult {
   readonly totalMs: number;
 }
 
-/** What {@link recoverRestore} found and did. */
-export type RecoveryOutcome = 'none' | 'rolled-back' | 'completed';
+/**
+ * What {@link recoverRestore} found and did. `marker-removed`: the marker could not be read, but no
+ * file of the restore was left beside the database (no copy of the backup, no folder of replaced
+ * files), which happens only once a restore has wholly rolled back or wholly committed: the files
+ * at the database's names are one whole database (which one, the marker no longer says), and only
+ * the marker's removal was left to do.
+ */
+export type RecoveryOutcome = 'none' | 'rolled-back' | 'completed' | 'marker-removed';
 
 /** The files a restore swaps, as suffixes of the database path. */
 const SIDE_FILES = ['', '-journal', '-wal', '-shm', '.lock'] as const;
@@ -220,11 +228,7 @@ export function restoreStatus(target: string | DsnConfig, options: Pick<DualSqli
 async function recoverFile(filename: string, config: DsnConfig, options: Pick<DualSqliteOpenOptions, 'driver' | 'env'>): Promise<RecoveryOutcome> {
   const first = readMarker(filename);
   if (first === null) return 'none';
-  if (first === 'unreadable') {
-    // Written by rename, so never half: an unreadable marker is not ours to interpret.
-    throw new RestorePendingError(filename, 0, false);
-  }
-  if (writerRunning(first, filename)) throw new RestorePendingError(filename, first.owner.pid, true);
+  if (first !== 'unreadable' && writerRunning(first, filename)) throw new RestorePendingError(filename, first.owner.pid, true);
   const lock = takeRecoveryLock(markerPathOf(filename));
   if (!lock.held) throw new RestorePendingError(filename, lock.holder.pid, true);
   try {
@@ -232,12 +236,51 @@ async function recoverFile(filename: string, config: DsnConfig, options: Pick<Du
     // Another recovery may have finished (or advanced) it between our first look and the mutex.
     const marker = readMarker(filename);
     if (marker === null) return 'none';
-    if (marker === 'unreadable') throw new RestorePendingError(filename, 0, false);
+    if (marker === 'unreadable') return clearUnreadableMarker(filename);
     if (writerRunning(marker, filename)) throw new RestorePendingError(filename, marker.owner.pid, true);
     return await resume(filename, marker, config, options);
   } finally {
     lock.release();
   }
+}
+
+/**
+ * A marker that cannot be read (written by rename, so never half: damaged on disk, edited, or of a
+ * newer version). Its phase is unknown, so the files must decide, and they decide only one case:
+ * with no copy of the backup and no folder of replaced files beside the database, the restore had
+ * wholly rolled back or wholly committed (every phase before keeps one of them until its last
+ * step, pending.ts), so the marker is removed. Anything else is refused with what is known and the
+ * fix by hand ({@link RestoreMarkerUnreadableError}): putting back or deleting on a guess could
+ * delete the only copy of one of the two databases. A marker that cannot be read for its
+ * permissions, or of a newer version, is always refused: the fix is to read it, not to drop it.
+ */
+function clearUnreadableMarker(filename: string): RecoveryOutcome {
+  const marker = markerPathOf(filename);
+  const problem = markerProblem(marker);
+  const dir = dirname(filename);
+  const ownPrefix = `.${basename(filename)}.dual-sqlite-restore-`;
+  const leftovers = listFolder(dir).filter((n) => n.startsWith(ownPrefix)).sort();
+  if (problem.kind === 'damaged' && leftovers.length === 0) {
+    removeMarker(filename);
+    return 'marker-removed';
+  }
+  const present = SIDE_FILES.map((s) => `${basename(filename)}${s}`).filter((n) => exists(join(dir, n)));
+  const described = leftovers.map((n) =>
+    n.startsWith(`${ownPrefix}old-`)
+      ? `folder of replaced files ${join(dir, n)} (${listFolder(join(dir, n)).sort().join(', ') || 'empty'})`
+      : `copy of the backup ${join(dir, n)}`,
+  );
+  const fix =
+    problem.kind === 'unreadable'
+      ? 'Fix: make the marker readable (its permissions, or run as its owner) and run "dual-sqlite restore --recover" again.'
+      : problem.kind === 'newer'
+        ? 'Fix: run "dual-sqlite restore --recover" of that newer version.'
+        : `Fix by hand, keeping ONE database: the old one is the "${basename(filename)}" in the folder of replaced files when there is one, else the one at the database's place; ` +
+          `the restored one is at the database's place when the folder holds the old one, else the copy of the backup (check a candidate with "dual-sqlite doctor <file>"). ` +
+          'To keep the old: delete the files at the database\'s place that came from the restore, move every file of the folder back beside it, then delete the folder and the copy. ' +
+          'To keep the restored: delete the folder and the copy. Then delete the marker; until then every open is refused (RESTORE_PENDING).';
+  if (described.length === 0) described.push('nothing');
+  throw new RestoreMarkerUnreadableError(filename, marker, problem.detail, fix, present, described);
 }
 
 /** Finishes or rolls back from the phase the marker records (see the module comment). */

@@ -1,12 +1,13 @@
 // Restore on real files: refused while a real process holds the database, then done while nobody
 // does; side files replaced; a bad backup refused with the database untouched.
 import * as assert from 'uvu/assert';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { openDatabase, restoreDatabase, recoverRestore } from '../../index.js';
 import { matrix } from '../helpers/matrix.js';
 import { failure, labels, makePair } from './restore-helpers.js';
+import { cliInProcess } from '../cli/run-cli.js';
 import { protocolsOf, Writer } from './support.js';
 
 /** A pid above Linux's largest (pid_max <= 2^22): no process has it, so its files count as a dead process's. */
@@ -21,7 +22,74 @@ const unremovable: { name: string; file: (live: string) => string }[] = [
   { name: 'a scratch file of the recovery mutex', file: (live) => `${live}.dual-sqlite-restore.recover.${DEAD_PID}.0badf00d.tmp` },
 ];
 
+// A restore marker that cannot be read: --recover clears it only where the files alone prove the
+// database whole (no copy of the backup, no folder of replaced files left); else it refuses with
+// RESTORE_MARKER_UNREADABLE naming the marker, what is there, and the fix by hand, changing nothing.
+// Before, opens and --recover both refused (RESTORE_PENDING) with no way out.
+const aside = (live: string) => join(live, '..', `.live.db.dual-sqlite-restore-old-${DEAD_PID}-deadbeef.tmp`);
+const copy = (live: string) => join(live, '..', `.live.db.dual-sqlite-restore-${DEAD_PID}-deadbeef.tmp`);
+const corrupt: { name: string; marker: (path: string) => void; files?: (live: string, backup: string) => void; says?: RegExp; now: 'old' | 'new' }[] = [
+  { name: 'not JSON, nothing of the restore left', marker: (m) => writeFileSync(m, '{"v":2,"own'), now: 'old' },
+  { name: 'JSON with fields missing, nothing left', marker: (m) => writeFileSync(m, '{"v":2,"phase":"swapped"}\n'), now: 'old' },
+  {
+    name: 'damaged, the old database aside and the restored one in its place',
+    marker: (m) => writeFileSync(m, 'garbage'),
+    files: (live, backup) => (mkdirSync(aside(live)), renameSync(live, join(aside(live), 'live.db')), copyFileSync(backup, live)),
+    says: /marker .*live\.db\.dual-sqlite-restore is not a restore marker \(not JSON\).*nothing was changed.*Known: at the database's place: live\.db; left by the restore: folder of replaced files .*restore-old-.* \(live\.db\).*Fix by hand/,
+    now: 'new',
+  },
+  {
+    name: 'damaged, a copy of the backup beside the old database',
+    marker: (m) => writeFileSync(m, 'garbage'),
+    files: (live, backup) => copyFileSync(backup, copy(live)),
+    says: /left by the restore: copy of the backup .*\.live\.db\.dual-sqlite-restore-\d+-deadbeef\.tmp/,
+    now: 'old',
+  },
+  { name: 'of a newer version, even with nothing left', marker: (m) => writeFileSync(m, '{"v":3}\n'), says: /written by a newer version .*marker version 3.*of that newer version/, now: 'old' },
+  { name: 'a folder at its name (cannot be read)', marker: (m) => mkdirSync(m), says: /cannot be read \(EISDIR\).*make the marker readable/, now: 'old' },
+];
+
 matrix('restore', (test, driver) => {
+  for (const c of corrupt) {
+    test(`a restore marker ${c.name}: ${c.says ? 'RESTORE_MARKER_UNREADABLE, nothing changed' : 'recovered (the marker removed)'}`, async () => {
+      const { live, backup } = await makePair((p) => p, driver);
+      const marker = `${live}.dual-sqlite-restore`;
+      c.files?.(live, backup);
+      c.marker(marker);
+      const refused = await failure(openDatabase(live, { driver }));
+      assert.is(refused.code, 'RESTORE_PENDING');
+      assert.match(refused.message, /marker .* cannot be read; run "dual-sqlite restore --recover/);
+      if (!c.says) {
+        assert.is(await recoverRestore(live, { driver }), 'marker-removed');
+        assert.not.ok(existsSync(marker));
+        assert.equal(await labels(live, driver), [c.now]);
+        return;
+      }
+      const error = await failure(recoverRestore(live, { driver }));
+      assert.is(error.code, 'RESTORE_MARKER_UNREADABLE', String(error));
+      assert.match(error.message, c.says);
+      const json = await cliInProcess(['restore', '--recover', live, '--driver', driver, '--json']);
+      assert.is(json.code, 1, json.stderr);
+      assert.is((JSON.parse(json.stdout) as { code: string; marker: string }).marker, marker);
+      assert.ok(existsSync(marker), 'the marker stays');
+      if (c.files) {
+        // nothing moved (the database's place is refused while the marker stands: compare bytes),
+        // and the fix by hand, keeping the old database, works
+        assert.ok(readFileSync(c.now === 'new' ? backup : copy(live)).equals(readFileSync(c.now === 'new' ? live : backup)));
+        if (existsSync(aside(live))) {
+          assert.equal(await labels(join(aside(live), 'live.db'), driver), ['old']);
+          rmSync(live);
+          renameSync(join(aside(live), 'live.db'), live);
+        }
+        rmSync(aside(live), { recursive: true, force: true });
+        rmSync(copy(live), { force: true });
+        rmSync(marker, { recursive: true });
+        assert.equal(await labels(live, driver), ['old']);
+      }
+    });
+  }
+
+
   for (const u of unremovable) {
     test(`${u.name} of a dead process that cannot be removed does not fail the restore (no raw Node error); swept later`, async () => {
       const { live, backup } = await makePair((p) => p, driver);
