@@ -2,7 +2,7 @@
 // each exit code, and that --fix clears a stale wasm lock but never a live one.
 import * as assert from 'uvu/assert';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, rmSync, mkdirSync, openSync, readFileSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, cpSync, existsSync, rmSync, mkdirSync, openSync, readFileSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { openDatabase } from '../../index.js';
@@ -15,9 +15,22 @@ import { nodeArgs, SHORT_CHILD_FLAGS } from '../helpers/entry.js';
 
 const fixture = new URL('./fixtures/hold-transaction.ts', import.meta.url).pathname;
 
-/** A real database written through the library: 2 tables and an index, about 130 pages. */
+/**
+ * A real database written through the library: 2 tables and an index, about 130 pages. Written
+ * once per driver; each test gets a byte copy of that file and of the claims folder the library
+ * left beside it (a test damages its own copy).
+ */
+const written: Record<string, Promise<string>> = {};
 async function healthyDb(driver: string, name = 'app.db'): Promise<string> {
+  const original = await (written[driver] ??= writeHealthyDb(driver));
   const file = tmpDbPath(name);
+  copyFileSync(original, file);
+  if (existsSync(claimsDirOf(original))) cpSync(claimsDirOf(original), claimsDirOf(file), { recursive: true });
+  return file;
+}
+
+async function writeHealthyDb(driver: string): Promise<string> {
+  const file = tmpDbPath('app.db');
   const db = await openDatabase(file, { driver: driver as 'native' | 'wasm' });
   await db.execute('create table parent (id integer primary key, name text not null)');
   await db.execute('create table child (id integer primary key, parent_id integer references parent(id), body text)');
@@ -34,6 +47,22 @@ async function healthyDb(driver: string, name = 'app.db'): Promise<string> {
 
 function doctorJson(args: string[], env?: Record<string, string | undefined>): { run: CliRun; report: any } {
   const run = cli(['doctor', ...args, '--json'], env ? { env } : {});
+  let report: any;
+  try {
+    report = JSON.parse(run.stdout);
+  } catch {
+    assert.unreachable(`doctor --json did not print JSON: ${both(run)}`);
+  }
+  return { run, report };
+}
+
+/**
+ * {@link doctorJson} through the CLI's main() in this process (cliInProcess), for the files whose
+ * header check fails, so nothing is opened: the same code decides the verdicts and the exit code;
+ * the truncated-file case keeps a child process per driver for the real exit and streams.
+ */
+async function doctorJsonHere(args: string[]): Promise<{ run: CliRun; report: any }> {
+  const run = await cliInProcess(['doctor', ...args, '--json']);
   let report: any;
   try {
     report = JSON.parse(run.stdout);
@@ -98,7 +127,7 @@ matrix('cli: doctor', (test, driver) => {
   test('a file cut inside its header: truncated header, exit 1', async () => {
     const file = await healthyDb(driver);
     truncateSync(file, 60);
-    const { run, report } = doctorJson([file, '--driver', driver]);
+    const { run, report } = await doctorJsonHere([file, '--driver', driver]);
     assert.is(run.code, 1, both(run));
     assert.match(report.checks.find((c: any) => c.id === 'header').detail, /shorter than the 100-byte SQLite header/);
   });
@@ -108,7 +137,7 @@ matrix('cli: doctor', (test, driver) => {
     const fd = openSync(file, 'r+');
     writeSync(fd, Buffer.from([0x12, 0x34, 0x07, 0x07, 0x00, 0x99, 0x98, 0x97]), 0, 8, 16); // page size 0x1234, bad versions
     closeSync(fd);
-    const { run, report } = doctorJson([file, '--driver', driver]);
+    const { run, report } = await doctorJsonHere([file, '--driver', driver]);
     assert.is(run.code, 1, both(run));
     assert.match(report.checks.find((c: any) => c.id === 'header').detail, /^garbage header: .*page size field is 4660/);
   });
@@ -118,7 +147,7 @@ matrix('cli: doctor', (test, driver) => {
     const bytes = readFileSync(file);
     for (let i = 0; i < 100; i++) bytes[i] = (i * 73 + 41) & 0xff;
     writeFileSync(file, bytes);
-    const { run, report } = doctorJson([file, '--driver', driver]);
+    const { run, report } = await doctorJsonHere([file, '--driver', driver]);
     assert.is(run.code, 1, both(run));
     assert.match(report.checks.find((c: any) => c.id === 'header').detail, /^not a database: .*unrecognised binary data/);
   });
@@ -138,14 +167,14 @@ matrix('cli: doctor', (test, driver) => {
     assert.match(report.checks.find((c: any) => c.id === 'integrity').fix, /\.recover/);
   });
 
-  test('a text file and a missing file: exit 1 with the reason', () => {
+  test('a text file and a missing file: exit 1 with the reason', async () => {
     const text = tmpDbPath('notes.db');
     writeFileSync(text, 'these are my notes, not a database\n');
-    const t = doctorJson([text, '--driver', driver]);
+    const t = await doctorJsonHere([text, '--driver', driver]);
     assert.is(t.run.code, 1, both(t.run));
     assert.match(t.report.checks.find((c: any) => c.id === 'header').detail, /looks like text \("these are my notes/);
     const missing = tmpDbPath('nothing-here.db');
-    const m = doctorJson([missing, '--driver', driver]);
+    const m = await doctorJsonHere([missing, '--driver', driver]);
     assert.is(m.run.code, 1, both(m.run));
     assert.match(m.report.checks.find((c: any) => c.id === 'header').detail, /does not exist/);
     assert.not.ok(existsSync(missing), 'doctor must not create the database');
