@@ -2,26 +2,77 @@
  * Read spans (`_read_spans=1`, core/read-span.ts), on every driver: the autocommit SELECTs of one
  * event-loop turn share one read transaction, and a write, a BEGIN, a stream, a backup and the end
  * of the macrotask each end it. Each case is observed from another process: a child that tries
- * BEGIN EXCLUSIVE on the file while this process's event loop is blocked in spawnSync, i.e.
- * within the same macrotask, so it sees exactly what the span holds at that moment.
+ * BEGIN EXCLUSIVE on the file while this process's event loop is blocked waiting for its answer,
+ * i.e. within the same macrotask, so it sees exactly what the span holds at that moment.
  */
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { constants, openSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import type { DriverName } from '../../drivers/types.js';
 import { openDatabase } from '../../core/index.js';
 import { matrix } from '../helpers/matrix.js';
 import { openTestDb, tmpDsn } from './support.js';
-import { SHORT_CHILD_FLAGS } from '../helpers/entry.js';
+import { tmpDir } from '../helpers/tmp.js';
 
 const PROBE = fileURLToPath(new URL('./fixtures/lock-probe.mjs', import.meta.url));
 
+/**
+ * The probe process (lock-probe.mjs --serve), one for this file, asked over two named pipes with
+ * synchronous reads and writes: this thread waits for the answer without turning the event loop, as
+ * it did in spawnSync when a process was started per question (~0.2 CPU s each, ~80 per run). It
+ * opens a fresh connection per question. The requests pipe is opened read-write here (its open
+ * never blocks), the answers pipe non-blocking, so the wait is bounded and a dead probe is seen;
+ * the probe reads its end of file, and exits, when this process exits.
+ */
+let prober: { pid: number; requests: number; answers: number } | undefined;
+function startProber(): NonNullable<typeof prober> {
+  const dir = tmpDir('kds-probe-');
+  const [requests, answers] = [join(dir, 'requests'), join(dir, 'answers')];
+  const made = spawnSync('mkfifo', [requests, answers], { encoding: 'utf8' });
+  if (made.status !== 0) throw new Error(`mkfifo failed: ${made.stderr}${made.error ?? ''}`);
+  const child = spawn(process.execPath, [PROBE, '--serve', requests, answers], { stdio: ['ignore', 'ignore', 'inherit'] });
+  child.unref();
+  return { pid: child.pid!, requests: openSync(requests, 'r+'), answers: openSync(answers, constants.O_RDONLY | constants.O_NONBLOCK) };
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+/** False once `pid` has exited (gone, or a zombie nobody reaped: this thread does not turn the loop). */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 /** What another process sees right now (this thread blocks until it answers). */
 function otherProcessSees(file: string, driver: DriverName): 'free' | 'busy' {
-  const out = spawnSync(process.execPath, [...SHORT_CHILD_FLAGS, PROBE, file, driver], { encoding: 'utf8', timeout: 600_000 });
-  const line = out.stdout.trim().split('\n').pop();
-  if (line !== 'free' && line !== 'busy') throw new Error(`lock probe failed: ${out.stdout}${out.stderr}`);
+  prober ??= startProber();
+  writeSync(prober.requests, `${JSON.stringify([driver, file])}\n`);
+  const chunk = Buffer.alloc(4096);
+  const deadline = Date.now() + 600_000;
+  let line = '';
+  while (!line.endsWith('\n')) {
+    let n = 0;
+    try {
+      n = readSync(prober.answers, chunk);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+    }
+    if (n > 0) {
+      line += chunk.toString('utf8', 0, n);
+      continue;
+    }
+    if (!running(prober.pid)) throw new Error(`the lock probe process ${prober.pid} is gone (its stderr is above)`);
+    if (Date.now() > deadline) throw new Error(`the lock probe process ${prober.pid} did not answer in 600 s`);
+    Atomics.wait(pause, 0, 0, 1); // this thread must not turn the event loop: sleep, not await
+  }
+  line = line.trim();
+  if (line !== 'free' && line !== 'busy') throw new Error(`lock probe failed: ${line}`);
   return line;
 }
 
