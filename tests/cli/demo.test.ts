@@ -84,10 +84,11 @@ args('--think-ms 0 and 0.0 are accepted (back to back), as are --seconds=2.5 for
     assert.match(r.stderr, /not a file database/, `${argv.join(' ')}: ${both(r)}`);
   }
 });
-args('--help, `dual-sqlite help` and the bad --driver error list every choice and every numeric flag', () => {
-  const help = cli(['demo', '--help']).stdout;
-  const top = cli(['help']).stdout;
-  const bad = cli(['demo', '--driver', 'x'], { cwd: tmpDir() }).stderr;
+args('--help, `dual-sqlite help` and the bad --driver error list every choice and every numeric flag', async () => {
+  // The texts, through main() in this process: the bad-values case above runs a child process.
+  const help = (await cliInProcess(['demo', '--help'])).stdout;
+  const top = (await cliInProcess(['help'])).stdout;
+  const bad = (await cliInProcess(['demo', '--driver', 'x'], { cwd: tmpDir() })).stderr;
   const values = DEMO_DRIVER_CHOICES.map((c) => c.value);
   assert.ok(values.includes('mixed'));
   assert.ok(DRIVER_CHOICES.every((c) => values.includes(c.value)), 'the demo offers every driver');
@@ -129,8 +130,9 @@ if (matrixDrivers().includes('native') && matrixDrivers().includes('wasm')) {
       for (const n of perAgent!.slice(1)) assert.ok(Number(n!.replace(/,/g, '')) > 0, `every driver must have committed: ${perAgent![0]}`);
     });
   }
-  mixed('mixed refuses a DSN with another lock protocol', () => {
-    const r = cli(['demo', '--driver', 'mixed', '--dsn', 'x.db?vfs=unix'], { cwd: tmpDir() });
+  mixed('mixed refuses a DSN with another lock protocol', async () => {
+    // refused before any agent starts: through main() in this process (see cliInProcess)
+    const r = await cliInProcess(['demo', '--driver', 'mixed', '--dsn', 'x.db?vfs=unix'], { cwd: tmpDir() });
     assert.is(r.code, 2, both(r));
     assert.match(r.stderr, /vfs=unix/);
   });
