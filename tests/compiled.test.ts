@@ -11,7 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseDsn } from '../index.js';
 import { tmpDir } from './helpers/tmp.js';
 import { SPAWN_HANG_MS } from './helpers/hang.js';
-import { compiledDir, nodeArgs, tsx } from './helpers/entry.js';
+import { compiledDir, nodeArgs, SHORT_CHILD_FLAGS, tsx } from './helpers/entry.js';
 import { buildTestJs } from './build-js.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -83,6 +83,17 @@ loader('keep .ts module URLs and report TypeScript line numbers (under ts-loader
     stack = (error as Error).stack ?? '';
   }
   assert.match(stack, new RegExp(`dsn/errors\\.ts:${line}:\\d+`), stack);
+});
+
+loader('run under the same V8 flags as the short children, timing files under none (tests/run.mjs)', () => {
+  const runner = readFileSync(join(root, 'tests', 'run.mjs'), 'utf8');
+  const m = /const TEST_FILE_FLAGS = (\[[^\]]*\]);/.exec(runner);
+  assert.ok(m, 'TEST_FILE_FLAGS not found in tests/run.mjs');
+  assert.equal(JSON.parse(m![1]!.replace(/'/g, '"')), [...SHORT_CHILD_FLAGS]);
+  const flags = process.execArgv.filter((a) => a.startsWith('--wasm'));
+  // This file is one of the pool's when npm test runs it; by hand it has no flags at all.
+  if (process.env.KDS_TEST_JS !== undefined) assert.equal(flags, [...SHORT_CHILD_FLAGS]);
+  else assert.equal(flags, []);
 });
 
 tree.run();

@@ -79,13 +79,22 @@ if (process.env.TEST_JS !== '0' && files.length > 0) {
 }
 
 
+/**
+ * V8 flags for the test files' own processes: the later wasm tier-up of the short children
+ * (SHORT_CHILD_FLAGS in tests/helpers/entry.ts, which says why; keep the two the same). Most files
+ * open a few wasm databases and end within seconds, so V8's optimizing compile of SQLite's large
+ * functions (~0.4 CPU s per file on Node 20) is never paid back. Not for the timing files, which
+ * measure the waiting process's own CPU with the library as users run it.
+ */
+const TEST_FILE_FLAGS = ['--wasm-tiering-budget=100000000'];
+
 function runFile(file) {
   return new Promise((resolve) => {
     const started = Date.now();
     // With a compiled tree the test file's own modules load from it too (ts-loader.mjs: their .ts
     // URLs, relative paths and stack traces stay as under tsx, at about a third of tsx's cost).
     const loader = compiledDir ? pathToFileURL(join(root, 'tests', 'ts-loader.mjs')).href : 'tsx';
-    const child = spawn(process.execPath, ['--import', loader, file], {
+    const child = spawn(process.execPath, [...(isSerial(file) ? [] : TEST_FILE_FLAGS), '--import', loader, file], {
       cwd: root,
       env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', KDS_TEST_JS: compiledDir ?? '' },
       stdio: ['ignore', 'pipe', 'pipe'],
