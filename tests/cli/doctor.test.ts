@@ -45,8 +45,8 @@ async function writeHealthyDb(driver: string): Promise<string> {
   return file;
 }
 
-function doctorJson(args: string[], env?: Record<string, string | undefined>): { run: CliRun; report: any } {
-  const run = cli(['doctor', ...args, '--json'], env ? { env } : {});
+/** The report of a `doctor --json` run; fails the test when it printed no JSON. */
+function reportOf(run: CliRun): { run: CliRun; report: any } {
   let report: any;
   try {
     report = JSON.parse(run.stdout);
@@ -56,20 +56,17 @@ function doctorJson(args: string[], env?: Record<string, string | undefined>): {
   return { run, report };
 }
 
+function doctorJson(args: string[], env?: Record<string, string | undefined>): { run: CliRun; report: any } {
+  return reportOf(cli(['doctor', ...args, '--json'], env ? { env } : {}));
+}
+
 /**
  * {@link doctorJson} through the CLI's main() in this process (cliInProcess), for the files whose
  * header check fails, so nothing is opened: the same code decides the verdicts and the exit code;
  * the truncated-file case keeps a child process per driver for the real exit and streams.
  */
 async function doctorJsonHere(args: string[]): Promise<{ run: CliRun; report: any }> {
-  const run = await cliInProcess(['doctor', ...args, '--json']);
-  let report: any;
-  try {
-    report = JSON.parse(run.stdout);
-  } catch {
-    assert.unreachable(`doctor --json did not print JSON: ${both(run)}`);
-  }
-  return { run, report };
+  return reportOf(await cliInProcess(['doctor', ...args, '--json']));
 }
 
 function verdict(report: any, id: string): string | undefined {
