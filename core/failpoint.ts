@@ -16,8 +16,16 @@ export const FAILPOINT_EXIT_CODE = 70;
 export function failpoint(name: string): void {
   if (process.env.DUAL_SQLITE_FAILPOINT !== name) return;
   writeSync(2, `failpoint ${name}\n`);
-  // Blocks the thread (not just this async flow) so that nothing runs past the point before the kill.
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000);
+  // Blocks the thread (not just this async flow) so that nothing runs past the point before the
+  // kill, nor any signal handler: a signal sent meanwhile is queued, as during a long synchronous
+  // step (a copy, an integrity_check). With DUAL_SQLITE_FAILPOINT_RELEASE=<file> it goes on once
+  // that file exists (a count of polls, not a clock, as in failpointAsync).
+  const release = process.env.DUAL_SQLITE_FAILPOINT_RELEASE;
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  for (let polls = 0; polls < 6000; polls++) {
+    if (release && existsSync(release)) return;
+    Atomics.wait(cell, 0, 0, 10);
+  }
   process.exit(FAILPOINT_EXIT_CODE);
 }
 

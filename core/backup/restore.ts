@@ -123,8 +123,9 @@ export async function restoreDatabase(backup: string, target: string | DsnConfig
 async function restoreFile(filename: string, source: string, driver: DriverName, config: DsnConfig, options: RestoreOptions, started: number): Promise<RestoreResult> {
   await recoverFile(filename, config, options);
   const verified = await verifyDatabaseFile(source, driver, config.busyTimeout);
+  failpoint('restore:verified');
   const interrupted = (state: 'unchanged' | 'rolled-back') => new RestoreInterruptedError(filename, state, options.signal?.reason);
-  if (options.signal?.aborted) throw interrupted('unchanged');
+  if (await abortRequested(options.signal)) throw interrupted('unchanged');
   assertNotInUse(filename);
   sweepDeadTemporaries(filename, 'restore');
 
@@ -136,7 +137,7 @@ async function restoreFile(filename: string, source: string, driver: DriverName,
     fsyncFile(temp);
     // safe point: the copy is beside the database, nothing moved yet (the finally removes the copy)
     await failpointAsync('restore:copied');
-    if (options.signal?.aborted) throw interrupted('unchanged');
+    if (await abortRequested(options.signal)) throw interrupted('unchanged');
     let marker = writeMarker(filename, { temp, aside, existed: exists(filename), keep });
     markerWritten(filename, marker);
     failpoint('restore:marked');
@@ -160,12 +161,12 @@ async function restoreFile(filename: string, source: string, driver: DriverName,
     // safe point: swapped, not committed; an abort here or during the check rolls back
     await failpointAsync('restore:swapped');
     try {
-      if (!options.signal?.aborted) await checkInPlace(config, options);
+      if (!(await abortRequested(options.signal))) await checkInPlace(config, options);
     } catch (error) {
       discardNew(filename, marker);
       throw new RestoreFailedError(filename, error);
     }
-    if (options.signal?.aborted) {
+    if (await abortRequested(options.signal)) {
       discardNew(filename, marker);
       throw interrupted('rolled-back');
     }
@@ -386,6 +387,18 @@ function commit(filename: string, marker: RestoreMarker): void {
 }
 
 /** Opens the restored file in place through the library (target DSN, guard, settings) and checks it. */
+/**
+ * Whether `signal` was aborted, after one turn of the event loop. The steps before each safe point
+ * (verify, copy, integrity_check) are synchronous on every driver, so a SIGINT or SIGTERM that
+ * arrives during them is only queued by libuv: without a turn, the process's signal handlers (the
+ * CLI's abort) ran after the whole restore had committed, and the signal was dropped.
+ */
+async function abortRequested(signal: AbortSignal | undefined): Promise<boolean> {
+  if (signal === undefined) return false;
+  if (!signal.aborted) await new Promise<void>((done) => setImmediate(done));
+  return signal.aborted;
+}
+
 async function checkInPlace(config: DsnConfig, options: RestoreOptions): Promise<void> {
   const db = await openDatabase(config, { driver: options.driver, env: options.env });
   try {

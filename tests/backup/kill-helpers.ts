@@ -125,3 +125,32 @@ export function runCliWithSignals(args: string[], point: string, signals: readon
     child.on('exit', (code) => resolve({ reached, code, stdout, out }));
   });
 }
+
+/**
+ * Runs the CLI parked at `point`, a synchronous failpoint (core/failpoint.ts): its thread is
+ * blocked there, as during a long synchronous step (a copy, an integrity_check), so no signal
+ * handler can run. Sends `signal` (queued by Node until the thread turns the event loop), then
+ * releases the point. Real process, real signal.
+ */
+export function runCliWithBlockedSignal(args: string[], point: string, signal: NodeJS.Signals): Promise<{ reached: boolean; code: number | null; stdout: string; out: string }> {
+  const release = join(tmpDir('kds-release-'), 'go');
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...cliNodeArgs(), ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, DUAL_SQLITE_FAILPOINT: point, DUAL_SQLITE_FAILPOINT_RELEASE: release },
+    });
+    let stdout = '';
+    let out = '';
+    let reached = false;
+    child.stdout.on('data', (d) => ((stdout += d), (out += d)));
+    child.stderr.on('data', (d) => {
+      out += d;
+      if (!reached && out.includes(`failpoint ${point}\n`)) {
+        reached = true;
+        child.kill(signal);
+        writeFileSync(release, '');
+      }
+    });
+    child.on('exit', (code) => resolve({ reached, code, stdout, out }));
+  });
+}
