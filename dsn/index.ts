@@ -26,4 +26,4 @@ export { renderDsnOptionTable } from './doc-table.js';
 export { GO_DIFFERENCES, GO_DRIVER_NAMES, goNotes, type GoDifference, type GoDriver, type GoDsnView, type GoNote } from './go-drivers.js';
 export { parsePostgresDsn, formatPostgresDsn, isPostgresDsn, Secret, type PostgresDsnConfig, type PostgresSettings } from './postgres.js';
 export { POSTGRES_DSN_OPTIONS, POSTGRES_ACCEPTED_KEYS, POSTGRES_URL_KEYS, renderPostgresOptionTable, type PostgresDsnOption, type PostgresTarget } from './postgres-registry.js';
-export { refusePostgresDsn } from './scheme.js';
+export { filePathProblem, refusePostgresDsn } from './scheme.js';

@@ -231,3 +231,39 @@ function carriesSecret(text: string): boolean {
     return eq > 0 && isSecretName(part.slice(0, eq).trim());
   });
 }
+
+/**
+ * The error for a file path argument (a backup's destination, the backup a restore reads) that
+ * is written as a URL, a connection string or a `file:` URI, or `undefined` for a plain path.
+ * Such text read as a path planned a file under a folder called `postgres:` and printed the
+ * password back in the "folder not found" message; a `file:` URI became a file of that literal
+ * name. `DSN_UNSUPPORTED_SCHEME`, quoting no more than {@link classifyDsn}'s refusals do. `role`
+ * names the argument (`the backup destination`). `./` in front keeps any such text a file name.
+ */
+export function filePathProblem(input: string, role: string): Error | undefined {
+  const found = classifyDsn(input);
+  const escape = 'a file whose name really starts so is written "./" followed by the name.';
+  if (found.kind === 'sqlite') {
+    if (!input.startsWith('file:')) return undefined;
+    const path = input.slice('file:'.length).split(/[?#]/)[0]!.replace(/^\/\/(localhost)?(?=\/)/, '');
+    return dsnError(input, {
+      code: 'DSN_UNSUPPORTED_SCHEME',
+      problem: `${role} is a file path, not a DSN: a "file:" URI here would be a file of that literal name`,
+      accepted: 'a file path (backups/app.db, /abs/app.db)',
+      fix: `write the path alone${path ? `: "${path}"` : ''}; ${escape}`,
+    });
+  }
+  const quote = found.kind === 'connection-string' ? found.quote : `${found.scheme}:${found.kind === 'postgres' || found.hasAuthority ? '//' : ''}***`;
+  const what = found.kind === 'connection-string'
+    ? found.what
+    : found.kind === 'postgres'
+      ? 'a PostgreSQL server URL'
+      : Object.hasOwn(FOREIGN_SCHEMES, found.scheme.toLowerCase()) ? FOREIGN_SCHEMES[found.scheme.toLowerCase()]!.what : `a "${found.scheme}:" URL`;
+  return dsnError(input, {
+    code: 'DSN_UNSUPPORTED_SCHEME',
+    quote,
+    problem: `${role} is a file path, but this is ${what}; backups are SQLite files`,
+    accepted: 'a file path (backups/app.db, /abs/app.db)',
+    fix: `give a file path. To copy a SQLite database into PostgreSQL use pgloader (docs/postgres.md); to back up PostgreSQL use pg_dump; ${escape}`,
+  });
+}

@@ -12,6 +12,7 @@
  * commit needs the lock the copy holds), which the result reports as `writersHeldMs` (see
  * docs/scaling.md for the limit this sets).
  */
+import { filePathProblem } from '../../dsn/scheme.js';
 import { closeSync, linkSync, openSync, readSync, realpathSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { DriverName, LockProtocol } from '../../drivers/types.js';
@@ -158,6 +159,8 @@ function isDirectory(path: string): boolean {
 
 /** The absolute destination, refused when it exists (without `force`), is the source, a folder, or in a missing folder. */
 function destinationOf(dest: string, source: string, force: boolean): string {
+  const notAPath = filePathProblem(dest, 'the backup destination');
+  if (notAPath) throw notAPath;
   const absolute = resolve(dest);
   if (!isDirectory(dirname(absolute))) throw new BackupDestinationError('BACKUP_DEST_FOLDER_NOT_FOUND', dest, source, dirname(absolute));
   const dir = step('resolving the destination folder', dirname(absolute), () => realpathSync(dirname(absolute)));

@@ -31,6 +31,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { realDatabasePath } from '../../drivers/paths.js';
 import { selectDriver } from '../../drivers/index.js';
 import type { DriverName } from '../../drivers/types.js';
+import { filePathProblem } from '../../dsn/scheme.js';
 import type { DsnConfig } from '../../dsn/types.js';
 import { openDatabase } from '../database.js';
 import type { DualSqliteOpenOptions } from '../dialect-config.js';
@@ -38,7 +39,7 @@ import { claimsDirOf, readClaims } from '../guard/claims.js';
 import { liveness } from '../guard/identity.js';
 import { resolveOptions } from '../options.js';
 import {
-  BackupNotAFileError, RestoreFailedError, RestoreInUseError, RestoreInterruptedError, RestoreMarkerUnreadableError, RestorePendingError, RestoreBackupIsDatabaseError,
+  BackupNotAFileError, BackupNotFoundError, RestoreFailedError, RestoreInUseError, RestoreInterruptedError, RestoreMarkerUnreadableError, RestorePendingError, RestoreBackupIsDatabaseError,
 } from './errors.js';
 import { exists, fsyncDir, fsyncFile, listFolder, removeQuietly, step, sweepDeadTemporaries, tempNameFor } from './files.js';
 import {
@@ -110,7 +111,11 @@ export async function restoreDatabase(backup: string, target: string | DsnConfig
   if (config.location.kind !== 'file') throw new BackupNotAFileError(describeLocation(config), 'restore');
   const filename = realDatabasePath(config.location.path);
   const driver = selectDriver(config, options).driver;
+  const notAPath = filePathProblem(backup, 'the backup to restore');
+  if (notAPath) throw notAPath;
   const source = resolve(backup);
+  // before realDatabasePath, which calls a missing folder the database's ("create it first")
+  if (!exists(source)) throw new BackupNotFoundError(source, undefined);
   if (SIDE_FILES.some((suffix) => realDatabasePath(source) === `${filename}${suffix}`)) throw new RestoreBackupIsDatabaseError(filename);
   beginRestore(filename);
   try {

@@ -1,9 +1,9 @@
 // Backup rules on real files: the destination is never overwritten without force, never the source;
 // memory databases and missing folders are coded errors; progress phases; damaged copies refused.
 import * as assert from 'uvu/assert';
-import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openDatabase, verifyBackup } from '../../index.js';
+import { openDatabase, restoreDatabase, verifyBackup } from '../../index.js';
 import { matrix } from '../helpers/matrix.js';
 import { tmpDir } from '../helpers/tmp.js';
 
@@ -111,6 +111,41 @@ matrix('backup: destination rules', (test, driver) => {
         assert.not.match(error!.message, /ENOENT|EISDIR/);
       }
       assert.not.ok(existsSync(join(dir, 'nope')));
+    } finally {
+      await db.close();
+    }
+  });
+
+  // A server URL read as a path planned a folder called "postgres:" and printed the password
+  // back in BACKUP_DEST_FOLDER_NOT_FOUND; a file: URI became a file of that literal name; a backup
+  // in a missing folder was called the database's DIRECTORY_NOT_FOUND, "create it first" (fresh-user review).
+  const NOT_PATHS: readonly { arg: string; says: RegExp }[] = [
+    { arg: 'postgres://app:hunter2@db.example.com:5432/app', says: /is a file path, but this is a PostgreSQL server URL.*"postgres:\/\/\*\*\*".*pg_dump/ },
+    { arg: 'postgresql://app:hunter2@db:99999/app', says: /PostgreSQL server URL.*"postgresql:\/\/\*\*\*"/ },
+    { arg: 'mysql://app:hunter2@db/app', says: /a MySQL server URL.*"mysql:\/\/\*\*\*"/ },
+    { arg: 'app:hunter2@db.example.com/app', says: /server address with user and password.*"\*\*\*@db\.example\.com\/app"/ },
+    { arg: 'file:backups/app.db?key=hunter2', says: /not a DSN.*write the path alone: "backups\/app\.db"/ },
+  ];
+  test('a URL, connection string or file: URI as destination, or as the backup to restore, is DSN_UNSUPPORTED_SCHEME; no password quoted, nothing created', async () => {
+    const dir = tmpDir();
+    const live = join(dir, 'a.db');
+    const db = await openDatabase(live, { driver });
+    await db.execute('create table t (x)');
+    const before = readdirSync(dir).sort();
+    const errorOf = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e as { code?: string; message: string });
+    try {
+      for (const { arg, says } of NOT_PATHS) {
+        for (const [role, error] of [['destination', await errorOf(db.backup(arg))], ['restore', await errorOf(restoreDatabase(arg, live, { driver }))]] as const) {
+          assert.is(error?.code, 'DSN_UNSUPPORTED_SCHEME', `${role} ${arg}: ${error?.message}`);
+          assert.match(error!.message, role === 'destination' ? /^the backup destination / : /^the backup to restore /);
+          assert.match(error!.message, says);
+          assert.not.match(JSON.stringify({ ...error, message: error!.message }), /hunter2/);
+        }
+      }
+      const missing = await errorOf(restoreDatabase(join(dir, 'no-such-folder', 'b.db'), live, { driver }));
+      assert.is(missing?.code, 'BACKUP_NOT_FOUND', missing?.message);
+      assert.match(missing!.message, /no-such-folder.*check the backup's path/);
+      assert.equal(readdirSync(dir).sort(), before);
     } finally {
       await db.close();
     }
