@@ -13,7 +13,7 @@
  * docs/scaling.md for the limit this sets).
  */
 import { filePathProblem } from '../../dsn/scheme.js';
-import { closeSync, linkSync, openSync, readSync, realpathSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { accessSync, constants, closeSync, linkSync, openSync, readSync, realpathSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { DriverName, LockProtocol } from '../../drivers/types.js';
 import type { SharedDatabase } from '../shared-database.js';
@@ -164,6 +164,8 @@ function destinationOf(dest: string, source: string, force: boolean): string {
   const absolute = resolve(dest);
   if (!isDirectory(dirname(absolute))) throw new BackupDestinationError('BACKUP_DEST_FOLDER_NOT_FOUND', dest, source, dirname(absolute));
   const dir = step('resolving the destination folder', dirname(absolute), () => realpathSync(dirname(absolute)));
+  const unwritable = whyNotWritable(dir);
+  if (unwritable) throw new BackupDestinationError('BACKUP_DEST_FOLDER_NOT_WRITABLE', dest, source, `"${dir}" ${unwritable}`);
   const target = join(dir, basename(absolute));
   const real = exists(target) ? step('resolving the destination', target, () => realpathSync(target)) : target;
   if (isDirectory(real)) throw new BackupDestinationError('BACKUP_DEST_IS_DIRECTORY', dest, source, join(dest, basename(source)));
@@ -173,6 +175,24 @@ function destinationOf(dest: string, source: string, force: boolean): string {
   if (!force && exists(target)) throw new BackupDestinationError('BACKUP_DEST_EXISTS', dest, source);
   assertDestinationIdle(target, dest, source);
   return target;
+}
+
+/**
+ * Why the folder cannot take new files, or `undefined` when it can. The copy is written under a
+ * temporary name in it first; checked up front, SQLite's SQLITE_CANTOPEN about that temporary
+ * name ("in: vacuum into ?") was all a read-only folder got.
+ */
+function whyNotWritable(dir: string): string | undefined {
+  try {
+    accessSync(dir, constants.W_OK | constants.X_OK);
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EROFS') return 'is on a file system mounted read-only';
+    if (code === 'EPERM') return 'refuses new files (operation not permitted: an immutable folder, chattr +i, or a security policy)';
+    if (code === 'EACCES') return `is not writable by this user (uid ${process.getuid?.() ?? '?'})`;
+    return `cannot be written (${code ?? String(error)})`;
+  }
 }
 
 /**

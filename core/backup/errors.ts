@@ -8,8 +8,9 @@ import { DualSqliteError } from '../../dsn/base-error.js';
  * The backup destination cannot be used: it exists (and `force` was not given), it is the source
  * database itself or one of its side files, or it is a database in use or left half way through a
  * transaction (a live process has it open, or a hot `-journal` or a `-wal` lies beside it, which
- * SQLite would play into the copy renamed over it). Codes `BACKUP_DEST_EXISTS`,
- * `BACKUP_DEST_IS_SOURCE`, `BACKUP_DEST_IN_USE`.
+ * SQLite would play into the copy renamed over it), or its folder is missing or cannot be written.
+ * Codes `BACKUP_DEST_EXISTS`, `BACKUP_DEST_IS_SOURCE`, `BACKUP_DEST_IN_USE`,
+ * `BACKUP_DEST_FOLDER_NOT_FOUND`, `BACKUP_DEST_FOLDER_NOT_WRITABLE`, `BACKUP_DEST_IS_DIRECTORY`.
  */
 export class BackupDestinationError extends DualSqliteError {
   /** The destination path as given. */
@@ -17,10 +18,11 @@ export class BackupDestinationError extends DualSqliteError {
 
   /**
    * `detail`: for `BACKUP_DEST_IN_USE` who has it open or which side file lies beside it; for
-   * `BACKUP_DEST_FOLDER_NOT_FOUND` the missing folder; for `BACKUP_DEST_IS_DIRECTORY` a file path to suggest.
+   * `BACKUP_DEST_FOLDER_NOT_FOUND` the missing folder; for `BACKUP_DEST_FOLDER_NOT_WRITABLE` the
+   * folder and why it cannot be written; for `BACKUP_DEST_IS_DIRECTORY` a file path to suggest.
    */
   constructor(
-    code: 'BACKUP_DEST_EXISTS' | 'BACKUP_DEST_IS_SOURCE' | 'BACKUP_DEST_IN_USE' | 'BACKUP_DEST_FOLDER_NOT_FOUND' | 'BACKUP_DEST_IS_DIRECTORY',
+    code: 'BACKUP_DEST_EXISTS' | 'BACKUP_DEST_IS_SOURCE' | 'BACKUP_DEST_IN_USE' | 'BACKUP_DEST_FOLDER_NOT_FOUND' | 'BACKUP_DEST_FOLDER_NOT_WRITABLE' | 'BACKUP_DEST_IS_DIRECTORY',
     dest: string,
     source: string,
     detail = '',
@@ -36,6 +38,9 @@ function destinationMessage(code: string, dest: string, source: string, detail: 
   }
   if (code === 'BACKUP_DEST_FOLDER_NOT_FOUND') {
     return `backup destination "${dest}": its folder "${detail}" does not exist; create it first (mkdir -p '${detail}') or choose a path in an existing folder. Nothing was written.`;
+  }
+  if (code === 'BACKUP_DEST_FOLDER_NOT_WRITABLE') {
+    return `backup destination "${dest}": its folder ${detail}; choose a folder you can write to, or make this one writable (remount it read-write, chattr -i, chmod). Nothing was written.`;
   }
   if (code === 'BACKUP_DEST_IS_DIRECTORY') {
     return `backup destination "${dest}" is a folder, not a file name (--force does not replace a folder); give a file path, e.g. "${detail}".`;

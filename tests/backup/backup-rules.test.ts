@@ -1,7 +1,8 @@
 // Backup rules on real files: the destination is never overwritten without force, never the source;
 // memory databases and missing folders are coded errors; progress phases; damaged copies refused.
 import * as assert from 'uvu/assert';
-import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { openDatabase, restoreDatabase, verifyBackup } from '../../index.js';
 import { matrix } from '../helpers/matrix.js';
@@ -147,6 +148,32 @@ matrix('backup: destination rules', (test, driver) => {
       assert.match(missing!.message, /no-such-folder.*check the backup's path/);
       assert.equal(readdirSync(dir).sort(), before);
     } finally {
+      await db.close();
+    }
+  });
+
+  // A read-only folder got SQLite's SQLITE_CANTOPEN about the copy's temporary name ("in: vacuum
+  // into ?"), with no word on the folder or the fix (fresh-user review). chattr +i: a real refusal for root.
+  test('a destination folder that cannot be written is BACKUP_DEST_FOLDER_NOT_WRITABLE naming it, why and the fix; nothing is created', async () => {
+    const dir = tmpDir();
+    const db = await openDatabase(join(dir, 'a.db'), { driver });
+    await db.execute('create table t (x)');
+    const locked = join(dir, 'locked');
+    mkdirSync(locked);
+    if (spawnSync('chattr', ['+i', locked]).status !== 0) {
+      await db.close();
+      console.log('backup: unwritable folder not tested: chattr +i is refused on this file system');
+      return;
+    }
+    try {
+      for (const force of [false, true]) {
+        const error = await db.backup(join(locked, 'b.db'), { force }).then(() => null, (e: unknown) => e as { code?: string; message: string });
+        assert.is(error?.code, 'BACKUP_DEST_FOLDER_NOT_WRITABLE', error?.message);
+        assert.match(error!.message, /locked" refuses new files \(operation not permitted.*chattr -i.*Nothing was written/);
+      }
+      assert.equal(readdirSync(locked), []);
+    } finally {
+      spawnSync('chattr', ['-i', locked]);
       await db.close();
     }
   });
