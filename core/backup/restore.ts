@@ -24,7 +24,7 @@
  * `DUAL_SQLITE_FAILPOINT` names (core/failpoint.ts) let the tests SIGKILL a real restore at each of
  * these points, and a recovery right after it took the mutex (`restore:recovering`).
  */
-import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { failpoint, failpointAsync } from '../failpoint.js';
 import { processesWithOpen } from './open-files.js';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -115,7 +115,12 @@ export async function restoreDatabase(backup: string, target: string | DsnConfig
   if (notAPath) throw notAPath;
   const source = resolve(backup);
   // before realDatabasePath, which calls a missing folder the database's ("create it first")
-  if (!exists(source)) throw new BackupNotFoundError(source, undefined);
+  try {
+    lstatSync(source);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new BackupNotFoundError(source, error);
+  }
   if (SIDE_FILES.some((suffix) => realDatabasePath(source) === `${filename}${suffix}`)) throw new RestoreBackupIsDatabaseError(filename);
   beginRestore(filename);
   try {
