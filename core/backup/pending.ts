@@ -56,7 +56,8 @@ export function markerPathOf(filename: string): string {
  * read (permissions); `newer`, it names a marker version this code does not know; `damaged`, it is
  * not a whole marker (not JSON, fields missing or of the wrong type: edited, or damaged on disk).
  */
-export function markerProblem(path: string): { readonly kind: 'unreadable' | 'newer' | 'damaged'; readonly detail: string } {
+export function markerProblem(filename: string): { readonly kind: 'unreadable' | 'newer' | 'damaged' | 'foreign'; readonly detail: string } {
+  const path = markerPathOf(filename);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -71,6 +72,10 @@ export function markerProblem(path: string): { readonly kind: 'unreadable' | 'ne
   }
   const v = (raw as { v?: unknown } | null)?.v;
   if (typeof v === 'number' && v > 2) return { kind: 'newer', detail: `was written by a newer version of kysely-dual-sqlite (marker version ${v}; this one reads 2)` };
+  const fields = raw as { temp?: unknown; aside?: unknown; keep?: unknown };
+  if (typeof fields.temp === 'string' && typeof fields.aside === 'string' && !namesOwnFiles(filename, { temp: fields.temp, aside: fields.aside, keep: fields.keep })) {
+    return { kind: 'foreign', detail: `belongs to a restore of another database: it names files that are not this database's (${fields.aside}); it was copied or moved here with the folder or the file` };
+  }
   return { kind: 'damaged', detail: 'is not a whole restore marker (fields missing or of the wrong type)' };
 }
 
@@ -89,10 +94,26 @@ export function readMarker(filename: string): RestoreMarker | 'unreadable' | nul
     const phase = PHASES.find((p) => p === raw.phase);
     if (raw.v !== 2 || !owner || !phase || typeof raw.temp !== 'string' || typeof raw.aside !== 'string') return 'unreadable';
     if (typeof raw.existed !== 'boolean' || !(raw.keep === null || typeof raw.keep === 'string')) return 'unreadable';
+    // A marker copied or moved from another database (a copied folder, a renamed file) names that
+    // database's copy and folder aside: acted on, recovery would move or delete another
+    // database's files, or this one's by the other's phase. It cannot be trusted: unreadable.
+    if (!namesOwnFiles(filename, raw as { temp: string; aside: string; keep: string | null })) return 'unreadable';
     return { v: 2, owner, temp: raw.temp, aside: raw.aside, existed: raw.existed, keep: raw.keep, phase, startedAt: String(raw.startedAt) };
   } catch {
     return 'unreadable';
   }
+}
+
+/**
+ * Whether a marker's files are those a restore of `filename` makes (files.ts tempNameFor and the
+ * `keepOld` name in restore.ts): beside it, named after it.
+ */
+function namesOwnFiles(filename: string, fields: { temp: string; aside: string; keep?: unknown }): boolean {
+  const dir = dirname(filename);
+  const own = (path: string, prefix: string): boolean => dirname(path) === dir && basename(path).startsWith(prefix);
+  const prefix = `.${basename(filename)}.dual-sqlite-restore-`;
+  return own(fields.temp, prefix) && own(fields.aside, `${prefix}old-`) &&
+    (fields.keep === null || fields.keep === undefined || (typeof fields.keep === 'string' && own(fields.keep, `${basename(filename)}.before-restore-`)));
 }
 
 /** Writes the first marker of a restore (phase `moving`), durably. */

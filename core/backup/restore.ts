@@ -267,11 +267,11 @@ async function recoverFile(filename: string, config: DsnConfig, options: Pick<Du
  */
 function clearUnreadableMarker(filename: string): RecoveryOutcome {
   const marker = markerPathOf(filename);
-  const problem = markerProblem(marker);
+  const problem = markerProblem(filename);
   const dir = dirname(filename);
   const ownPrefix = `.${basename(filename)}.dual-sqlite-restore-`;
   const leftovers = listFolder(dir).filter((n) => n.startsWith(ownPrefix)).sort();
-  if (problem.kind === 'damaged' && leftovers.length === 0) {
+  if ((problem.kind === 'damaged' || problem.kind === 'foreign') && leftovers.length === 0) {
     removeMarker(filename);
     return 'marker-removed';
   }

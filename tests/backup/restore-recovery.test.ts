@@ -7,7 +7,8 @@
 // half-swapped database.
 // `npm test` takes each killing case on one driver, in turn; TEST_FULL=1 takes every case on every driver.
 import * as assert from 'uvu/assert';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openDatabase, recoverRestore, restoreDatabase } from '../../index.js';
 import type { DriverName } from '../../drivers/types.js';
@@ -16,6 +17,7 @@ import { FULL } from '../helpers/depth.js';
 import { suite } from 'uvu';
 import { runCli, runCliToFailpoint } from './kill-helpers.js';
 import { failure, labels, makePair } from './restore-helpers.js';
+import { tmpDir } from '../helpers/tmp.js';
 
 type Outcome = 'rolled-back' | 'completed';
 interface Case {
@@ -121,6 +123,38 @@ test('two restores of one database at once in one process: the second is refused
     assert.equal(leftovers(dir), []);
   }
 });
+
+// A marker is named after its database, but the files it names are another's when it was copied or
+// moved (a folder copied while a restore was pending, a database file renamed): recovery of the
+// copy moved the original's replaced files into the copy's folder, and a marker of a restore into
+// a new path made recovery delete the database it was copied beside (fresh-user review).
+for (const driver of drivers) {
+  test(`[${driver}] a restore marker of another database (copied beside it, or with its folder) is not acted on: no file of either is moved or deleted`, async () => {
+    // a restore into a path where no database existed, killed with its marker written
+    const { dir, live, backup } = await makePair((p) => p, driver);
+    const fresh = join(dir, 'fresh.db');
+    const r = await runCliToFailpoint(['restore', backup, fresh, '--driver', driver], 'restore:marked');
+    assert.ok(r.reached, `the restore never reached restore:marked (exit ${r.code}): ${r.out}`);
+    copyFileSync(`${fresh}.dual-sqlite-restore`, `${live}.dual-sqlite-restore`);
+    assert.is((await failure(openDatabase(live, { driver }))).code, 'RESTORE_PENDING');
+    assert.is(await recoverRestore(live, { driver }), 'marker-removed');
+    assert.equal(await labels(live, driver), ['old']);
+
+    // the whole folder copied while the restore of live.db was pending (old files aside)
+    const killed = await killedRestore(driver, 'restore:moved');
+    const copy = join(tmpDir(), 'copy');
+    cpSync(killed.dir, copy, { recursive: true });
+    const error = await failure(recoverRestore(join(copy, 'live.db'), { driver }));
+    assert.is(error.code, 'RESTORE_MARKER_UNREADABLE', String(error));
+    assert.match(error.message, /belongs to a restore of another database.*copied or moved here.*Fix by hand/);
+    assert.equal(readdirSync(copy).sort(), readdirSync(killed.dir).sort());
+    // each original still recovers from its own marker and files
+    assert.is(await recoverRestore(killed.live, { driver }), 'rolled-back');
+    assert.equal(await labels(killed.live, driver), ['old']);
+    assert.is(await recoverRestore(fresh, { driver }), 'rolled-back');
+    assert.not.ok(existsSync(fresh));
+  });
+}
 
 /** Anything of the restore beside the database: copies, folders aside, the marker, its scratch or the recovery mutex. */
 function leftovers(dir: string): string[] {
