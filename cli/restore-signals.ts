@@ -80,7 +80,7 @@ function stoppedText(name: TrappedSignal, status: RestoreStatus | null, command:
   if (phase === null) {
     return recovering
       ? `${what} stopped by ${name}: no restore of ${db} is pending, nothing to finish.`
-      : `${what} stopped by ${name} before anything was moved: ${db} is unchanged (a copy of the backup left beside it is removed by its next open).`;
+      : `${what} stopped by ${name} before anything was moved: ${db} is unchanged (a copy of the backup left beside it is removed by its next open or by restore --recover).`;
   }
   const state: Record<Exclude<typeof phase, null>, string> = {
     moving: 'in the middle of moving the old files aside (phase moving); the recovery puts the old database back',

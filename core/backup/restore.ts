@@ -41,7 +41,7 @@ import { resolveOptions } from '../options.js';
 import {
   BackupNotAFileError, BackupNotFoundError, RestoreFailedError, RestoreInUseError, RestoreInterruptedError, RestoreMarkerUnreadableError, RestorePendingError, RestoreBackupIsDatabaseError,
 } from './errors.js';
-import { exists, fsyncDir, fsyncFile, listFolder, removeQuietly, step, sweepDeadTemporaries, tempNameFor } from './files.js';
+import { exists, fsyncDir, fsyncFile, listFolder, removeQuietly, step, sweepDeadTemporaries, sweepDeadTemporariesOf, tempNameFor } from './files.js';
 import {
   advanceMarker, beginRestore, endRestore, markerPathOf, markerProblem, markerWritten, readMarker, removeMarker, writeMarker, writerRunning,
   type RestoreMarker,
@@ -238,7 +238,12 @@ export function restoreStatus(target: string | DsnConfig, options: Pick<DualSqli
  */
 async function recoverFile(filename: string, config: DsnConfig, options: Pick<DualSqliteOpenOptions, 'driver' | 'env'>): Promise<RecoveryOutcome> {
   const first = readMarker(filename);
-  if (first === null) return 'none';
+  if (first === null) {
+    // a restore stopped at once (a second Ctrl-C) before writing its marker left its copy of the
+    // backup: the command its message points to removes it, as an open does
+    sweepDeadTemporariesOf(filename);
+    return 'none';
+  }
   if (first !== 'unreadable' && writerRunning(first, filename)) throw new RestorePendingError(filename, first.owner.pid, true);
   const lock = takeRecoveryLock(markerPathOf(filename));
   if (!lock.held) throw new RestorePendingError(filename, lock.holder.pid, true);
