@@ -8,6 +8,8 @@
  * - a second signal, or any during `--recover` (whose every step is safe to repeat), ends the
  *   process at once, saying the phase the restore marker records and the exact command that
  *   finishes it.
+ * - a signal that reaches the process after the last safe point (during the commit) cannot stop
+ *   it: the restore completes, exits 0, and says so.
  * Either way the exit code is the shell's for the signal: 128 + its number (130, 143).
  */
 import { restoreStatus, type RestoreStatus } from '../core/index.js';
@@ -35,7 +37,13 @@ export interface SignalContext {
  */
 export async function withSignalsTrapped<T>(context: SignalContext, action: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
+  let finished = false;
+  let late: TrappedSignal | undefined;
   const onSignal = (name: TrappedSignal): void => {
+    if (finished) {
+      late ??= name;
+      return;
+    }
     if (controller.signal.aborted || context.recovering) stopNow(name, context);
     controller.abort(name);
     println(context.io.stderr, `dual-sqlite restore: ${name} received: stopping at the next safe point (the step under way finishes first); ${name} again stops at once and says how to finish.`);
@@ -43,7 +51,17 @@ export async function withSignalsTrapped<T>(context: SignalContext, action: (sig
   const handlers = (Object.keys(SIGNAL_EXIT) as TrappedSignal[]).map((name) => [name, () => onSignal(name)] as const);
   for (const [name, handler] of handlers) process.on(name, handler);
   try {
-    return await action(controller.signal);
+    const result = await action(controller.signal);
+    finished = true;
+    // A signal that came during the last synchronous steps (the commit) reaches its handler only
+    // now; unsaid, the user's Ctrl-C looked ignored by a command that exited 0.
+    await new Promise<void>((done) => setImmediate(done));
+    const after = late ?? (controller.signal.aborted ? (controller.signal.reason as TrappedSignal) : undefined);
+    if (after !== undefined) {
+      const what = context.recovering ? 'restore --recover' : 'restore';
+      println(context.io.stderr, `dual-sqlite ${what}: ${after} came after the last safe point: the ${what} had already ${context.recovering ? 'finished' : 'committed'}, and it is complete.`);
+    }
+    return result;
   } finally {
     for (const [name, handler] of handlers) process.off(name, handler);
   }
