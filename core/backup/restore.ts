@@ -401,7 +401,6 @@ function commit(filename: string, marker: RestoreMarker): void {
   removeMarker(filename);
 }
 
-/** Opens the restored file in place through the library (target DSN, guard, settings) and checks it. */
 /**
  * Whether `signal` was aborted, after one turn of the event loop. The steps before each safe point
  * (verify, copy, integrity_check) are synchronous on every driver, so a SIGINT or SIGTERM that
@@ -414,6 +413,7 @@ async function abortRequested(signal: AbortSignal | undefined): Promise<boolean>
   return signal.aborted;
 }
 
+/** Opens the restored file in place through the library (target DSN, guard, settings) and checks it. */
 async function checkInPlace(config: DsnConfig, options: RestoreOptions): Promise<void> {
   const db = await openDatabase(config, { driver: options.driver, env: options.env });
   try {
