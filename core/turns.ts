@@ -19,7 +19,7 @@
  * waiter's marker simply goes stale. The marker lives in the guard's claims folder beside the
  * database; where that folder cannot be written (read-only media) turn-taking is off.
  */
-import { closeSync, openSync, statSync, unlinkSync, utimesSync } from 'node:fs';
+import { closeSync, openSync, statSync, unlinkSync, utimes } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { claimsDirOf } from './guard/index.js';
 
@@ -73,6 +73,9 @@ export class Turns {
   readonly #marker: string;
   /** mtime (ms) this thread last wrote, so it does not step aside for its own announcement. */
   #ownTouch = Number.NaN;
+  /** Touches of the marker issued and not yet done (announce), and a discard waiting for them. */
+  #touching = 0;
+  #discardPending = false;
   /** When this thread last touched the marker (performance.now() ms). */
   #touchedAt = Number.NEGATIVE_INFINITY;
   #disabled = false;
@@ -113,13 +116,20 @@ export class Turns {
     this.#touchedAt = performance.now();
     const now = Date.now();
     const next = now + nextPollMs;
-    try {
-      utimesSync(this.#marker, next / 1000, now / 1000);
-    } catch (error) {
-      if (!this.#create(error)) return;
-      utimesSync(this.#marker, next / 1000, now / 1000);
-    }
-    this.#ownTouch = statSync(this.#marker).mtimeMs;
+    // Off the event loop (libuv's thread pool): changing a file's times is a metadata write, and on
+    // a disk busy with other programs' fsyncs the file system can hold it for hundreds of ms
+    // (ext4 waits for its journal); done synchronously, that stalled the waiting thread's loop,
+    // which a lock wait must never do. The mtime written is `now`, so this thread knows its own
+    // touch without reading it back; a touch that lands a little later only delays the hint.
+    this.#ownTouch = now;
+    this.#touching++;
+    const done = () => {
+      if (--this.#touching === 0 && this.#discardPending) this.discard();
+    };
+    utimes(this.#marker, next / 1000, now / 1000, (error) => {
+      if (error === null || !this.#create(error)) return done();
+      utimes(this.#marker, next / 1000, now / 1000, done);
+    });
   }
 
   /**
@@ -147,6 +157,9 @@ export class Turns {
    * claims folder can go too). Never throws.
    */
   discard(): void {
+    // A touch still in flight would recreate or re-date the marker after it is gone: after it, then.
+    this.#discardPending = this.#touching > 0;
+    if (this.#discardPending) return;
     try {
       if (Math.abs(statSync(this.#marker).mtimeMs - this.#ownTouch) < 0.5) unlinkSync(this.#marker);
     } catch {
