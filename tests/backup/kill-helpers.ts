@@ -93,36 +93,56 @@ export function runCliToFailpoint(args: string[], point: string): Promise<{ reac
   });
 }
 
+/** What a CLI run parked at a failpoint printed and how it ended. */
+export interface ParkedRun {
+  /** Whether it reached the failpoint. */
+  readonly reached: boolean;
+  readonly code: number | null;
+  readonly stdout: string;
+  /** stdout and stderr, interleaved as they came. */
+  readonly out: string;
+}
+
+/**
+ * Runs the CLI with DUAL_SQLITE_FAILPOINT=`point` and a release file; once it is parked there,
+ * `onOutput` is called with the output so far on each stderr chunk, to send signals and
+ * `release()` the point. Real process.
+ */
+function runParked(args: string[], point: string, onOutput: (out: string, kill: (s: NodeJS.Signals) => void, release: () => void) => void): Promise<ParkedRun> {
+  const releaseFile = join(tmpDir('kds-release-'), 'go');
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...cliNodeArgs(), ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, DUAL_SQLITE_FAILPOINT: point, DUAL_SQLITE_FAILPOINT_RELEASE: releaseFile },
+    });
+    let stdout = '';
+    let out = '';
+    let reached = false;
+    const kill = (signal: NodeJS.Signals) => child.kill(signal);
+    const release = () => writeFileSync(releaseFile, '');
+    child.stdout.on('data', (d) => ((stdout += d), (out += d)));
+    child.stderr.on('data', (d) => {
+      out += d;
+      if (!reached && out.includes(`failpoint ${point}\n`)) reached = true;
+      if (reached) onOutput(out, kill, release);
+    });
+    child.on('exit', (code) => resolve({ reached, code, stdout, out }));
+  });
+}
+
 /**
  * Runs the CLI parked at `point` (an async failpoint, core/failpoint.ts, so its signal handlers
  * run while it stands there) and sends it `signals`, each once the previous one was acknowledged
  * on stderr ("received: stopping"); then releases the point (unless the process ended). Real
  * process, real signals.
  */
-export function runCliWithSignals(args: string[], point: string, signals: readonly NodeJS.Signals[]): Promise<{ reached: boolean; code: number | null; stdout: string; out: string }> {
-  const release = join(tmpDir('kds-release-'), 'go');
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...cliNodeArgs(), ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, DUAL_SQLITE_FAILPOINT: point, DUAL_SQLITE_FAILPOINT_RELEASE: release },
-    });
-    let stdout = '';
-    let out = '';
-    let reached = false;
-    let sent = 0;
-    const next = (): void => {
-      if (sent < signals.length) child.kill(signals[sent++]!);
-      else writeFileSync(release, '');
-    };
-    child.stdout.on('data', (d) => ((stdout += d), (out += d)));
-    child.stderr.on('data', (d) => {
-      out += d;
-      if (!reached && out.includes(`failpoint ${point}\n`)) {
-        reached = true;
-        next();
-      } else if (reached && sent > 0 && (out.match(/received: stopping/g) ?? []).length === sent) next();
-    });
-    child.on('exit', (code) => resolve({ reached, code, stdout, out }));
+export function runCliWithSignals(args: string[], point: string, signals: readonly NodeJS.Signals[]): Promise<ParkedRun> {
+  let sent = 0;
+  let released = false;
+  return runParked(args, point, (out, kill, release) => {
+    if ((out.match(/received: stopping/g) ?? []).length !== sent || released) return;
+    if (sent < signals.length) kill(signals[sent++]!);
+    else (released = true), release();
   });
 }
 
@@ -132,25 +152,12 @@ export function runCliWithSignals(args: string[], point: string, signals: readon
  * handler can run. Sends `signal` (queued by Node until the thread turns the event loop), then
  * releases the point. Real process, real signal.
  */
-export function runCliWithBlockedSignal(args: string[], point: string, signal: NodeJS.Signals): Promise<{ reached: boolean; code: number | null; stdout: string; out: string }> {
-  const release = join(tmpDir('kds-release-'), 'go');
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...cliNodeArgs(), ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, DUAL_SQLITE_FAILPOINT: point, DUAL_SQLITE_FAILPOINT_RELEASE: release },
-    });
-    let stdout = '';
-    let out = '';
-    let reached = false;
-    child.stdout.on('data', (d) => ((stdout += d), (out += d)));
-    child.stderr.on('data', (d) => {
-      out += d;
-      if (!reached && out.includes(`failpoint ${point}\n`)) {
-        reached = true;
-        child.kill(signal);
-        writeFileSync(release, '');
-      }
-    });
-    child.on('exit', (code) => resolve({ reached, code, stdout, out }));
+export function runCliWithBlockedSignal(args: string[], point: string, signal: NodeJS.Signals): Promise<ParkedRun> {
+  let sent = false;
+  return runParked(args, point, (_out, kill, release) => {
+    if (sent) return;
+    sent = true;
+    kill(signal);
+    release();
   });
 }
